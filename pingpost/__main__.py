@@ -1,0 +1,3 @@
+from pingpost.cli.app import main
+
+main()

@@ -1,0 +1,114 @@
+"""What every command shares: common options, config loading, and turning errors into exit codes.
+
+Only typer and the standard library are imported at module level, so that
+`pingpost --help` stays fast; each command imports the core it needs lazily.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
+
+import typer
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from pingpost.config.bundle import Config
+
+T = TypeVar("T")
+
+EXIT_OK = 0
+EXIT_NEGATIVE = 1
+EXIT_CANNOT_RUN = 2
+EXIT_INTERNAL = 70
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        "-c",
+        help="Config directory (default: $PINGPOST_CONFIG, else ./configs).",
+        show_default=False,
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a trace.")]
+TestOption = Annotated[
+    bool, typer.Option("--test", help="Test mode: use each method's test_url, `test` is true.")
+]
+VerboseOption = Annotated[
+    bool, typer.Option("--verbose", "-v", help="Show full requests and responses.")
+]
+DebugOption = Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")]
+NoColorOption = Annotated[bool, typer.Option("--no-color", help="Plain output, no colors.")]
+ShowPiiOption = Annotated[
+    bool, typer.Option("--show-pii", help="Show lead fields marked pii (masked by default).")
+]
+
+
+def config_dir(option: Path | None) -> Path:
+    if option is not None:
+        return option
+    env = os.environ.get("PINGPOST_CONFIG")
+    return Path(env) if env else Path("configs")
+
+
+def load(option: Path | None) -> Config:
+    """Load and check the config directory; errors become exit 2 in `run`."""
+    from pingpost.config import load_config
+
+    return load_config(config_dir(option))
+
+
+def console(*, stderr: bool = False, no_color: bool = False) -> Console:
+    from rich.console import Console
+
+    return Console(
+        stderr=stderr,
+        no_color=no_color or "NO_COLOR" in os.environ,
+        highlight=False,
+        soft_wrap=False,
+    )
+
+
+def fail(message: str, code: int = EXIT_CANNOT_RUN) -> NoReturn:
+    """Print one error line on stderr and exit."""
+    print(f"error: {message}", file=sys.stderr)
+    raise typer.Exit(code)
+
+
+def run(body: Callable[[], int], *, debug: bool = False) -> NoReturn:
+    """Run a command body; map its result and every error to the spec's exit codes.
+
+    PingpostError -> its exit_code with its message; anything else is a bug:
+    one line and exit 70, the traceback only with --debug.
+    """
+    from pingpost.errors import PingpostError
+
+    try:
+        code = body()
+    except typer.Exit:
+        raise
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        raise typer.Exit(130) from None
+    except PingpostError as exc:
+        if debug:
+            traceback.print_exc()
+        print(f"error: {exc}", file=sys.stderr)
+        raise typer.Exit(exc.exit_code) from None
+    except Exception as exc:
+        if debug:
+            traceback.print_exc()
+        else:
+            print(
+                f"internal error: {type(exc).__name__}: {exc} (a bug; rerun with --debug "
+                "for the traceback)",
+                file=sys.stderr,
+            )
+        raise typer.Exit(EXIT_INTERNAL) from None
+    raise typer.Exit(code)

@@ -1,0 +1,475 @@
+"""Typed, frozen models of the config language (spec/config.md).
+
+YAML becomes these models in `config.loader` and nowhere else. They are the
+single source of the JSON Schema (`pingpost schema`). Shorthands of the
+language (a mapping given as a bare lead field name, a condition or extractor
+given as a bare JMESPath string) are normalised here by before-validators,
+so code past the loader sees one shape only.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    field_validator,
+    model_validator,
+)
+
+Scalar = str | int | float | bool | None
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+NonNegativeDecimal = Annotated[Decimal, Field(ge=0, allow_inf_nan=False)]
+
+# --------------------------------------------------------------------------- lead types
+
+FieldType = Literal[
+    "string", "integer", "number", "boolean", "date", "email", "phone", "zip", "state", "enum"
+]
+
+
+class LeadField(Model):
+    type: FieldType = "string"
+    required: bool = False
+    pii: bool = False
+    min: float | None = None
+    max: float | None = None
+    pattern: str | None = None
+    values: tuple[str, ...] | None = None  # for `enum`
+    description: str | None = None
+
+
+class LeadType(Model):
+    kind: Literal["lead_type"]
+    name: str = Field(min_length=1)
+    description: str | None = None
+    fields: dict[str, LeadField]
+    sample: dict[str, Any] | None = None  # a valid lead; validate renders every method with it
+
+
+# --------------------------------------------------------------------------- mappings
+
+MAPPING_SOURCES = ("field", "value", "capture", "template")
+
+
+def _map_key(key: object) -> str:
+    """Value-map keys compare as strings; YAML booleans become `true`/`false`."""
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    return str(key)
+
+
+class Mapping(Model):
+    """One buyer field and where its value comes from (exactly one source)."""
+
+    field: str | None = None
+    value: Scalar = None
+    capture: str | None = None
+    template: str | None = None
+    default: Scalar = None
+    map: dict[str, Scalar] | None = None
+    strict_map: bool = False
+    format: str | None = None
+    required: bool | None = None  # None: required when the lead field is required
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, data: Any) -> Any:
+        if isinstance(data, str):
+            return {"field": data}
+        if isinstance(data, dict) and isinstance(data.get("map"), dict):
+            data = {**data, "map": {_map_key(k): v for k, v in data["map"].items()}}
+        return data
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Mapping:
+        given = [s for s in MAPPING_SOURCES if s in self.model_fields_set]
+        if len(given) != 1:
+            raise ValueError(
+                "a mapping needs exactly one source of "
+                + ", ".join(f"`{s}`" for s in MAPPING_SOURCES)
+                + (f" (got {', '.join(given)})" if given else "")
+            )
+        return self
+
+    @property
+    def source(self) -> str:
+        return next(s for s in MAPPING_SOURCES if s in self.model_fields_set)
+
+
+# --------------------------------------------------------------------------- auth
+
+
+class NoAuth(Model):
+    type: Literal["none"]
+
+
+class BasicAuth(Model):
+    type: Literal["basic"]
+    username: str
+    password: str
+
+
+class BearerAuth(Model):
+    type: Literal["bearer"]
+    token: str
+    prefix: str = "Bearer"
+
+
+class HeaderAuth(Model):
+    type: Literal["header"]
+    name: str
+    value: str
+
+
+class QueryAuth(Model):
+    type: Literal["query"]
+    name: str
+    value: str
+
+
+Auth = Annotated[
+    NoAuth | BasicAuth | BearerAuth | HeaderAuth | QueryAuth, Field(discriminator="type")
+]
+
+# --------------------------------------------------------------------------- response rules
+
+CONDITION_OPERATORS = ("equals", "not_equals", "in", "matches", "gt", "gte", "lt", "lte", "exists")
+
+
+class PathCondition(Model):
+    """JMESPath over the decoded body; truthy, or compared with at most one operator."""
+
+    path: str
+    equals: Scalar = None
+    not_equals: Scalar = None
+    in_: tuple[Scalar, ...] | None = Field(default=None, alias="in")
+    matches: str | None = None
+    gt: float | None = None
+    gte: float | None = None
+    lt: float | None = None
+    lte: float | None = None
+    exists: bool | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, data: Any) -> Any:
+        return {"path": data} if isinstance(data, str) else data
+
+    @model_validator(mode="after")
+    def _one_operator(self) -> PathCondition:
+        ops = self.operators()
+        if len(ops) > 1:
+            raise ValueError(f"use one operator per condition, got {', '.join(ops)}")
+        return self
+
+    def operators(self) -> list[str]:
+        set_ = {("in" if f == "in_" else f) for f in self.model_fields_set}
+        return [op for op in CONDITION_OPERATORS if op in set_]
+
+
+class RegexCondition(Model):
+    regex: str
+
+
+class ContainsCondition(Model):
+    contains: str
+
+
+class StatusCondition(Model):
+    status: int | tuple[int, ...]
+
+    def codes(self) -> tuple[int, ...]:
+        return (self.status,) if isinstance(self.status, int) else self.status
+
+
+class HeaderCondition(Model):
+    header: str
+    equals: str | None = None  # None: the header is present
+
+
+class AllCondition(Model):
+    all: tuple[Condition, ...]
+
+
+class AnyCondition(Model):
+    any: tuple[Condition, ...]
+
+
+class NotCondition(Model):
+    not_: Condition = Field(alias="not")
+
+
+_CONDITION_KEYS = {
+    "all": "all",
+    "any": "any",
+    "not": "not",
+    "regex": "regex",
+    "contains": "contains",
+    "header": "header",
+    "status": "status",
+}
+
+
+def _condition_kind(data: Any) -> str:
+    if isinstance(data, str):
+        return "path"
+    if isinstance(data, dict):
+        for key, tag in _CONDITION_KEYS.items():
+            if key in data:
+                return tag
+        return "path"
+    if isinstance(data, BaseModel):
+        return {
+            AllCondition: "all",
+            AnyCondition: "any",
+            NotCondition: "not",
+            RegexCondition: "regex",
+            ContainsCondition: "contains",
+            HeaderCondition: "header",
+            StatusCondition: "status",
+        }.get(type(data), "path")
+    return "path"
+
+
+Condition = Annotated[
+    Annotated[PathCondition, Tag("path")]
+    | Annotated[RegexCondition, Tag("regex")]
+    | Annotated[ContainsCondition, Tag("contains")]
+    | Annotated[StatusCondition, Tag("status")]
+    | Annotated[HeaderCondition, Tag("header")]
+    | Annotated[AllCondition, Tag("all")]
+    | Annotated[AnyCondition, Tag("any")]
+    | Annotated[NotCondition, Tag("not")],
+    Discriminator(_condition_kind),
+]
+
+
+class Extractor(Model):
+    """Where a value comes from: exactly one of path (JMESPath), regex, header."""
+
+    path: str | None = None
+    regex: str | None = None  # group 1, or the group named `value`
+    header: str | None = None
+    default: Scalar = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, data: Any) -> Any:
+        return {"path": data} if isinstance(data, str) else data
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Extractor:
+        given = [s for s in ("path", "regex", "header") if getattr(self, s) is not None]
+        if len(given) != 1:
+            raise ValueError("an extractor needs exactly one of `path`, `regex`, `header`")
+        return self
+
+
+StatusVerdict = Literal["reject", "error"]
+
+
+class Response(Model):
+    format: Literal["auto", "json", "xml", "form", "text"] = "auto"
+    status: dict[int, StatusVerdict] = Field(default_factory=dict)
+    accept: Condition | None = None  # None: any 2xx answer is accepted
+    reject: Condition | None = None
+    bid: Extractor | None = None
+    price: Extractor | None = None
+    reason: Extractor | None = None
+    capture: dict[str, Extractor] = Field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------- requests
+
+RetryOn = Literal["connect", "timeout", "5xx", "429"]
+
+
+class Retry(Model):
+    attempts: int = Field(default=1, ge=1, le=10)  # every try, the first included
+    backoff: float = Field(default=0.05, ge=0, le=60)  # seconds, doubled each retry
+    on: tuple[RetryOn, ...] = ("connect",)
+
+
+class IdempotencyKey(Model):
+    header: str = "Idempotency-Key"
+
+
+HttpMethod = Literal["GET", "POST", "PUT"]
+ContentType = Literal["json", "xml", "form", "query"]
+
+
+class Request(Model):
+    """One phase (ping or post) of a delivery method."""
+
+    url: str
+    test_url: str | None = None
+    method: HttpMethod = "POST"
+    content_type: ContentType = "json"
+    xml_root: str = "lead"
+    timeout: float | None = Field(default=None, gt=0, le=300)  # seconds, the whole exchange
+    headers: dict[str, str] = Field(default_factory=dict)
+    auth: Auth = Field(default_factory=lambda: NoAuth(type="none"))
+    mappings: dict[str, Mapping] = Field(default_factory=dict)
+    body: str | None = None
+    response: Response = Field(default_factory=Response)
+    retry: Retry = Field(default_factory=Retry)
+    idempotency_key: IdempotencyKey | None = None
+
+    @field_validator("method", mode="before")
+    @classmethod
+    def _upper(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
+
+
+class PingRequest(Request):
+    pass
+
+
+class PostRequest(Request):
+    include_ping_mappings: bool = False  # start from the ping's mappings, then add/override
+
+
+# --------------------------------------------------------------------------- examples
+
+OutcomeStatus = Literal["accepted", "rejected", "error", "in_doubt"]
+
+
+class ExampleResponse(Model):
+    status: int = 200
+    headers: dict[str, str] = Field(default_factory=dict)
+    body: str = ""
+
+
+class ExampleExpect(Model):
+    outcome: OutcomeStatus
+    bid: Decimal | None = None
+    price: Decimal | None = None
+    reason: str | None = None
+    capture: dict[str, str] | None = None
+
+
+class ExampleExchange(Model):
+    response: ExampleResponse
+    expect: ExampleExpect
+
+
+class Example(Model):
+    name: str
+    ping: ExampleExchange | None = None
+    post: ExampleExchange | None = None
+
+
+# --------------------------------------------------------------------------- methods
+
+
+class DeliveryMethod(Model):
+    kind: Literal["delivery_method"]
+    name: str = Field(min_length=1)
+    description: str | None = None
+    lead_type: str
+    ping: PingRequest
+    post: PostRequest
+    examples: tuple[Example, ...] = ()
+
+
+# --------------------------------------------------------------------------- accounts
+
+FILTER_OPERATORS = (
+    "equals", "not_equals", "in", "not_in", "matches", "gt", "gte", "lt", "lte", "exists"
+)
+
+
+class Filter(Model):
+    """A rule the lead must meet for the account to be pinged."""
+
+    field: str
+    equals: Scalar = None
+    not_equals: Scalar = None
+    in_: tuple[Scalar, ...] | None = Field(default=None, alias="in")
+    not_in: tuple[Scalar, ...] | None = None
+    matches: str | None = None
+    gt: float | None = None
+    gte: float | None = None
+    lt: float | None = None
+    lte: float | None = None
+    exists: bool | None = None
+
+    @model_validator(mode="after")
+    def _one_operator(self) -> Filter:
+        if len(self.operators()) != 1:
+            raise ValueError(
+                "a filter needs exactly one operator of " + ", ".join(FILTER_OPERATORS)
+            )
+        return self
+
+    def operators(self) -> list[str]:
+        set_ = {("in" if f == "in_" else f) for f in self.model_fields_set}
+        return [op for op in FILTER_OPERATORS if op in set_]
+
+
+class Pricing(Model):
+    min_bid: NonNegativeDecimal | None = None  # floor: lower bids lose (below_floor)
+    max_bid: NonNegativeDecimal | None = None  # guard: higher bids are refused (above_max)
+    fixed_price: NonNegativeDecimal | None = None  # for buyers that accept without bidding
+
+
+class DeliveryAccount(Model):
+    kind: Literal["delivery_account"]
+    name: str = Field(min_length=1)
+    description: str | None = None
+    method: str
+    enabled: bool = True
+    environment: Literal["production", "test"] = "production"
+    vars: dict[str, Scalar] = Field(default_factory=dict)
+    priority: int = Field(default=0, ge=0)
+    pricing: Pricing = Field(default_factory=Pricing)
+    filters: tuple[Filter, ...] = ()
+    max_connections: int | None = Field(default=None, ge=1, le=1000)  # overrides settings
+
+
+# --------------------------------------------------------------------------- settings
+
+
+class AuctionSettings(Model):
+    strategy: Literal["highest_bid", "priority"] = "highest_bid"
+    ping_deadline: float = Field(default=1.5, gt=0, le=60)
+    max_posts: int = Field(default=3, ge=1, le=50)
+    in_doubt: Literal["hold", "fallback"] = "hold"
+    tie_break: Literal["priority", "latency"] = "priority"
+    post_timeout: float = Field(default=10.0, gt=0, le=300)  # when a post sets no timeout
+
+
+class HttpSettings(Model):
+    max_response_bytes: int = Field(default=65536, ge=256, le=64 * 1024 * 1024)
+    max_connections_per_account: int = Field(default=10, ge=1, le=1000)
+    user_agent: str = "pingpost"
+
+
+class Settings(Model):
+    kind: Literal["settings"] = "settings"
+    auction: AuctionSettings = Field(default_factory=AuctionSettings)
+    http: HttpSettings = Field(default_factory=HttpSettings)
+
+
+AllCondition.model_rebuild()
+AnyCondition.model_rebuild()
+NotCondition.model_rebuild()
+Response.model_rebuild()
+
+DOCUMENT_MODELS: dict[str, type[Model]] = {
+    "lead_type": LeadType,
+    "delivery_method": DeliveryMethod,
+    "delivery_account": DeliveryAccount,
+    "settings": Settings,
+}

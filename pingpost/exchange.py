@@ -1,0 +1,63 @@
+"""The data that crosses the wire: a rendered request and a raw response.
+
+Both are plain frozen data so that rendering, interpreting and tracing stay
+pure functions; only `transport.py` turns one into the other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Headers = tuple[tuple[str, str], ...]
+
+FailureKind = Literal[
+    "connect",  # refused, DNS, connect timeout, pool timeout: the request never left
+    "timeout",  # the deadline passed after the request may have been sent
+    "reset",  # the connection broke while sending or reading
+    "too_large",  # the body (or Content-Length) is above max_response_bytes
+    "protocol",  # not HTTP, bad chunking, a redirect we will not follow, ...
+]
+
+
+@dataclass(frozen=True)
+class RenderedRequest:
+    """The exact request, ready to send. `body` is empty for GET/query requests."""
+
+    method: str
+    url: str
+    headers: Headers
+    body: bytes = b""
+
+    def header(self, name: str) -> str | None:
+        lowered = name.lower()
+        return next((v for k, v in self.headers if k.lower() == lowered), None)
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Why there is no usable HTTP response."""
+
+    kind: FailureKind
+    detail: str  # one line for the user, e.g. "connection refused by 127.0.0.1:9"
+    may_have_arrived: bool  # False only when it is proven the request never left
+
+
+@dataclass(frozen=True)
+class RawResponse:
+    """What came back from one exchange (after any retries)."""
+
+    status: int | None  # None when no HTTP response arrived
+    headers: Headers = ()
+    body: bytes = b""
+    elapsed_ms: float = 0.0
+    attempts: int = 1
+    failure: Failure | None = None
+
+    def header(self, name: str) -> str | None:
+        lowered = name.lower()
+        return next((v for k, v in self.headers if k.lower() == lowered), None)
+
+    @property
+    def content_type(self) -> str:
+        return (self.header("content-type") or "").split(";")[0].strip().lower()

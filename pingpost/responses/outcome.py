@@ -1,0 +1,34 @@
+"""`Outcome`: what one response means for the auction, and why."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Literal
+
+OutcomeStatus = Literal["accepted", "rejected", "error", "in_doubt"]
+
+
+@dataclass(frozen=True)
+class RuleVerdict:
+    """One rule's result, for the trace: `accept: path status equals "accepted" -> no (got "rejected")`."""
+
+    rule: str  # "status", "reject", "accept", "bid", "price", "reason", "capture.<name>"
+    description: str  # the rule as the user wrote it, in words
+    matched: bool
+    detail: str = ""  # what was found, or why it failed
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: OutcomeStatus
+    bid: Decimal | None = None
+    price: Decimal | None = None  # a confirmed post price, overrides the bid
+    reason: str | None = None
+    captures: Mapping[str, str] = field(default_factory=dict)
+    decided_by: str = ""  # which rule decided, in words
+    verdicts: tuple[RuleVerdict, ...] = ()
+    decoded_as: str = "text"  # json | xml | form | text
+    decoded: Any = None  # the decoded body (dict/list/str), for the trace
+    decode_error: str | None = None  # why the body did not decode as expected
