@@ -1,0 +1,216 @@
+"""The one place that hides secrets and pii before anything is shown (DESIGN §6, P12).
+
+A `Masker` knows the secret values (every `${ENV}` value, literal auth values),
+the pii values of one lead, and which headers and query parameters carry
+credentials. It replaces every occurrence of a value, and of the forms the
+value takes on the wire (URL-, form-, JSON- and XML-encoded), by `****`,
+longest first. Credential headers and parameters are masked by name, so a
+token rendered from a template is hidden too.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+from datetime import date
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, quote_plus, unquote_plus, urlsplit, urlunsplit
+
+from pingpost.exchange import Headers, RawResponse, RenderedRequest
+from pingpost.render.auth import literal_secrets, secret_header_names, secret_query_names
+from pingpost.render.values import text_value
+
+if TYPE_CHECKING:
+    from pingpost.config.bundle import Config
+    from pingpost.leads import Lead
+
+MASK = "****"
+MIN_PII_LENGTH = 2  # a one-letter value (an initial) would blank out half the output
+_CREDENTIAL_HEADERS = ("authorization", "proxy-authorization")
+_AUTH_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,15}")
+
+
+class Masker:
+    """Masks secrets and pii in text, requests, responses and JSON-ready values."""
+
+    def __init__(
+        self,
+        secrets: Iterable[str] = (),
+        pii: Iterable[str] = (),
+        *,
+        secret_headers: Iterable[str] = (),
+        secret_params: Iterable[str] = (),
+        mask_credentials: bool = True,
+    ) -> None:
+        """`secret_headers`/`secret_params`: masked by name whatever their value;
+        `Authorization` too unless `mask_credentials` is off (`--show-secrets`)."""
+        values = {s for s in secrets if s} | {p for p in pii if len(p) >= MIN_PII_LENGTH}
+        needles = {form for value in values for form in _wire_forms(value)}
+        needles.discard(MASK)
+        self._needles = sorted((n for n in needles if n), key=len, reverse=True)
+        self._exact = frozenset(values)
+        standard = _CREDENTIAL_HEADERS if mask_credentials else ()
+        self._headers = frozenset(h.lower() for h in (*standard, *secret_headers))
+        self._params = frozenset(secret_params)
+
+    @classmethod
+    def for_lead(
+        cls,
+        config: Config,
+        lead: Lead | None,
+        *,
+        show_pii: bool = False,
+        show_secrets: bool = False,
+    ) -> Masker:
+        """Secrets of `config` (env values and every method's auth) and pii of `lead`."""
+        secrets: frozenset[str] = frozenset()
+        headers: tuple[str, ...] = ()
+        params: tuple[str, ...] = ()
+        if not show_secrets:
+            secrets, headers, params = _config_secrets(config)
+        pii = () if show_pii or lead is None else pii_values(config, lead)
+        return cls(
+            secrets,
+            pii,
+            secret_headers=headers,
+            secret_params=params,
+            mask_credentials=not show_secrets,
+        )
+
+    def text(self, s: str) -> str:
+        for needle in self._needles:
+            if needle in s:
+                s = s.replace(needle, MASK)
+        return s
+
+    def request(self, r: RenderedRequest) -> RenderedRequest:
+        return replace(
+            r, url=self.url(r.url), headers=self.headers(r.headers), body=self.bytes(r.body)
+        )
+
+    def response(self, r: RawResponse) -> RawResponse:
+        failure = r.failure
+        if failure is not None:
+            failure = replace(failure, detail=self.text(failure.detail))
+        return replace(r, headers=self.headers(r.headers), body=self.bytes(r.body), failure=failure)
+
+    def value(self, obj: Any) -> Any:
+        """Deep-mask a JSON-ready value (dict keys are kept)."""
+        if isinstance(obj, str):
+            return self.text(obj)
+        if isinstance(obj, Mapping):
+            return {k: self.value(v) for k, v in obj.items()}
+        if isinstance(obj, list | tuple):
+            return [self.value(v) for v in obj]
+        if obj is not None and not isinstance(obj, bool) and self._exact:
+            try:
+                if text_value(obj) in self._exact:
+                    return MASK
+            except TypeError:
+                pass
+        return obj
+
+    def url(self, url: str) -> str:
+        if self._params or "@" in url:
+            url = self._mask_url_parts(url)
+        return self.text(url)
+
+    def headers(self, headers: Headers) -> Headers:
+        return tuple((k, self._header_value(k, v)) for k, v in headers)
+
+    def bytes(self, data: bytes) -> bytes:
+        if not data or not self._needles:
+            return data
+        text = data.decode("utf-8", "surrogateescape")  # any bytes round-trip unchanged
+        return self.text(text).encode("utf-8", "surrogateescape")
+
+    def _header_value(self, name: str, value: str) -> str:
+        if name.lower() not in self._headers:
+            return self.text(value)
+        scheme, space, _ = value.partition(" ")
+        if space and _AUTH_SCHEME.fullmatch(scheme):
+            return f"{scheme} {MASK}"  # keep `Bearer`/`Basic`: it helps debugging
+        return MASK
+
+    def _mask_url_parts(self, url: str) -> str:
+        try:
+            parts = urlsplit(url)
+        except ValueError:
+            return url
+        netloc = parts.netloc
+        if parts.password:
+            netloc = netloc.replace(f":{parts.password}@", f":{MASK}@", 1)
+        query = "&".join(self._mask_pair(pair) for pair in parts.query.split("&"))
+        return urlunsplit(parts._replace(netloc=netloc, query=query))
+
+    def _mask_pair(self, pair: str) -> str:
+        name, eq, _ = pair.partition("=")
+        return f"{name}={MASK}" if eq and unquote_plus(name) in self._params else pair
+
+
+def pii_values(config: Config, lead: Lead) -> list[str]:
+    """The text forms of `lead`'s values in fields marked pii."""
+    lead_type = config.lead_types.get(lead.lead_type)
+    if lead_type is None:
+        return []
+    found: list[str] = []
+    for name, spec in lead_type.fields.items():
+        value = lead.values.get(name)
+        if value is None or not spec.pii:
+            continue
+        found.append(text_value(value))
+        if spec.type == "phone" and isinstance(value, str) and len(value) == 10:
+            found += _phone_forms(value)
+        elif isinstance(value, date):
+            found.append(value.strftime("%m/%d/%Y"))
+    return found
+
+
+def _phone_forms(d: str) -> list[str]:
+    a, b, c = d[:3], d[3:6], d[6:]
+    return [f"{a}-{b}-{c}", f"({a}) {b}-{c}", f"({a}){b}-{c}", f"{a}.{b}.{c}", f"1{d}", f"+1{d}"]
+
+
+@functools.lru_cache(maxsize=4096)
+def _wire_forms(value: str) -> frozenset[str]:
+    """The value as it may appear in a URL, a form, a JSON string or XML text."""
+    xml_min = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    xml_full = xml_min.replace('"', "&quot;").replace("'", "&apos;")
+    for char, ref in (("\t", "&#9;"), ("\n", "&#10;"), ("\r", "&#13;")):
+        xml_full = xml_full.replace(char, ref)
+    return frozenset(
+        {
+            value,
+            quote(value, safe=""),
+            quote(value),
+            quote_plus(value, safe=""),
+            json.dumps(value, ensure_ascii=False)[1:-1],
+            json.dumps(value)[1:-1],
+            xml_min,
+            xml_full,
+        }
+    )
+
+
+_CONFIG_CACHE: list[tuple[object, tuple[frozenset[str], tuple[str, ...], tuple[str, ...]]]] = []
+
+
+def _config_secrets(config: Config) -> tuple[frozenset[str], tuple[str, ...], tuple[str, ...]]:
+    """Secret values, credential header names and query parameter names of a config."""
+    for cached_config, found in _CONFIG_CACHE:
+        if cached_config is config:
+            return found
+    secrets = set(config.secrets)
+    headers: set[str] = set()
+    params: set[str] = set()
+    for method in config.methods.values():
+        for request in (method.ping, method.post):
+            secrets.update(literal_secrets(request.auth))
+            headers.update(secret_header_names(request.auth))
+            params.update(secret_query_names(request.auth))
+    found = (frozenset(secrets), tuple(sorted(headers)), tuple(sorted(params)))
+    _CONFIG_CACHE[:] = [(config, found)]  # one config per process is the usual case
+    return found

@@ -1,0 +1,88 @@
+"""A rendered request as text a developer can read or run: raw HTTP, curl, JSON.
+
+These views are for a terminal: control characters that could drive it (ESC,
+CR, C1 codes) are shown escaped (`\\x1b`), never written raw. The curl command
+stays exact: such characters go into bash's `$'...'` quoting.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+from typing import Any
+from urllib.parse import urlsplit
+
+from pingpost.exchange import RenderedRequest
+
+# C0 controls except tab and newline, DEL, and C1 controls.
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def displayable(text: str) -> str:
+    """`text` with terminal-unsafe characters escaped as `\\xNN`."""
+    return _UNSAFE.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def body_text(body: bytes) -> str:
+    return body.decode("utf-8", "backslashreplace")
+
+
+def http_text(request: RenderedRequest) -> str:
+    """The request as it goes on the wire (Host and Content-Length as the client adds them)."""
+    parts = urlsplit(request.url)
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    host = parts.hostname or ""
+    if parts.port is not None:
+        host = f"{host}:{parts.port}"
+    lines = [f"{request.method} {target} HTTP/1.1", f"Host: {host}"]
+    lines += [f"{name}: {value}" for name, value in request.headers]
+    if request.body or request.method in ("POST", "PUT"):
+        lines.append(f"Content-Length: {len(request.body)}")
+    text = "\n".join(lines) + "\n"
+    if request.body:
+        text += "\n" + body_text(request.body) + "\n"
+    return displayable(text)
+
+
+def curl_command(request: RenderedRequest) -> str:
+    """A runnable curl command (bash/zsh), one option a line."""
+    words = [["curl", "-sS", "-X", request.method, shell_quote(request.url)]]
+    words += [["-H", shell_quote(f"{name}: {value}")] for name, value in request.headers]
+    if request.body:
+        words.append(["--data-binary", shell_quote(body_text(request.body))])
+    return " \\\n  ".join(" ".join(w) for w in words) + "\n"
+
+
+def shell_quote(text: str) -> str:
+    """shlex.quote, or bash's `$'...'` when `text` holds control characters."""
+    if "\x00" in text:
+        raise ValueError("a NUL character cannot be passed to a shell command")
+    if not _UNSAFE.search(text):
+        return shlex.quote(text)
+    escaped = text.replace("\\", "\\\\").replace("'", "\\'")
+    escaped = _UNSAFE.sub(_ansi_c_escape, escaped)
+    return f"$'{escaped}'"
+
+
+def _ansi_c_escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    # \xNN is a raw byte in bash; a C1 character must be written as its code point.
+    return f"\\x{code:02x}" if code < 0x80 else f"\\u{code:04x}"
+
+
+def request_document(request: RenderedRequest, **extra: Any) -> dict[str, Any]:
+    """`{method, url, headers, body}` (+ `extra`), for `--as json`."""
+    return {
+        **extra,
+        "method": request.method,
+        "url": request.url,
+        "headers": dict(request.headers),
+        "body": body_text(request.body),
+    }
+
+
+def json_text(document: dict[str, Any]) -> str:
+    """Pretty JSON; DEL and C1 characters escaped too (json.dumps leaves them raw)."""
+    text = json.dumps(document, indent=2, ensure_ascii=False)
+    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n"
