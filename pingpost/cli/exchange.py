@@ -1,15 +1,182 @@
-"""`pingpost test-ping` and `pingpost test-post` (not built yet)."""
+"""`pingpost test-ping` and `pingpost test-post`: one real exchange with a buyer, shown in full.
+
+Exit codes: 0 accepted, 1 rejected or error (buyer trouble), 2 bad input.
+"""
 
 from __future__ import annotations
 
-from pingpost.cli.common import fail
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from pingpost.cli.common import (
+    EXIT_NEGATIVE,
+    EXIT_OK,
+    ConfigOption,
+    DebugOption,
+    JsonOption,
+    NoColorOption,
+    ShowPiiOption,
+    TestOption,
+    config_dir,
+    console,
+    run,
+)
+
+if TYPE_CHECKING:
+    from pingpost.config.bundle import Config
+    from pingpost.exchange_check import CheckResult
+    from pingpost.trace.json import MaskerLike
+
+MethodArg = Annotated[
+    str,
+    typer.Argument(
+        metavar="METHOD", help="Delivery method: its name, or the YAML file that defines it."
+    ),
+]
+LeadOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--lead", help="Lead JSON file (default: the lead type's sample).", show_default=False
+    ),
+]
+AccountOption = Annotated[
+    str | None,
+    typer.Option(
+        "--account",
+        help="Account whose vars and environment apply (default: the one using the method).",
+        show_default=False,
+    ),
+]
+UrlOption = Annotated[
+    str | None,
+    typer.Option(
+        "--url", help="Send to this URL instead of the configured endpoint.", show_default=False
+    ),
+]
+TimeoutOption = Annotated[
+    float | None,
+    typer.Option(
+        "--timeout",
+        min=0.001,
+        help="Seconds for the whole exchange (default: the method's, then the settings').",
+        show_default=False,
+    ),
+]
+ShowSecretsOption = Annotated[
+    bool, typer.Option("--show-secrets", help="Show secrets in the request (masked by default).")
+]
 
 
-def test_ping() -> None:
-    """Arrives with the requests/responses issue (#4)."""
-    fail("`pingpost test-ping` arrives with the requests/responses issue (#4)")
+def test_ping(
+    method: MethodArg,
+    lead: LeadOption = None,
+    account: AccountOption = None,
+    url: UrlOption = None,
+    post: Annotated[
+        bool, typer.Option("--post", help="Post too when the ping is accepted.")
+    ] = False,
+    post_url: Annotated[
+        str | None, typer.Option("--post-url", help="With --post: send the post to this URL.")
+    ] = None,
+    timeout: TimeoutOption = None,
+    test: TestOption = False,
+    json_: JsonOption = False,
+    show_secrets: ShowSecretsOption = False,
+    show_pii: ShowPiiOption = False,
+    config: ConfigOption = None,
+    no_color: NoColorOption = False,
+    debug: DebugOption = False,
+) -> None:
+    """Send one real ping to a buyer: the request, the raw response, and what it meant."""
+
+    def body() -> int:
+        from pingpost.exchange_check import prepare_target, run_check
+        from pingpost.render.preview import load_method
+
+        cfg, chosen = load_method(config_dir(config), method)
+        target, note = prepare_target(
+            cfg,
+            chosen,
+            lead_path=lead,
+            account=account,
+            test=test,
+            ping_url=url,
+            post_url=post_url,
+            timeout=timeout,
+        )
+        _note(note)
+        result = run_check(cfg, target, phase="ping", then_post=post)
+        return _report(result, _masker(cfg, result, show_pii, show_secrets), json_, no_color)
+
+    run(body, debug=debug)
 
 
-def test_post() -> None:
-    """Arrives with the requests/responses issue (#4)."""
-    fail("`pingpost test-post` arrives with the requests/responses issue (#4)")
+def test_post(
+    method: MethodArg,
+    capture: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--capture",
+            metavar="NAME=VALUE",
+            help="A value the ping would have captured (repeatable).",
+            show_default=False,
+        ),
+    ] = None,
+    lead: LeadOption = None,
+    account: AccountOption = None,
+    url: UrlOption = None,
+    timeout: TimeoutOption = None,
+    test: TestOption = False,
+    json_: JsonOption = False,
+    show_secrets: ShowSecretsOption = False,
+    show_pii: ShowPiiOption = False,
+    config: ConfigOption = None,
+    no_color: NoColorOption = False,
+    debug: DebugOption = False,
+) -> None:
+    """Send one real post to a buyer, alone: give the ping's values with --capture."""
+
+    def body() -> int:
+        from pingpost.exchange_check import parse_captures, prepare_target, run_check
+        from pingpost.render.preview import load_method
+
+        captures = parse_captures(capture or [])
+        cfg, chosen = load_method(config_dir(config), method)
+        target, note = prepare_target(
+            cfg, chosen, lead_path=lead, account=account, test=test, post_url=url, timeout=timeout
+        )
+        _note(note)
+        result = run_check(cfg, target, phase="post", captures=captures)
+        return _report(result, _masker(cfg, result, show_pii, show_secrets), json_, no_color)
+
+    run(body, debug=debug)
+
+
+def _note(note: str | None) -> None:
+    if note:
+        print(f"note: {note}", file=sys.stderr)
+
+
+def _masker(cfg: Config, result: CheckResult, show_pii: bool, show_secrets: bool) -> MaskerLike:
+    from pingpost.masking import Masker
+
+    return Masker.for_lead(cfg, result.lead, show_pii=show_pii, show_secrets=show_secrets)
+
+
+def _report(result: CheckResult, masker: MaskerLike, as_json: bool, no_color: bool) -> int:
+    """Print the result; the exit code says whether the buyer accepted."""
+    if as_json:
+        from pingpost.trace.json import check_json, dumps
+
+        print(dumps(check_json(result, masker)))
+    else:
+        from pingpost.trace.console import fit_for_pipes
+        from pingpost.trace.exchange import check_view
+
+        fit_for_pipes(console(no_color=no_color)).print(check_view(result, masker), crop=False)
+    if result.post_error is not None:
+        raise result.post_error  # the post could not be built: a config problem (exit 2)
+    return EXIT_OK if result.accepted else EXIT_NEGATIVE

@@ -1,0 +1,258 @@
+"""The trace of one lead's auction, for people.
+
+A lead panel (pii masked), a table of every account sorted so the story reads
+top-down (the winner, then the posts in order, the outbid, the rest), each
+post attempt, and one final line. `verbose` adds every exchange in full.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from pingpost.trace.console import section
+from pingpost.trace.exchange import STATUS_STYLES, exchange_view, ms
+from pingpost.trace.json import MaskerLike, money
+
+if TYPE_CHECKING:
+    from pingpost.auction.result import AccountResult, AuctionResult
+
+# sort rank of each account status: the story of the auction, top-down
+STORY_RANK = {
+    "sold": 0,
+    "post_rejected": 1,
+    "post_error": 1,
+    "in_doubt": 1,
+    "outbid": 2,
+    "accepted": 3,
+    "below_floor": 4,
+    "above_max": 4,
+    "rejected": 5,
+    "error": 6,
+    "not_pinged": 7,
+    "filtered": 8,
+}
+
+ACCOUNT_STYLES = {
+    "sold": "bold green",
+    "post_rejected": "yellow",
+    "post_error": "red",
+    "in_doubt": "bold magenta",
+    "outbid": "cyan",
+    "accepted": "cyan",
+    "below_floor": "yellow",
+    "above_max": "yellow",
+    "rejected": "dim",
+    "error": "red",
+    "not_pinged": "dim",
+    "filtered": "dim",
+}
+
+
+def story_order(result: AuctionResult) -> list[AccountResult]:
+    """Winner first; then posted accounts in post order; bidders by bid; the rest by name."""
+    posted = {name: i for i, name in enumerate(result.posted_to)}
+
+    def key(account: AccountResult) -> tuple[int, int, Decimal, str]:
+        bid = -(account.bid if account.bid is not None else Decimal(0))
+        return (
+            STORY_RANK.get(account.status, 9),
+            posted.get(account.account, 0),
+            bid,
+            account.account,
+        )
+
+    return sorted(result.accounts, key=key)
+
+
+def plain(value: Any) -> str:
+    """A lead value as the user wrote it: dates ISO, booleans lower-case."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return str(value)
+
+
+def lead_panel(result: AuctionResult, masker: MaskerLike, *, per_row: int = 2) -> Panel:
+    """The lead's fields, `per_row` to a row; pii masked by `masker`."""
+    grid = Table.grid(padding=(0, 2))
+    pairs = [
+        (Text(name, "bold"), Text(masker.text(plain(value))))
+        for name, value in result.lead.values.items()
+    ]
+    for start in range(0, len(pairs), per_row):
+        row = [cell for pair in pairs[start : start + per_row] for cell in pair]
+        grid.add_row(*row)
+    title = Text.assemble("lead ", (result.lead_id, "bold"), f" · {result.lead.lead_type}")
+    return Panel(grid, title=title, title_align="left", expand=False)
+
+
+def _bid(account: AccountResult) -> Text:
+    return Text(f"${money(account.bid)}" if account.bid is not None else "", "bold")
+
+
+def _reason(account: AccountResult, result: AuctionResult, masker: MaskerLike) -> Text:
+    if account.status == "sold":
+        if result.price is not None and result.price != account.bid:
+            return Text(f"post price ${money(result.price)}", "bold")
+        return Text("")
+    # "outbid: sold to x" under the status "outbid" reads better as "sold to x"
+    reason = (account.reason or "").removeprefix(f"{account.status}: ")
+    return Text(masker.text(reason))
+
+
+def _latency(account: AccountResult) -> Text:
+    ping = account.ping
+    if ping is None or ping.response is None:
+        return Text("")
+    return Text(ms(ping.latency_ms), "dim")
+
+
+class accounts_table:
+    """Every account, in story order: account, method, tier, status, latency, bid, reason.
+
+    The table fits the console: on narrow ones (under `WIDE` columns) the method
+    column is left out so the reasons stay readable; names and statuses are never cut.
+    """
+
+    WIDE = 110
+
+    def __init__(self, result: AuctionResult, masker: MaskerLike) -> None:
+        self.result = result
+        self.masker = masker
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        wide = options.max_width >= self.WIDE
+        table = Table(box=None, header_style="bold", pad_edge=False, padding=(0, 2, 0, 0))
+        table.add_column("account", no_wrap=True)
+        if wide:
+            table.add_column("method", no_wrap=True)
+        table.add_column("tier", justify="right", no_wrap=True)
+        table.add_column("status", no_wrap=True)
+        table.add_column("latency", justify="right", no_wrap=True)
+        table.add_column("bid", justify="right", no_wrap=True)
+        table.add_column("reason", ratio=1)
+        for account in story_order(self.result):
+            cells = [
+                Text(account.account),
+                Text(account.method, "dim"),
+                Text(str(account.priority)),
+                Text(account.status, ACCOUNT_STYLES.get(account.status, "")),
+                _latency(account),
+                _bid(account),
+                _reason(account, self.result, self.masker),
+            ]
+            table.add_row(*(cells if wide else cells[:1] + cells[2:]))
+        yield table
+
+
+def posts_view(result: AuctionResult, masker: MaskerLike) -> Group | None:
+    if not result.posted_to:
+        return None
+    by_name = {a.account: a for a in result.accounts}
+    lines: list[RenderableType] = [Text("posts", "bold")]
+    for i, name in enumerate(result.posted_to, 1):
+        post = by_name[name].post if name in by_name else None
+        outcome = post.outcome if post is not None else None
+        line = Text.assemble(f"  {i}. ", (name, "bold"), "  ")
+        if outcome is None:
+            lines.append(line.append("not sent", "dim"))
+            continue
+        line.append(outcome.status, STATUS_STYLES.get(outcome.status, ""))
+        line.append(f"  {ms(post.latency_ms)}" if post is not None else "", "dim")
+        if outcome.price is not None:
+            line.append(f"  price ${money(outcome.price)}", "bold")
+        if outcome.reason:
+            line.append("  ")
+            line.append(masker.text(outcome.reason))
+        lines.append(line)
+    return Group(*lines)
+
+
+def final_line(result: AuctionResult, masker: MaskerLike) -> Text:
+    took = ms(result.duration_ms)
+    if result.dry_run:
+        return _dry_run_line(result)
+    if result.result == "sold":
+        price = f"${money(result.price)}" if result.price is not None else "no price"
+        return Text.assemble(
+            ("SOLD", "bold green"), f" to {result.sold_to} for ", (price, "bold"), f" in {took}"
+        )
+    if result.result == "in_doubt":
+        return Text.assemble(
+            ("IN DOUBT", "bold magenta"),
+            f" after {took}: {masker.text(in_doubt_reason(result))}; check with the buyer "
+            "before selling this lead again",
+        )
+    return Text.assemble(
+        ("UNSOLD", "bold yellow"), f": {masker.text(unsold_reason(result))} in {took}"
+    )
+
+
+def in_doubt_reason(result: AuctionResult) -> str:
+    if result.reason:  # the engine's words: "the post to x may have reached the buyer: ..."
+        return result.reason
+    doubtful = [a for a in result.accounts if a.status == "in_doubt"]
+    name = doubtful[-1].account if doubtful else "a buyer"
+    why = doubtful[-1].reason if doubtful and doubtful[-1].reason else "no definite answer"
+    return f"the post to {name} may have reached the buyer: {why}"
+
+
+def unsold_reason(result: AuctionResult) -> str:
+    """The engine's reason, with how many accounts ended in each status."""
+    counts: Counter[str] = Counter(a.status for a in result.accounts)
+    tally = ", ".join(f"{status} {counts[status]}" for status in STORY_RANK if counts[status])
+    why = result.reason or "no sale"
+    return f"{why} ({tally})" if tally else why
+
+
+def _dry_run_line(result: AuctionResult) -> Text:
+    rendered = sum(1 for a in result.accounts if a.ping is not None and a.ping.request is not None)
+    failed = sum(1 for a in result.accounts if a.status == "error")
+    text = Text.assemble(
+        ("DRY RUN", "bold cyan"), f": {rendered} ping{'s' * (rendered != 1)} rendered, nothing sent"
+    )
+    if failed:
+        text.append(f"; {failed} account{'s' * (failed != 1)} could not render", "bold red")
+    return text
+
+
+def exchanges_view(result: AuctionResult, masker: MaskerLike) -> Group:
+    """Every exchange in full, in story order (for `--verbose`)."""
+    parts: list[RenderableType] = []
+    for account in story_order(result):
+        for phase, exchange in (("ping", account.ping), ("post", account.post)):
+            if exchange is None or (exchange.request is None and exchange.response is None):
+                continue
+            parts += [Text(""), section(f"{account.account} · {phase}")]
+            parts.append(
+                exchange_view(
+                    exchange.request,
+                    exchange.response,
+                    exchange.outcome,
+                    masker,
+                    latency_ms=exchange.latency_ms,
+                )
+            )
+    return Group(*parts)
+
+
+def auction_trace(result: AuctionResult, masker: MaskerLike, *, verbose: bool = False) -> Group:
+    parts: list[RenderableType] = [lead_panel(result, masker), accounts_table(result, masker)]
+    posts = posts_view(result, masker)
+    if posts is not None:
+        parts += [Text(""), posts]
+    if verbose:
+        parts.append(exchanges_view(result, masker))
+    parts += [Text(""), final_line(result, masker)]
+    return Group(*parts)

@@ -1,0 +1,211 @@
+"""One request and its response, for people: the view `test-ping`, `test-post` and
+`deliver --verbose` print.
+
+Request (masked), response status, headers and raw body (long bodies
+shortened, length stated), how the body decoded, each rule's verdict, then
+the outcome. Buyer and lead text is plain `Text`, never markup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from http import HTTPStatus
+from typing import TYPE_CHECKING
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from pingpost.exchange import Headers, RawResponse, RenderedRequest
+from pingpost.trace.console import section
+from pingpost.trace.json import MaskerLike, body_text, money
+
+if TYPE_CHECKING:
+    from pingpost.exchange_check import Check, CheckResult
+    from pingpost.responses.outcome import Outcome
+
+BODY_LIMIT = 2000  # characters of a body shown before it is shortened
+
+STATUS_STYLES = {
+    "accepted": "bold green",
+    "rejected": "yellow",
+    "error": "bold red",
+    "in_doubt": "bold magenta",
+}
+
+
+def shorten(text: str, limit: int = BODY_LIMIT, *, size: int | None = None) -> Text:
+    """The first `limit` characters, and a note with the full length when cut."""
+    if len(text) <= limit:
+        return Text(text)
+    total = f"{size:,} bytes" if size is not None else f"{len(text):,} characters"
+    return Text.assemble(
+        text[:limit], ("\n… ", "dim"), (f"({total}, first {limit:,} shown)", "dim")
+    )
+
+
+def ms(value: float) -> str:
+    return f"{value:,.0f} ms" if value >= 10 else f"{value:.1f} ms"
+
+
+def raw(text: Text) -> Text:
+    """Wire text (URLs, headers, bodies) is never wrapped by us: copied from the terminal,
+    it must be what was sent. Print with `crop=False` to keep long lines whole."""
+    text.no_wrap = True
+    text.overflow = "ignore"
+    return text
+
+
+def _headers(headers: Headers) -> Iterator[Text]:
+    for name, value in headers:
+        yield raw(Text.assemble("  ", (name, "bold"), ": ", value))
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
+def request_view(request: RenderedRequest, masker: MaskerLike) -> Group:
+    masked = masker.request(request)
+    lines: list[RenderableType] = [
+        raw(Text.assemble(("→ ", "cyan"), (masked.method, "bold"), " ", masked.url))
+    ]
+    lines.extend(_headers(masked.headers))
+    if masked.body:
+        body = shorten(body_text(masked.body), size=len(masked.body))
+        lines.append(raw(Text.assemble("  ", body)))
+    return Group(*lines)
+
+
+def response_view(response: RawResponse, masker: MaskerLike) -> Group:
+    masked = masker.response(response)
+    timing = f"{ms(masked.elapsed_ms)}, {masked.attempts} attempt{'s' * (masked.attempts != 1)}"
+    if masked.failure is not None:
+        head = Text.assemble(
+            ("← ", "cyan"),
+            ("no response", "bold red"),
+            f" ({timing}): ",
+            masker.text(masked.failure.detail),
+        )
+        return Group(head)
+    status = masked.status or 0
+    phrase = _phrase(status)
+    style = "bold green" if 200 <= status < 300 else "bold yellow" if status < 500 else "bold red"
+    lines: list[RenderableType] = [
+        Text.assemble(("← ", "cyan"), (f"{status} {phrase}".strip(), style), f" ({timing})")
+    ]
+    lines.extend(_headers(masked.headers))
+    body = body_text(masked.body)
+    shown = shorten(body, size=len(masked.body)) if body else Text("(empty body)", "dim")
+    lines.append(raw(Text.assemble("  ", shown)))
+    return Group(*lines)
+
+
+def verdicts_view(outcome: Outcome, masker: MaskerLike) -> RenderableType:
+    decoded = Text.assemble(("decoded as ", "dim"), (outcome.decoded_as, "bold"))
+    if outcome.decode_error:
+        decoded.append_text(
+            Text.assemble(
+                ("; did not decode as expected: ", "dim"),
+                masker.text(outcome.decode_error),
+                (" (regex and contains rules still apply)", "dim"),
+            )
+        )
+    if not outcome.verdicts:
+        return decoded
+    table = Table(box=None, show_header=False, pad_edge=False, padding=(0, 1, 0, 2))
+    for verdict in outcome.verdicts:
+        mark = Text("match", "green") if verdict.matched else Text("no", "yellow")
+        table.add_row(
+            Text(verdict.rule, "bold"),
+            Text(masker.text(verdict.description)),
+            mark,
+            Text(masker.text(verdict.detail), "dim"),
+        )
+    return Group(decoded, Text("rules", "dim"), table)
+
+
+def outcome_view(outcome: Outcome, masker: MaskerLike, *, latency_ms: float | None = None) -> Text:
+    """`accepted  bid $8.50  captures transaction_id=…  (decided by …)`."""
+    text = Text.assemble(("outcome ", "dim"), (outcome.status, STATUS_STYLES[outcome.status]))
+    if outcome.bid is not None:
+        text.append_text(Text.assemble(("  bid ", "dim"), (f"${money(outcome.bid)}", "bold")))
+    if outcome.price is not None:
+        text.append_text(Text.assemble(("  price ", "dim"), (f"${money(outcome.price)}", "bold")))
+    if outcome.reason:
+        text.append_text(Text.assemble(("  reason ", "dim"), masker.text(outcome.reason)))
+    if latency_ms is not None:
+        text.append_text(Text.assemble(("  latency ", "dim"), ms(latency_ms)))
+    if outcome.captures:
+        pairs = ", ".join(f"{k}={masker.value(v)}" for k, v in outcome.captures.items())
+        text.append_text(Text.assemble(("\ncaptures ", "dim"), pairs))
+    if outcome.decided_by:
+        text.append_text(Text.assemble(("\ndecided by ", "dim"), masker.text(outcome.decided_by)))
+    return text
+
+
+def exchange_view(
+    request: RenderedRequest | None,
+    response: RawResponse | None,
+    outcome: Outcome | None,
+    masker: MaskerLike,
+    *,
+    latency_ms: float | None = None,
+) -> Group:
+    """The whole exchange; parts that do not exist (dry run, render failure) are skipped."""
+    parts: list[RenderableType] = []
+    if request is not None:
+        parts.append(request_view(request, masker))
+    if response is not None:
+        parts.append(response_view(response, masker))
+    elif request is not None:
+        parts.append(Text("← not sent", "dim"))
+    if outcome is not None and response is not None:
+        if response.failure is None:  # with no answer, there is nothing to decode or match
+            parts.append(verdicts_view(outcome, masker))
+        parts.append(outcome_view(outcome, masker, latency_ms=latency_ms))
+    return Group(*parts)
+
+
+def check_line(check: Check, masker: MaskerLike) -> Text:
+    """`PING ACCEPTED: bid $8.50 in 38 ms` / `POST ERROR: no response: ...`."""
+    from pingpost.exchange_check import diagnose
+
+    status = check.outcome.status
+    text = Text.assemble(
+        (f"{check.phase.upper()} {status.upper().replace('_', ' ')}", STATUS_STYLES[status])
+    )
+    details = []
+    if check.outcome.bid is not None:
+        details.append(f"bid ${money(check.outcome.bid)}")
+    if check.outcome.price is not None:
+        details.append(f"price ${money(check.outcome.price)}")
+    problem = diagnose(check) or (check.outcome.reason if status != "accepted" else None)
+    if problem:
+        details.append(masker.text(problem))
+    text.append(": " + ", ".join(details) if details else "")
+    text.append(f" in {ms(check.latency_ms)}")
+    return text
+
+
+def check_view(result: CheckResult, masker: MaskerLike) -> Group:
+    """The `test-ping`/`test-post` trace: each exchange in full, then one line each."""
+    parts: list[RenderableType] = []
+    for check in result.checks:
+        title = f"{check.phase} · {result.method}"
+        if result.account:
+            title += f" · account {result.account}"
+        parts.append(section(title))
+        parts.append(
+            exchange_view(
+                check.request, check.response, check.outcome, masker, latency_ms=check.latency_ms
+            )
+        )
+    parts.append(Text(""))
+    parts.extend(check_line(check, masker) for check in result.checks)
+    if result.post_skipped:
+        parts.append(Text(result.post_skipped, "dim"))
+    return Group(*parts)

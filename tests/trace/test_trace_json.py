@@ -1,0 +1,114 @@
+"""The JSON documents: the spec's result of one lead, exchanges, money, masking."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+from pingpost.exchange import Failure, RawResponse, RenderedRequest
+from pingpost.trace.json import (
+    auction_json,
+    dumps,
+    headers_json,
+    money,
+    request_json,
+    response_json,
+)
+
+SPEC_KEYS = {"schema_version", "lead_id", "result", "sold_to", "price", "duration_ms", "accounts"}
+ACCOUNT_KEYS = {"account", "method", "status", "reason", "bid", "ping", "post"}
+EXCHANGE_KEYS = {"request", "response", "latency_ms", "attempts"}
+
+
+def test_auction_json_has_the_spec_shape(make_result, masker):
+    doc = auction_json(make_result(), masker)
+    assert doc.keys() >= SPEC_KEYS
+    assert doc["schema_version"] == 1
+    assert (doc["result"], doc["sold_to"], doc["price"]) == ("sold", "acme-gold", "12.50")
+    assert doc["duration_ms"] == 412.3
+    by_name = {a["account"]: a for a in doc["accounts"]}
+    sold = by_name["acme-gold"]
+    assert sold.keys() >= ACCOUNT_KEYS
+    assert sold["status"] == "sold" and sold["bid"] == "12.50"
+    assert sold["ping"].keys() >= EXCHANGE_KEYS and sold["post"].keys() >= EXCHANGE_KEYS
+    assert sold["ping"]["latency_ms"] == 38.0 and sold["ping"]["attempts"] == 1
+    assert sold["ping"]["outcome"]["captures"] == {"transaction_id": "T-1"}
+    assert by_name["zulu-filtered"]["ping"] is None
+    assert by_name["zulu-filtered"]["reason"] == "State=CA not in [TX]"
+
+
+def test_unsold_document_has_null_winner_and_price(make_result, masker):
+    doc = auction_json(make_result(result="unsold", sold_to=None, price=None), masker)
+    assert doc["sold_to"] is None and doc["price"] is None
+
+
+def test_document_round_trips_through_json_and_is_masked(make_result, masker):
+    text = dumps(auction_json(make_result(), masker))
+    assert json.loads(text)["lead_id"] == "lead-1"
+    for hidden in ("Zelda", "4155550142", "tok-SECRET"):
+        assert hidden not in text
+    line = dumps(auction_json(make_result(), masker), pretty=False)
+    assert "\n" not in line
+
+
+def test_money_is_a_plain_decimal_string():
+    assert money(Decimal("12.50")) == "12.50"
+    assert money(Decimal("1E+1")) == "10"
+    assert money(None) is None
+
+
+def test_request_json_masks_authorization_and_body(masker):
+    request = RenderedRequest(
+        "POST", "http://x/p?key=tok-SECRET", (("Authorization", "Basic abc"),), b'{"n": "Zelda"}'
+    )
+    doc = request_json(request, masker)
+    assert doc == {
+        "method": "POST",
+        "url": "http://x/p?key=****",
+        "headers": {"Authorization": "Basic ****"},
+        "body": '{"n": "****"}',
+    }
+
+
+def test_response_json_states_a_failure(masker):
+    response = RawResponse(
+        None, failure=Failure("connect", "connection refused by 127.0.0.1:9", False)
+    )
+    doc = response_json(response, masker)
+    assert doc["status"] is None
+    assert doc["failure"] == {
+        "kind": "connect",
+        "detail": "connection refused by 127.0.0.1:9",
+        "may_have_arrived": False,
+    }
+
+
+def test_undecodable_body_bytes_do_not_break_the_document(masker):
+    doc = response_json(RawResponse(200, body=b"\xff\xfeok"), masker)
+    assert doc["body"].endswith("ok") and doc["body_bytes"] == 4
+    json.dumps(doc)
+
+
+def test_repeated_headers_are_joined():
+    assert headers_json((("Set-Cookie", "a=1"), ("Set-Cookie", "b=2"), ("X", "y"))) == {
+        "Set-Cookie": "a=1, b=2",
+        "X": "y",
+    }
+
+
+def test_free_text_is_masked_in_one_pass_yet_exactly_per_value():
+    from pingpost.masking import Masker
+    from pingpost.trace.json import _Texts
+
+    masker = Masker(secrets=["s3cret", "a\x00b"])
+    texts = _Texts(masker)
+    doc: dict = {}
+    texts.put(doc, "one", "xa")  # with the next one, "a\x00b" spans the separator
+    texts.put(doc, "two", "by s3cret")
+    texts.put(doc, "none", None)
+    texts.done()
+    assert doc == {"one": "xa", "two": "by ****", "none": None}
+    texts.put(doc, "nul", "has\x00nul s3cret")  # a value with NUL: masked on its own
+    texts.put(doc, "other", "s3cret!")
+    texts.done()
+    assert (doc["nul"], doc["other"]) == ("has\x00nul ****", "****!")
