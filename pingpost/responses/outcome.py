@@ -12,7 +12,10 @@ OutcomeStatus = Literal["accepted", "rejected", "error", "in_doubt"]
 
 @dataclass(frozen=True)
 class RuleVerdict:
-    """One rule's result, for the trace: `accept: path status equals "accepted" -> no (got "rejected")`."""
+    """One rule's result, for the trace.
+
+    E.g. `accept: path status equals "accepted" -> no (got "rejected")`.
+    """
 
     rule: str  # "status", "reject", "accept", "bid", "price", "reason", "capture.<name>"
     description: str  # the rule as the user wrote it, in words

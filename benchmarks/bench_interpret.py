@@ -1,0 +1,89 @@
+"""Interpreter cost: microseconds per `interpret` for typical answers.
+
+    .venv/bin/python benchmarks/bench_interpret.py            # all cases
+    .venv/bin/python benchmarks/bench_interpret.py --number 20000
+
+An auction interprets about ten responses per lead (pings and a post); at 600
+leads/s that is 6000 interprets a second, so each one should stay in the tens of
+microseconds. For each case, the best of `--repeat` rounds of `--number` calls
+is reported (the best round is the least disturbed by other processes), next to
+`json.loads` of the same body as a yardstick.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import timeit
+
+import yaml
+
+from pingpost.config.models import Response
+from pingpost.exchange import RawResponse
+from pingpost.responses import interpret
+
+JSON_RULES = """
+accept: {path: status, equals: success}
+reject: {path: status, equals: rejected}
+bid: price
+reason: message
+capture: {ping_token: pingToken}
+"""
+JSON_BODY = (
+    b'{"status": "success", "pingToken": "wPDqmX209V3BEliVAZ0oO2rkJdv6EjAY", "price": "17.33"}'
+)
+
+XML_RULES = """
+accept: {path: Result.Success, equals: true}
+bid: Result.Payout
+capture: {transaction_id: Result.TransactionId}
+"""
+XML_BODY = (
+    b'<?xml version="1.0" encoding="UTF-8"?><Result xmlns:xsi="http://www.w3.org/2001/'
+    b'XMLSchema-instance"><TransactionId>ce34e151-6d00-488d-a465-3fa3cebe7ff9</TransactionId>'
+    b'<Success>true</Success><Payout>8.50</Payout><Sold xsi:nil="true" /></Result>'
+)
+
+REGEX_RULES = r"""
+format: text
+accept: {contains: '"Success":true'}
+bid: {regex: '"Price":"([0-9.]+)"'}
+capture: {ping_reference: {regex: '"PingReference":"([a-zA-Z0-9!&\.$%@#_-]+)"'}}
+"""
+REGEX_BODY = b'{"Success":true,"Price":"12.40","PingReference":"a1b2c3"}'
+
+CASES = {
+    "json ping (accepted, bid, capture)": (JSON_RULES, JSON_BODY, "application/json"),
+    "json ping (rejected)": (
+        JSON_RULES,
+        b'{"status": "rejected", "message": "No Matches"}',
+        "application/json",
+    ),
+    "xml ping (namespaced, accepted)": (XML_RULES, XML_BODY, "text/xml; charset=utf-8"),
+    "text ping (regex rules)": (REGEX_RULES, REGEX_BODY, "text/plain"),
+}
+
+
+def measure(rules_text: str, body: bytes, content_type: str, number: int, repeat: int) -> float:
+    rules = Response.model_validate(yaml.safe_load(rules_text))
+    response = RawResponse(200, (("Content-Type", content_type),), body)
+    interpret(rules, response)  # warm the caches, as a running auction has
+    best = min(timeit.repeat(lambda: interpret(rules, response), number=number, repeat=repeat))
+    return best / number * 1e6
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--number", type=int, default=10_000)
+    parser.add_argument("--repeat", type=int, default=7)
+    args = parser.parse_args()
+    rounds = timeit.repeat(lambda: json.loads(JSON_BODY), number=args.number, repeat=args.repeat)
+    yardstick = min(rounds) / args.number * 1e6
+    print(f"{'json.loads of the json ping body (yardstick)':45} {yardstick:7.1f} µs")
+    for name, (rules_text, body, content_type) in CASES.items():
+        micros = measure(rules_text, body, content_type, args.number, args.repeat)
+        print(f"{name:45} {micros:7.1f} µs")
+
+
+if __name__ == "__main__":
+    main()

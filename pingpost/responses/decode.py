@@ -1,0 +1,216 @@
+"""Response bodies: bytes -> text -> json | xml | form | text.
+
+`auto` trusts the Content-Type first and sniffs the body when the header
+names no format (or names one the body is not). Decoding never raises: a body
+that does not decode keeps its text, for `regex`/`contains` rules, and says
+why in `error` ("not json: Expecting ',' delimiter (line 2, column 60)").
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import re
+from dataclasses import dataclass, replace
+from typing import Any, Literal
+from urllib.parse import parse_qsl
+
+from pingpost.responses.xmlbody import MAX_DEPTH, XmlRefused, parse_xml
+
+BodyFormat = Literal["auto", "json", "xml", "form", "text"]
+
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+_XML_ENCODING = re.compile(rb"""^<\?xml[^>]{0,200}?encoding\s*=\s*["']([A-Za-z0-9._-]{1,40})["']""")
+_MAX_FORM_FIELDS = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class DecodedBody:
+    """A body as the rules see it."""
+
+    text: str  # the body as text, always (regex and contains search this)
+    data: Any  # the decoded value; None when it did not decode
+    format: str  # json | xml | form | text: what it decoded as ("text" when it did not)
+    error: str | None = None  # "not json: <why>" when it did not decode as expected
+    requested: str = "auto"  # the rules' `format`
+
+    def unreadable(self) -> str | None:
+        """Why `path` rules cannot read this body, or None when they can.
+
+        With `format: auto` a body that is plain text (or empty) has no structure for a
+        path to walk; only `format: text` makes `path: "@"` mean the text itself.
+        """
+        if self.error is not None:
+            return f"body is {self.error}"
+        if self.format == "text" and self.requested != "text":
+            return (
+                "body is empty" if not self.text.strip() else "body is text, not json, xml or form"
+            )
+        return None
+
+
+class _NotDecoded(ValueError):
+    pass
+
+
+def decode_body(
+    body: bytes, content_type: str | None = None, fmt: BodyFormat = "auto"
+) -> DecodedBody:
+    """Decode `body` as `fmt`; `content_type` is the full header value (charset included)."""
+    mime, charset = _parse_content_type(content_type)
+    text = body_text(body, charset)
+    decoded = _decode_auto(text, mime) if fmt == "auto" else _decode_as(fmt, text)
+    return decoded if fmt == "auto" else replace(decoded, requested=fmt)
+
+
+def body_text(body: bytes, charset: str | None = None) -> str:
+    """Bytes as text: a BOM wins, then the header's charset, then an XML declaration, then
+    UTF-8. Undecodable bytes become U+FFFD rather than an error."""
+    for bom, encoding in _BOMS:
+        if body.startswith(bom):
+            return body[len(bom) :].decode(encoding, "replace")
+    if charset is None and body.startswith(b"<?xml"):
+        declared = _XML_ENCODING.match(body)
+        charset = declared.group(1).decode("ascii") if declared else None
+    if charset is not None:
+        try:
+            return body.decode(charset, "replace")
+        except LookupError:  # an unknown charset name: UTF-8 is the best guess
+            pass
+    return body.decode("utf-8", "replace")
+
+
+def sniff(text: str, *, allow_xml: bool = True) -> str:
+    """The format a body looks like: `{`/`[` json, `<` xml, `a=b&c=d` form, else text."""
+    stripped = text.strip()
+    head = stripped[:1]
+    if head in ("{", "["):
+        return "json"
+    if head == "<":
+        return "xml" if allow_xml else "text"
+    if stripped and _looks_like_form(stripped):
+        return "form"
+    return "text"
+
+
+def _looks_like_form(text: str) -> bool:
+    if "=" not in text or any(c.isspace() for c in text):
+        return False
+    return all(key and sep for key, sep, _ in (p.partition("=") for p in text.split("&")))
+
+
+def _parse_content_type(header: str | None) -> tuple[str, str | None]:
+    if not header:
+        return "", None
+    mime, _, params = header.partition(";")
+    charset = None
+    for param in params.split(";"):
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "charset":
+            charset = value.strip().strip("\"'") or None
+    return mime.strip().lower(), charset
+
+
+def _declared_format(mime: str) -> str | None:
+    subtype = mime.rpartition("/")[2]
+    if "json" in subtype:
+        return "json"
+    if "xml" in subtype:
+        return "xml"
+    if mime == "application/x-www-form-urlencoded":
+        return "form"
+    return None
+
+
+def _decode_auto(text: str, mime: str) -> DecodedBody:
+    declared = _declared_format(mime)
+    first = _decode_as(declared, text) if declared else None
+    if first is not None and first.error is None:
+        return first
+    # An HTML page (a proxy's error page, say) is not XML, but servers label everything
+    # text/html: JSON then, or XML that opens with its declaration, is still read.
+    html = "html" in mime and not text.lstrip().startswith("<?xml")
+    sniffed = sniff(text, allow_xml=not html)
+    if first is None:
+        return _decode_as(sniffed, text)
+    if sniffed in (declared, "text"):
+        return first
+    second = _decode_as(sniffed, text)  # a misleading Content-Type: the body's own shape wins
+    return second if second.error is None else first
+
+
+def _decode_as(fmt: str, text: str) -> DecodedBody:
+    if fmt == "text":
+        return DecodedBody(text, text, "text")
+    try:
+        data = _DECODERS[fmt](text)
+    except _NotDecoded as exc:
+        return DecodedBody(text, None, "text", f"not {fmt}: {exc}")
+    return DecodedBody(text, data, fmt)
+
+
+def _json(text: str) -> Any:
+    if not text.strip():
+        raise _NotDecoded("empty body")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise _NotDecoded(f"{exc.msg} (line {exc.lineno}, column {exc.colno})") from exc
+    except (ValueError, RecursionError) as exc:  # huge integers, absurd nesting
+        raise _NotDecoded(str(exc) or type(exc).__name__) from exc
+    # Depth cannot exceed the number of brackets: only count levels when it could be deep.
+    if text.count("{") + text.count("[") > MAX_DEPTH and _deeper_than(data, MAX_DEPTH):
+        raise _NotDecoded(f"nested deeper than {MAX_DEPTH} levels")
+    return data
+
+
+def _deeper_than(data: Any, limit: int) -> bool:
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict):
+            children: Any = value.values()
+        elif isinstance(value, list):
+            children = value
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
+
+
+def _xml(text: str) -> Any:
+    if not text.strip():
+        raise _NotDecoded("empty body")
+    try:
+        return parse_xml(text)
+    except XmlRefused as exc:
+        raise _NotDecoded(str(exc)) from exc
+
+
+def _form(text: str) -> dict[str, Any]:
+    try:
+        pairs = parse_qsl(
+            text.strip(),
+            keep_blank_values=True,
+            strict_parsing=True,
+            max_num_fields=_MAX_FORM_FIELDS,
+        )
+    except ValueError as exc:
+        raise _NotDecoded(str(exc)) from exc
+    data: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in data:  # a repeated name becomes a list, in order
+            earlier = data[key]
+            data[key] = [*earlier, value] if isinstance(earlier, list) else [earlier, value]
+        else:
+            data[key] = value
+    return data
+
+
+_DECODERS = {"json": _json, "xml": _xml, "form": _form}
