@@ -1,0 +1,222 @@
+"""The buyers' logic: route a request, decide the answer, record it in the ledger.
+
+`SandboxApp.handle` is synchronous and pure apart from the token book and the
+ledger; it returns a `Plan` that the connection carries out (server.py).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+from urllib.parse import parse_qsl, unquote
+
+from pingpost.sandbox.decode import MISSING, Accepts, BodyError, describe_failure, lookup
+from pingpost.sandbox.decode import request_fields as decode_fields
+from pingpost.sandbox.dice import Dice, bid_cents
+from pingpost.sandbox.faults import Plan, fault_plan, planned_status
+from pingpost.sandbox.http import Request
+from pingpost.sandbox.ledger import Ledger
+from pingpost.sandbox.spec import ADMIN_PREFIX, BuyerSpec, Phase, SandboxSpec
+from pingpost.sandbox.styles import INVALID_TOKEN, STYLES, Style, json_reply
+from pingpost.sandbox.tokens import TokenBook, format_token
+
+ABRUPT_FAULTS = ("hang", "reset", "http_500", "garbage", "oversized")  # no real answer
+
+BUYER_METHODS = ("GET", "POST", "PUT")
+
+
+class Buyer:
+    """A buyer spec with everything the hot path needs worked out once."""
+
+    __slots__ = ("accepts", "cents", "shares", "spec", "style")
+
+    def __init__(self, spec: BuyerSpec) -> None:
+        self.spec = spec
+        self.style: Style = STYLES[spec.style]
+        self.accepts = Accepts(spec.accepts)
+        self.cents = bid_cents(spec)
+        self.shares = {phase: spec.fault_shares(phase) for phase in ("ping", "post")}
+
+    def latency(self, dice: Dice) -> float:
+        return dice.latency(*self.spec.latency_ms)
+
+
+class SandboxApp:
+    """Every buyer of one sandbox file, with the shared token book and ledger."""
+
+    def __init__(self, spec: SandboxSpec, clock: Callable[[], float] = time.monotonic) -> None:
+        self.spec = spec
+        self.ledger = Ledger(enabled=spec.ledger, limit=spec.ledger_limit)
+        self.tokens = TokenBook(spec.seed)
+        self._clock = clock
+        self._routes: dict[str, tuple[Buyer, Phase]] = {}
+        self._token_routes: list[tuple[re.Pattern[str], Buyer]] = []
+        for buyer_spec in spec.buyers:
+            buyer = Buyer(buyer_spec)
+            self._routes[buyer_spec.ping_path] = (buyer, "ping")
+            if buyer_spec.path_token:
+                pattern = re.escape(buyer_spec.post_path).replace(r"\{token\}", "([^/]+)")
+                self._token_routes.append((re.compile(pattern + "$"), buyer))
+            else:
+                self._routes[buyer_spec.post_path] = (buyer, "post")
+
+    def reset(self) -> None:
+        self.ledger.clear()
+        self.tokens.clear()
+
+    def handle(self, request: Request) -> Plan:
+        route = self._routes.get(request.path)
+        if route is not None:
+            buyer, phase = route
+            if request.method not in BUYER_METHODS:
+                return _not_allowed()
+            if phase == "ping":
+                return self._ping(buyer, request)
+            return self._post(buyer, request, None)
+        for pattern, buyer in self._token_routes:
+            match = pattern.match(request.path)
+            if match:
+                if request.method not in BUYER_METHODS:
+                    return _not_allowed()
+                return self._post(buyer, request, unquote(match.group(1)))
+        if request.path.startswith(ADMIN_PREFIX):
+            return self._admin(request)
+        return Plan("reply", json_reply(404, {"error": "unknown path"}))
+
+    # ----------------------------------------------------------------------- ping
+
+    def _ping(self, buyer: Buyer, request: Request) -> Plan:
+        spec = buyer.spec
+        seq = self.ledger.next_seq()
+        entry = _entry(seq, spec, "ping", request)
+        try:
+            fields = decode_fields(request)
+        except BodyError as exc:
+            return self._bad_request(entry, exc)
+        dice = Dice(self.spec.seed, spec.name, "ping", _material(request))
+        delay = buyer.latency(dice)
+        fault = dice.fault(buyer.shares["ping"])
+        if fault in ABRUPT_FAULTS:
+            return self._record(entry, fault_plan(fault, dice, delay), fault=fault)
+        failed = buyer.accepts.first_failed(fields)
+        if failed is None:
+            bid = dice.bid(buyer.cents)
+            now = self._clock()
+            token = self.tokens.issue(spec.name, spec.style, bid, spec.token_ttl, seq, now)
+            reply = buyer.style.ping_accept(token, bid)
+            entry.update(token=token, outcome="accepted", bid=f"{bid:.2f}")
+        else:
+            reason = describe_failure(failed, fields)
+            reply = buyer.style.ping_reject(format_token(spec.style, dice.digest), reason)
+            entry.update(outcome="rejected", note=reason)
+        plan = Plan("drip" if fault == "drip" else "reply", reply, delay)
+        return self._record(entry, plan, fault=fault)
+
+    # ----------------------------------------------------------------------- post
+
+    def _post(self, buyer: Buyer, request: Request, path_token: str | None) -> Plan:
+        spec = buyer.spec
+        seq = self.ledger.next_seq()
+        entry = _entry(seq, spec, "post", request)
+        try:
+            fields = decode_fields(request)
+        except BodyError as exc:
+            return self._bad_request(entry, exc)
+        token = path_token if spec.path_token else _token_from(fields, spec.token_key)
+        record, problem = self.tokens.redeem(spec.name, token, self._clock())
+        entry.update(token=token, ping_seq=record.ping_seq if record else None)
+        material = _material(request)
+        if token:  # the token depends on arrival order: leave it out of the dice
+            material = material.replace(token.encode(), b"")
+        dice = Dice(self.spec.seed, spec.name, "post", material)
+        delay = buyer.latency(dice)
+        fault = dice.fault(buyer.shares["post"])
+        if fault in ABRUPT_FAULTS:
+            return self._record(entry, fault_plan(fault, dice, delay), fault=fault, note=problem)
+        if fault == "post_hang":
+            note = "read the lead, never answering" + (f"; {problem}" if problem else "")
+            return self._record(entry, Plan("hang"), fault=fault, note=note)
+        if problem or record is None:
+            reply = buyer.style.post_reject(token, INVALID_TOKEN)
+            entry.update(outcome="rejected", note=problem)
+        elif fault == "post_reject":
+            reply = buyer.style.post_reject(token, buyer.style.post_reject_message)
+            entry.update(outcome="rejected")
+        else:
+            price = max(record.bid + spec.post_price_delta, Decimal(0))
+            reply = buyer.style.post_accept(token, price, dice.number(11))
+            entry.update(outcome="accepted", price=f"{price:.2f}")
+        plan = Plan("drip" if fault == "drip" else "reply", reply, delay)
+        return self._record(entry, plan, fault=fault)
+
+    # ----------------------------------------------------------------------- helpers
+
+    def _record(self, entry: dict[str, Any], plan: Plan, **extra: Any) -> Plan:
+        for key, value in extra.items():
+            if value:
+                entry[key] = value
+        entry["status"] = planned_status(plan)
+        self.ledger.record(entry)
+        return plan
+
+    def _bad_request(self, entry: dict[str, Any], exc: BodyError) -> Plan:
+        plan = Plan("reply", json_reply(400, {"error": str(exc)}))
+        return self._record(entry, plan, note=str(exc))
+
+    def _admin(self, request: Request) -> Plan:
+        action = request.path[len(ADMIN_PREFIX) :]
+        query = dict(parse_qsl(request.query))
+        if action == "ledger" and request.method == "GET":
+            doc = self.ledger.document(buyer=query.get("buyer"), phase=query.get("phase"))
+            return Plan("reply", json_reply(200, doc))
+        if action == "reset" and request.method == "POST":
+            self.reset()
+            return Plan("reply", json_reply(200, {"reset": True}))
+        if action == "health" and request.method == "GET":
+            return Plan("reply", json_reply(200, {"status": "ok", "buyers": len(self.spec.buyers)}))
+        if action == "buyers" and request.method == "GET":
+            buyers = [b.model_dump(mode="json", by_alias=True) for b in self.spec.buyers]
+            return Plan("reply", json_reply(200, {"seed": self.spec.seed, "buyers": buyers}))
+        if action in ("ledger", "reset", "health", "buyers"):
+            return _not_allowed()
+        return Plan("reply", json_reply(404, {"error": "unknown path"}))
+
+
+def _entry(seq: int, buyer: BuyerSpec, phase: Phase, request: Request) -> dict[str, Any]:
+    path = f"{request.path}?{request.query}" if request.query else request.path
+    return {
+        "seq": seq,
+        "time": round(time.time(), 3),
+        "buyer": buyer.name,
+        "phase": phase,
+        "method": request.method,
+        "path": path,
+        "token": None,
+        "body": request.body.decode("utf-8", "replace"),
+        "status": None,
+        "outcome": None,
+        "bid": None,
+        "price": None,
+        "fault": None,
+        "note": None,
+        "ping_seq": None,  # posts: the ping that issued the token
+    }
+
+
+def _material(request: Request) -> bytes:
+    """What identifies a request for the dice: its body and its query string."""
+    return request.body + b"\x00" + request.query.encode()
+
+
+def _token_from(fields: dict[str, Any], key: str) -> str | None:
+    value = lookup(fields, key)
+    if value is MISSING or value is None or isinstance(value, dict | list) or value == "":
+        return None
+    return str(value)
+
+
+def _not_allowed() -> Plan:
+    return Plan("reply", json_reply(405, {"error": "method not allowed"}))

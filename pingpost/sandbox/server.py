@@ -1,0 +1,215 @@
+"""Running the sandbox: in the foreground (`serve_sandbox`, the CLI) or in a background
+thread with its own event loop (`start_sandbox`, for tests and the demo)."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import errno
+import ipaddress
+import signal
+import threading
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any, TypeVar
+
+from pingpost.errors import UsageError
+from pingpost.sandbox.buyers import SandboxApp
+from pingpost.sandbox.connection import Connection
+from pingpost.sandbox.spec import SandboxSpec
+
+T = TypeVar("T")
+DEFAULT_HOST = "127.0.0.1"
+_SETTLE_TURNS = 5
+
+
+class SandboxServer:
+    """The listening socket, the buyers and the open connections of one sandbox."""
+
+    def __init__(self, spec: SandboxSpec) -> None:
+        self.app = SandboxApp(spec)
+        self.host = DEFAULT_HOST
+        self.port = 0
+        self._connections: set[Connection] = set()
+        self._server: asyncio.Server | None = None
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    async def start(self, host: str = DEFAULT_HOST, port: int | None = None) -> None:
+        _check_loopback(host)
+        port = self.app.spec.port if port is None else port
+        loop = asyncio.get_running_loop()
+        try:
+            self._server = await loop.create_server(
+                lambda: Connection(self.app, self._connections), host, port, backlog=2048
+            )
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise UsageError(
+                    f"port {port} is in use; pass --port (0 picks a free one)"
+                ) from None
+            raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+        self.host = host
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    async def close(self) -> None:
+        """Stop listening and drop every connection (hanging ones included)."""
+        if self._server is None:
+            return
+        self._server.close()
+        # Connections accepted just before close() reach connection_made a few loop turns
+        # later; wait for them so that none is left open, then let the aborts complete.
+        for _ in range(_SETTLE_TURNS):
+            await asyncio.sleep(0)
+        for connection in list(self._connections):
+            connection.abort()
+        for _ in range(_SETTLE_TURNS):
+            await asyncio.sleep(0)
+        await self._server.wait_closed()
+        self._server = None
+
+
+def _check_loopback(host: str) -> None:
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        raise UsageError(f"the sandbox serves on loopback only (127.0.0.1), not {host}")
+
+
+async def serve_sandbox(
+    spec: SandboxSpec,
+    host: str = DEFAULT_HOST,
+    port: int | None = None,
+    *,
+    ready: Callable[[str], None] | None = None,
+    stop: asyncio.Event | None = None,
+) -> None:
+    """Serve until `stop` is set (or the task is cancelled). `port` None: the spec's port.
+
+    `ready(url)` is called once the socket listens. A busy port raises UsageError.
+    """
+    server = SandboxServer(spec)
+    await server.start(host, port)
+    try:
+        if ready is not None:
+            ready(server.url)
+        await (stop or asyncio.Event()).wait()
+    finally:
+        await server.close()
+
+
+def run_sandbox(
+    spec: SandboxSpec,
+    host: str = DEFAULT_HOST,
+    port: int | None = None,
+    *,
+    ready: Callable[[str], None] | None = None,
+) -> None:
+    """Serve in the foreground until SIGINT or SIGTERM, then stop cleanly (the CLI's loop)."""
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(signum, stop.set)
+        await serve_sandbox(spec, host, port, ready=ready, stop=stop)
+
+    asyncio.run(main())
+
+
+class Sandbox:
+    """A sandbox serving from a background thread. Use `start_sandbox`; stop with `.stop()`
+    or a `with` block. `.ledger()` and `.reset()` are safe to call from any thread."""
+
+    def __init__(self, spec: SandboxSpec, host: str, port: int) -> None:
+        self.spec = spec
+        self._server = SandboxServer(spec)
+        self._loop = asyncio.new_event_loop()
+        self._started = threading.Event()
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(
+            target=self._run, args=(host, port), name="pingpost-sandbox", daemon=True
+        )
+        self._thread.start()
+        self._started.wait()
+        if self._error is not None:
+            self._thread.join()
+            raise self._error
+
+    @property
+    def url(self) -> str:
+        """Base URL, e.g. `http://127.0.0.1:54321` (no trailing slash)."""
+        return self._server.url
+
+    @property
+    def port(self) -> int:
+        return self._server.port
+
+    def ledger(self, *, buyer: str | None = None, phase: str | None = None) -> list[dict[str, Any]]:
+        """Copies of the ledger entries, oldest first, optionally for one buyer and/or phase."""
+        return self._call(lambda: self._server.app.ledger.entries(buyer=buyer, phase=phase))
+
+    def reset(self) -> None:
+        """Forget every ledger entry and token (as `POST /_sandbox/reset`)."""
+        self._call(self._server.app.reset)
+
+    def stop(self) -> None:
+        if self._thread.is_alive():
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join()
+
+    def __enter__(self) -> Sandbox:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def _run(self, host: str, port: int) -> None:
+        loop = self._loop
+        asyncio.set_event_loop(loop)
+        try:
+            loop.run_until_complete(self._server.start(host, port))
+        except BaseException as exc:
+            self._error = exc
+        self._started.set()
+        try:
+            if self._error is None:
+                loop.run_forever()
+                loop.run_until_complete(self._server.close())
+            loop.run_until_complete(loop.shutdown_asyncgens())
+        finally:
+            loop.close()
+
+    def _call(self, fn: Callable[[], T]) -> T:
+        if not self._thread.is_alive():
+            raise RuntimeError("the sandbox is stopped")
+        future: concurrent.futures.Future[T] = concurrent.futures.Future()
+
+        def call() -> None:
+            try:
+                future.set_result(fn())
+            except BaseException as exc:
+                future.set_exception(exc)
+
+        self._loop.call_soon_threadsafe(call)
+        return future.result(timeout=30)
+
+
+def start_sandbox(spec: SandboxSpec, port: int = 0, host: str = DEFAULT_HOST) -> Sandbox:
+    """Start serving `spec` in a background thread; returns once the socket listens.
+
+    `port=0` picks a free port (see `.url`). A busy port raises UsageError.
+    """
+    return Sandbox(spec, host, port)
