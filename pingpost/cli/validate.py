@@ -1,15 +1,101 @@
-"""`pingpost validate` and `pingpost schema` (not built yet)."""
+"""`pingpost validate` and `pingpost schema`."""
 
 from __future__ import annotations
 
-from pingpost.cli.common import fail
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from pingpost.cli.common import (
+    EXIT_NEGATIVE,
+    EXIT_OK,
+    ConfigOption,
+    DebugOption,
+    NoColorOption,
+    config_dir,
+    run,
+)
 
 
-def validate() -> None:
-    """Arrives with the config issue (#3)."""
-    fail("`pingpost validate` arrives with the config issue (#3)")
+class Format(StrEnum):
+    text = "text"
+    json = "json"
+    github = "github"
 
 
-def schema() -> None:
-    """Arrives with the config issue (#3)."""
-    fail("`pingpost schema` arrives with the config issue (#3)")
+def validate(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="Config directories or files, checked together as one config "
+            "(default: the config dir).",
+            show_default=False,
+        ),
+    ] = None,
+    config: ConfigOption = None,
+    output: Annotated[
+        Format,
+        typer.Option(
+            "--format", "-f", help="text, json (a list of problems) or github (annotations)."
+        ),
+    ] = Format.text,
+    json_: Annotated[bool, typer.Option("--json", help="Same as --format json.")] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="Warnings fail too (exit 1).")] = False,
+    offline: Annotated[
+        bool,
+        typer.Option(
+            "--offline/--no-offline",
+            help="Render every method with its lead type's sample and run its examples.",
+        ),
+    ] = True,
+    no_color: NoColorOption = False,
+    debug: DebugOption = False,
+) -> None:
+    """Check configs offline: YAML, schema, references, templates, rules, renders, examples.
+
+    Every problem is reported at once as file:line:col. Exit 0 when clean (warnings
+    allowed unless --strict), 1 when there are problems, 2 when a path is missing.
+    """
+
+    def body() -> int:
+        from pingpost.cli.validate_output import print_report
+        from pingpost.config.loader import validate_config
+
+        roots = list(paths) if paths else [config_dir(config)]
+        report = validate_config(roots, behaviour=offline)
+        fmt = Format.json if json_ else output
+        print_report(report, fmt.value, no_color=no_color)
+        failed = report.errors or (strict and report.warnings)
+        return EXIT_NEGATIVE if failed else EXIT_OK
+
+    run(body, debug=debug)
+
+
+def schema(
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write to this file instead of stdout."),
+    ] = None,
+    debug: DebugOption = False,
+) -> None:
+    """Print the JSON Schema (draft 2020-12) of the config language, for editors.
+
+    Point your editor at it with a first line such as
+    `# yaml-language-server: $schema=../pingpost/schema/pingpost.schema.json`.
+    """
+
+    def body() -> int:
+        from pingpost.config.schema import schema_text
+
+        text = schema_text()
+        if output is None:
+            sys.stdout.write(text)
+        else:
+            output.write_text(text, encoding="utf-8")
+            print(f"wrote {output}", file=sys.stderr)
+        return EXIT_OK
+
+    run(body, debug=debug)

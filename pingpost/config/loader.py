@@ -1,0 +1,265 @@
+"""`load_config`: YAML files -> a checked, typed `Config`, or every problem, located.
+
+The pipeline, per document: safe read with positions (`yaml_read`), `kind`,
+`${ENV}` interpolation (`envvars`), pydantic models (`friendly` turns their
+errors into located lines). Then, across documents: unique names and the
+cross checks (`checks`). `validate_config` adds the offline behaviour checks
+(`offline`: render every method with its lead type's sample, run every example).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from pingpost.config.bundle import Config, SourceRef
+from pingpost.config.documents import Loaded, LoadedSet
+from pingpost.config.envvars import interpolate
+from pingpost.config.friendly import problems_from
+from pingpost.config.models import DOCUMENT_MODELS, Settings
+from pingpost.config.yaml_compose import Document
+from pingpost.config.yaml_read import read_file
+from pingpost.errors import ConfigError, Problem, UsageError
+
+_AUTH_SECRETS = ("password", "token", "value")
+_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    """Everything `pingpost validate` shows: the config (None when it has errors) and problems."""
+
+    config: Config | None
+    problems: list[Problem]  # sorted by file and line; secrets masked
+    files: tuple[str, ...]
+    secrets: frozenset[str] = frozenset()
+    texts: Mapping[str, str] = field(default_factory=dict)  # file -> decoded text
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+    def source_line(self, problem: Problem) -> str | None:
+        """The problem's line of source text, secrets masked (None when unknown)."""
+        text = self.texts.get(problem.file)
+        if text is None or problem.line < 1:
+            return None
+        lines = text.splitlines()
+        if problem.line > len(lines):
+            return None
+        return mask(lines[problem.line - 1], self.secrets)
+
+
+def load_config(path: Path | str, *, behaviour: bool = False) -> Config:
+    """Load and check a config directory (or one file). Raises `ConfigError` with every error.
+
+    Warnings are kept in `Config.warnings`. `behaviour=True` also renders every
+    method with its lead type's sample and runs its examples, as `pingpost validate` does.
+    """
+    report = validate_config([Path(path)], behaviour=behaviour)
+    if report.config is None:
+        raise ConfigError(report.problems)
+    return report.config
+
+
+def check_config(
+    paths: Sequence[Path], *, behaviour: bool = True
+) -> tuple[Config | None, list[Problem]]:
+    """Every problem of the configs at `paths`, warnings included, and the config if usable."""
+    report = validate_config(paths, behaviour=behaviour)
+    return report.config, report.problems
+
+
+def validate_config(
+    paths: Sequence[Path],
+    *,
+    behaviour: bool = True,
+    env: Mapping[str, str] | None = None,
+) -> ValidationReport:
+    """Load every file under `paths` as one config and run every check.
+
+    Raises `UsageError` when a path does not exist; everything else is a problem.
+    """
+    env = os.environ if env is None else env
+    files = discover(paths)
+    loaded = LoadedSet()
+    problems: list[Problem] = []
+    secrets: set[str] = set()
+    texts: dict[str, str] = {}
+    for file_path, display in files:
+        docs, file_problems, text = read_file(file_path, display)
+        problems += file_problems
+        if text is not None:
+            texts[display] = text
+        if docs and all(doc.data is None for doc in docs):
+            problems.append(
+                Problem(display, 0, 0, "the file holds no YAML document (expected a `kind`)")
+            )
+        for doc in docs:
+            problems += _load_document(doc, env, loaded, secrets)
+    if not files:
+        shown = ", ".join(str(p) for p in paths)
+        problems.append(Problem(shown, 0, 0, "no config files (*.yaml, *.yml) found"))
+    problems += loaded.duplicates()
+    config = _finish(loaded, problems, secrets, behaviour)
+    problems = sorted(_masked(problems, secrets))
+    usable = config if not any(p.severity == "error" for p in problems) else None
+    if usable is not None:
+        usable = _with_warnings(usable, problems)
+    return ValidationReport(usable, problems, tuple(d for _, d in files), frozenset(secrets), texts)
+
+
+def discover(paths: Iterable[Path]) -> list[tuple[Path, str]]:
+    """Every YAML file under `paths` (recursively, hidden entries skipped), in a stable order."""
+    found: list[tuple[Path, str]] = []
+    seen: set[Path] = set()
+    for root in paths:
+        if not root.exists():
+            raise UsageError(f"{root}: no such file or directory")
+        if root.is_file():
+            candidates = [root]
+        else:
+            candidates = []
+            for folder, dirs, names in os.walk(root):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                candidates += [
+                    Path(folder) / n
+                    for n in sorted(names)
+                    if n.endswith(_SUFFIXES) and not n.startswith(".")
+                ]
+        for candidate in candidates:
+            resolved = candidate.resolve()
+            if resolved not in seen:
+                seen.add(resolved)
+                found.append((candidate, str(candidate)))
+    return found
+
+
+def _load_document(
+    doc: Document, env: Mapping[str, str], loaded: LoadedSet, secrets: set[str]
+) -> list[Problem]:
+    problems = list(doc.problems)
+    data, marks = doc.data, doc.marks
+    if data is None:
+        return problems
+    if not isinstance(data, dict):
+        what = "a list" if isinstance(data, list) else f"`{str(data)[:40]}`"
+        return [
+            *problems,
+            marks.problem((), f"a document must be a mapping with a `kind`, got {what}"),
+        ]
+    kind = data.get("kind")
+    if "kind" not in data:
+        return [*problems, marks.problem((), "the document has no `kind`: " + _kinds())]
+    if not isinstance(kind, str) or kind not in DOCUMENT_MODELS:
+        return [*problems, marks.problem(("kind",), f"unknown kind `{kind}`: " + _kinds(kind))]
+    result = interpolate(data, marks, env)
+    secrets |= result.secrets
+    secrets |= _auth_secrets(result.data)
+    problems += result.problems
+    name = _name_of(kind, result.data)
+    label = f"{kind} `{name}`" if name and kind != "settings" else kind
+    model: BaseModel | None = None
+    try:
+        model = DOCUMENT_MODELS[kind].model_validate(result.data)
+    except ValidationError as exc:
+        taken = {(p.line, p.column) for p in problems}
+        problems += [
+            p
+            for p in problems_from(exc, DOCUMENT_MODELS[kind], marks, label)
+            if (p.line, p.column) not in taken
+        ]
+    ok = model is not None and not problems
+    reference = result.data.get("method") if kind == "delivery_account" else None
+    reference = reference if isinstance(reference, str) else None
+    loaded.add(Loaded(kind, name, model if ok else None, marks, label, reference=reference))
+    return problems
+
+
+def _kinds(got: object = None) -> str:
+    import difflib
+
+    kinds = list(DOCUMENT_MODELS)
+    text = "expected one of " + ", ".join(kinds)
+    close = difflib.get_close_matches(str(got), kinds, n=1) if got is not None else []
+    return text + (f"; did you mean `{close[0]}`?" if close else "")
+
+
+def _name_of(kind: str, data: dict[Any, Any]) -> str | None:
+    if kind == "settings":
+        return "settings"
+    name = data.get("name")
+    return name if isinstance(name, str) and name else None
+
+
+def _auth_secrets(data: dict[Any, Any]) -> set[str]:
+    """Literal auth values are secrets too, whether or not they came from the environment."""
+    out: set[str] = set()
+    for phase in ("ping", "post"):
+        request = data.get(phase)
+        auth = request.get("auth") if isinstance(request, dict) else None
+        if isinstance(auth, dict):
+            out |= {v for k in _AUTH_SECRETS if isinstance(v := auth.get(k), str) and v}
+    return out
+
+
+def _finish(
+    loaded: LoadedSet, problems: list[Problem], secrets: set[str], behaviour: bool
+) -> Config:
+    from pingpost.config.checks import run_checks
+
+    checked = run_checks(loaded)
+    problems += checked.problems
+    if behaviour:
+        from pingpost.config.offline import run_offline_checks
+
+        problems += run_offline_checks(loaded, checked.facts)
+    settings = loaded.settings()
+    return Config(
+        lead_types=loaded.models("lead_type"),
+        methods=loaded.models("delivery_method"),
+        accounts=loaded.models("delivery_account"),
+        settings=settings.model
+        if settings is not None and isinstance(settings.model, Settings)
+        else Settings(),
+        secrets=frozenset(secrets),
+        sources={
+            (d.kind, d.name): SourceRef(d.marks.file, *d.marks.values.get((), d.marks.start))
+            for d in loaded.all()
+            if d.name
+        },
+    )
+
+
+def _with_warnings(config: Config, problems: list[Problem]) -> Config:
+    from dataclasses import replace
+
+    return replace(config, warnings=tuple(p for p in problems if p.severity == "warning"))
+
+
+MIN_MASKED = 4  # shorter "secrets" (`x`, `1`) would garble every message if masked
+
+
+def mask(text: str, secrets: Iterable[str]) -> str:
+    """Every secret (of MIN_MASKED characters or more) in `text` replaced by `****`."""
+    for secret in sorted(secrets, key=len, reverse=True):
+        if len(secret) >= MIN_MASKED and secret in text:
+            text = text.replace(secret, "****")
+    return text
+
+
+def _masked(problems: list[Problem], secrets: set[str]) -> list[Problem]:
+    if not secrets:
+        return problems
+    from dataclasses import replace
+
+    return [replace(p, message=mask(p.message, secrets)) for p in problems]

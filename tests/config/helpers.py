@@ -1,0 +1,95 @@
+"""A small valid config to break on purpose, and a shortcut to validate it."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Mapping
+from pathlib import Path
+
+from pingpost.config.loader import ValidationReport, validate_config
+
+LEAD_TYPE = """\
+kind: lead_type
+name: auto
+fields:
+  Zip: {type: zip, required: true}
+  State: {type: state, required: true}
+  Age: {type: integer, min: 18, max: 120}
+  Email: {type: email, pii: true}
+  Coverage: {type: enum, values: [liability, full]}
+sample: {Zip: "90210", State: CA, Age: 30, Email: ada@example.com, Coverage: full}
+"""
+
+METHOD = """\
+kind: delivery_method
+name: acme
+lead_type: auto
+ping:
+  url: https://acme.example/ping
+  timeout: 1.0
+  mappings:
+    zip: Zip
+    source: {value: "{{ account.vars.source }}"}
+  response:
+    accept: {path: status, equals: ok}
+    bid: price
+    capture:
+      token: token
+post:
+  url: https://acme.example/post
+  mappings:
+    token: {capture: token}
+    email: {field: Email, required: false}
+  response:
+    accept: {path: status, equals: ok}
+examples:
+  - name: sold
+    ping:
+      response: {body: '{"status": "ok", "price": "12.50", "token": "t-1"}'}
+      expect: {outcome: accepted, bid: "12.50", capture: {token: t-1}}
+    post:
+      response: {body: '{"status": "ok"}'}
+      expect: {outcome: accepted}
+"""
+
+ACCOUNT = """\
+kind: delivery_account
+name: gold
+method: acme
+vars: {source: "s-1"}
+"""
+
+BASE = {
+    "lead_types/auto.yaml": LEAD_TYPE,
+    "methods/acme.yaml": METHOD,
+    "accounts/gold.yaml": ACCOUNT,
+}
+
+
+def write_config(root: Path, files: Mapping[str, str]) -> Path:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return root
+
+
+def check(
+    root: Path,
+    overrides: Mapping[str, str] | None = None,
+    *,
+    env: Mapping[str, str] | None = None,
+    behaviour: bool = True,
+) -> ValidationReport:
+    """Validate BASE with `overrides` (file name -> text) written over it."""
+    write_config(root, {**BASE, **(overrides or {})})
+    return validate_config([root], behaviour=behaviour, env=env or {})
+
+
+def found(report: ValidationReport, severity: str | None = None) -> list[tuple[str, int, int, str]]:
+    """(file relative to the config dir, line, column, message) of each problem."""
+    out = []
+    for p in report.problems:
+        if severity is None or p.severity == severity:
+            out.append((Path(p.file).name, p.line, p.column, p.message))
+    return out

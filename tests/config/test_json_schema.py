@@ -1,0 +1,102 @@
+"""The JSON Schema: committed copy in sync, draft 2020-12, accepts the configs (shorthands too)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pingpost.config.loader import discover
+from pingpost.config.schema import json_schema, schema_text
+from pingpost.config.yaml_read import read_file
+
+from .helpers import BASE
+from .schema_subset import errors
+
+ROOT = Path(__file__).resolve().parents[2]
+COMMITTED = ROOT / "pingpost" / "schema" / "pingpost.schema.json"
+
+
+def test_the_committed_schema_matches_the_models() -> None:
+    assert json.loads(COMMITTED.read_text()) == json_schema(), (
+        "pingpost/schema/pingpost.schema.json is out of date: run "
+        "`pingpost schema > pingpost/schema/pingpost.schema.json`"
+    )
+    assert COMMITTED.read_text() == schema_text()
+
+
+def test_it_is_draft_2020_12_over_the_four_kinds() -> None:
+    schema = json_schema()
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    kinds = {
+        schema["$defs"][ref["$ref"].removeprefix("#/$defs/")]["properties"]["kind"]["const"]
+        for ref in schema["oneOf"]
+    }
+    assert kinds == {"lead_type", "delivery_method", "delivery_account", "settings"}
+    for ref in schema["oneOf"]:
+        assert "kind" in schema["$defs"][ref["$ref"].removeprefix("#/$defs/")]["required"]
+    assert schema["$defs"]["Pricing"]["properties"]["min_bid"]["description"].startswith("Floor")
+
+
+def json_data(node: Any) -> Any:
+    """YAML data as a JSON document would hold it: every key a string."""
+    if isinstance(node, dict):
+        keys = {k: ("true" if k is True else "false" if k is False else str(k)) for k in node}
+        return {keys[k]: json_data(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [json_data(v) for v in node]
+    return node
+
+
+def documents(directory: Path) -> list[tuple[str, Any]]:
+    out = []
+    for path, display in discover([directory]):
+        docs, problems, _ = read_file(path, display)
+        assert problems == []
+        out += [(f"{display}#{d.index}", json_data(d.data)) for d in docs if d.data is not None]
+    return out
+
+
+SHIPPED = [ROOT / "configs", ROOT / "examples" / "buyer-styles"]
+
+
+@pytest.mark.parametrize("directory", SHIPPED, ids=lambda p: p.name)
+def test_the_shipped_configs_match_the_schema(directory: Path) -> None:
+    if not directory.is_dir():
+        pytest.skip(f"{directory} is not there yet")
+    schema = json_schema()
+    for name, data in documents(directory):
+        assert errors(schema, data) == [], name
+
+
+def test_the_test_config_with_its_shorthands_matches(tmp_path: Path) -> None:
+    for name, text in BASE.items():
+        (tmp_path / name.replace("/", "_")).write_text(text)
+    schema = json_schema()
+    for name, data in documents(tmp_path):
+        assert errors(schema, data) == [], name
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        {"kind": "delivery_account", "name": "a", "method": "m", "enabled": "yes"},
+        {"kind": "delivery_account", "name": "a", "method": "m", "methd": "m"},
+        {"kind": "delivery_account", "name": "a"},
+        {"kind": "nope", "name": "a"},
+        {"name": "a", "method": "m"},
+        {"kind": "settings", "auction": {"ping_deadline": 0}},
+        {
+            "kind": "delivery_method", "name": "m", "lead_type": "t",
+            "ping": {"url": "u", "mappings": {"zip": 5}}, "post": {"url": "u"},
+        },
+        {
+            "kind": "delivery_method", "name": "m", "lead_type": "t",
+            "ping": {"url": "u", "response": {"status": {"abc": "reject"}}}, "post": {"url": "u"},
+        },
+    ],
+)  # fmt: skip
+def test_broken_documents_do_not_match(document: dict[str, Any]) -> None:
+    assert errors(json_schema(), document) != []
