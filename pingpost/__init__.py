@@ -14,6 +14,7 @@ _API = {
     "load_config": "pingpost.config",
     "load_lead": "pingpost.leads",
     "run_auction": "pingpost.auction",
+    "run_auction_sync": "pingpost.auction",
     "render_request": "pingpost.render",
     "interpret": "pingpost.responses",
     "PingpostError": "pingpost.errors",
@@ -21,7 +22,18 @@ _API = {
     "LeadError": "pingpost.errors",
 }
 
-__all__ = [*_API, "__version__"]
+__all__ = [
+    "ConfigError",
+    "LeadError",
+    "PingpostError",
+    "__version__",
+    "interpret",
+    "load_config",
+    "load_lead",
+    "render_request",
+    "run_auction",
+    "run_auction_sync",
+]
 
 if TYPE_CHECKING:  # pragma: no cover
     from pingpost.errors import ConfigError, LeadError, PingpostError

@@ -386,7 +386,16 @@ class DeliveryMethod(Model):
 # --------------------------------------------------------------------------- accounts
 
 FILTER_OPERATORS = (
-    "equals", "not_equals", "in", "not_in", "matches", "gt", "gte", "lt", "lte", "exists"
+    "equals",
+    "not_equals",
+    "in",
+    "not_in",
+    "matches",
+    "gt",
+    "gte",
+    "lt",
+    "lte",
+    "exists",
 )
 
 
