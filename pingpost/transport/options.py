@@ -1,0 +1,35 @@
+"""The transport interface the auction, test-ping and test-post code against."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from pingpost.config.models import Retry
+from pingpost.exchange import RawResponse, RenderedRequest
+
+NO_RETRY = Retry()
+
+
+@dataclass(frozen=True)
+class SendOptions:
+    """How one exchange may run.
+
+    `deadline` is an absolute `time.monotonic()` value covering the whole exchange:
+    waiting for a pool slot, connect, send, receive and every retry (P1, P2).
+    """
+
+    deadline: float
+    max_bytes: int  # settings.http.max_response_bytes (P9)
+    retry: Retry = NO_RETRY  # one try; retrying is the method's choice
+    pool: str = "default"  # the account name: connection limits are per pool (P3)
+    # False for a post without an idempotency key: only failures proven never
+    # sent are retried, whatever `retry.on` says (P5)
+    may_resend: bool = True
+
+
+class Transport(Protocol):
+    """Sends one rendered request. Never raises for network or HTTP trouble:
+    the returned `RawResponse.failure` says what went wrong."""
+
+    async def send(self, request: RenderedRequest, options: SendOptions) -> RawResponse: ...

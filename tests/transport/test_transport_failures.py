@@ -1,0 +1,274 @@
+"""Every failure kind over real sockets, classified as P5/P6 need (integration).
+
+The buyers are asyncio servers written in `servers.py`: they refuse, hang, drip,
+reset, close early, send garbage or far too much.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import socket
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from aiohttp.abc import AbstractResolver, ResolveResult
+
+from pingpost.exchange import RawResponse
+from pingpost.transport import HttpTransport, SendOptions
+
+from .helpers import options, post
+from .servers import (
+    Behaviour,
+    RawServer,
+    answer,
+    drip,
+    hang,
+    reset,
+    response,
+    send_and_hold,
+    send_then_close,
+)
+
+
+async def exchange(
+    behaviour: Behaviour, *, closed: bool = False, **opts: Any
+) -> tuple[RawResponse, RawServer]:
+    """One send to a server that behaves so. `closed`: also wait until the transport,
+    still open, has closed the connection it gave up on (a failure must not leak it)."""
+    async with RawServer(behaviour) as server, HttpTransport() as transport:
+        result = await transport.send(post(server.url + "/ping"), options(**opts))
+        if closed:
+            await server.wait_closed_by_client()
+    return result, server
+
+
+def check(result: RawResponse, kind: str, arrived: bool, detail: str = "") -> None:
+    assert result.status is None
+    assert result.failure is not None, result
+    assert (result.failure.kind, result.failure.may_have_arrived) == (kind, arrived), result
+    assert detail in result.failure.detail
+    assert result.attempts == 1
+
+
+# ------------------------------------------------------------ never sent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def test_connection_refused() -> None:
+    async def scenario() -> RawResponse:
+        async with HttpTransport() as transport:
+            return await transport.send(post(f"http://127.0.0.1:{free_port()}/"), options())
+
+    check(asyncio.run(scenario()), "connect", False, "connection refused by 127.0.0.1:")
+
+
+class FakeResolver(AbstractResolver):
+    """Fails (or hangs) on the first `bad` lookups, then resolves to 127.0.0.1."""
+
+    def __init__(self, bad: int = 10**9, *, hang: bool = False) -> None:
+        self.bad, self.hang, self.calls = bad, hang, 0
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        self.calls += 1
+        if self.calls <= self.bad:
+            if self.hang:
+                await asyncio.sleep(3600)
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return [
+            ResolveResult(
+                hostname=host, host="127.0.0.1", port=port, family=socket.AF_INET, proto=0, flags=0
+            )
+        ]
+
+    async def close(self) -> None:
+        pass
+
+
+def test_dns_failure() -> None:
+    async def scenario() -> RawResponse:
+        async with HttpTransport(resolver=FakeResolver()) as transport:
+            return await transport.send(post("http://buyer.invalid/ping?k=s3cret"), options())
+
+    result = asyncio.run(scenario())
+    check(result, "connect", False, "DNS lookup failed for buyer.invalid")
+    assert result.failure is not None and "s3cret" not in result.failure.detail
+
+
+def test_dns_that_hangs_is_a_connect_timeout_at_the_deadline() -> None:
+    async def scenario() -> RawResponse:
+        async with HttpTransport(resolver=FakeResolver(hang=True)) as transport:
+            return await transport.send(post("http://buyer.invalid/"), options(0.2))
+
+    result = asyncio.run(scenario())
+    check(result, "connect", False, "connect timeout to buyer.invalid:80")
+    assert 150 < result.elapsed_ms < 450
+
+
+@contextmanager
+def full_backlog() -> Iterator[int]:
+    """A port whose accept queue is full: the kernel drops our SYNs, connect hangs."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    port = listener.getsockname()[1]
+    fillers = []
+    for _ in range(4):
+        filler = socket.socket()
+        filler.setblocking(False)
+        filler.connect_ex(("127.0.0.1", port))
+        fillers.append(filler)
+    try:
+        yield port
+    finally:
+        for filler in fillers:
+            filler.close()
+        listener.close()
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="relies on Linux dropping SYNs on a full queue")
+def test_connect_timeout() -> None:
+    async def scenario(port: int) -> RawResponse:
+        await asyncio.sleep(0.02)
+        async with HttpTransport() as transport:
+            return await transport.send(post(f"http://127.0.0.1:{port}/"), options(0.2))
+
+    with full_backlog() as port:
+        result = asyncio.run(scenario(port))
+    check(result, "connect", False, f"connect timeout to 127.0.0.1:{port}")
+
+
+def test_a_deadline_already_past_sends_nothing_even_on_a_warm_connection() -> None:
+    async def scenario() -> tuple[RawResponse, RawServer]:
+        async with RawServer(answer()) as server, HttpTransport() as transport:
+            warm = await transport.send(post(server.url), options())
+            assert warm.status == 200
+            past = SendOptions(deadline=time.monotonic() - 0.001, max_bytes=1000)
+            return await transport.send(post(server.url), past), server
+
+    result, server = asyncio.run(scenario())
+    check(result, "connect", False, "deadline had passed")
+    assert len(server.requests) == 1
+
+
+# ------------------------------------------------------------ may have arrived
+
+
+def test_hang_after_the_request_is_a_timeout() -> None:
+    result, server = asyncio.run(exchange(hang, closed=True, seconds=0.2))
+    check(result, "timeout", True, "no complete response before the deadline")
+    assert len(server.requests) == 1
+    assert server.open == 0  # the client closed the connection it gave up on
+
+
+def test_dripping_body_is_a_timeout() -> None:
+    head = b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n"
+    result, _ = asyncio.run(exchange(drip(head), closed=True, seconds=0.3))
+    check(result, "timeout", True)
+    assert 250 < result.elapsed_ms < 550
+
+
+def test_dripping_headers_is_a_timeout() -> None:
+    result, _ = asyncio.run(exchange(drip(b"HTTP/1.1 200 OK\r\nX-Slow: "), seconds=0.3))
+    check(result, "timeout", True)
+
+
+def test_reset_after_the_request() -> None:
+    result, server = asyncio.run(exchange(reset))
+    check(result, "reset", True)
+    assert len(server.requests) == 1
+
+
+def test_closed_without_an_answer() -> None:
+    result, _ = asyncio.run(exchange(send_then_close(b"")))
+    check(result, "reset", True, "connection closed by the server")
+
+
+def test_closed_in_the_middle_of_the_body() -> None:
+    partial = b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789"
+    result, _ = asyncio.run(exchange(send_then_close(partial)))
+    check(result, "reset", True, "connection broke while reading the response body")
+
+
+def test_garbage_instead_of_http_is_a_protocol_error() -> None:
+    result, _ = asyncio.run(exchange(send_then_close(b"HELLO, THIS IS NOT HTTP\r\n\r\n")))
+    check(result, "protocol", True, "malformed HTTP response")
+
+
+def test_bad_content_length_is_a_protocol_error() -> None:
+    bad = b"HTTP/1.1 200 OK\r\nContent-Length: twelve\r\n\r\nhello"
+    result, _ = asyncio.run(exchange(send_then_close(bad)))
+    check(result, "protocol", True)
+
+
+def test_body_that_does_not_match_its_encoding_is_a_protocol_error() -> None:
+    body = b"this is not gzip at all"
+    raw = response(200, body, {"Content-Encoding": "gzip"})
+    result, _ = asyncio.run(exchange(send_and_hold(raw)))
+    check(result, "protocol", True, "Content-Encoding")
+
+
+def test_gzip_bodies_are_decoded() -> None:
+    raw = response(200, gzip.compress(b'{"bid": "1.00"}'), {"Content-Encoding": "gzip"})
+    result, _ = asyncio.run(exchange(send_and_hold(raw)))
+    assert (result.status, result.body) == (200, b'{"bid": "1.00"}')
+
+
+# ------------------------------------------------------------ too large (P9)
+
+
+def test_content_length_above_the_cap_is_refused_unread() -> None:
+    head = b"HTTP/1.1 200 OK\r\nContent-Length: 10000000\r\n\r\n" + b"x" * 100
+    result, server = asyncio.run(exchange(send_and_hold(head), closed=True, max_bytes=1000))
+    check(result, "too_large", True, "Content-Length 10000000 is above max_response_bytes (1000)")
+    assert server.open == 0  # closed, not kept for reuse
+
+
+def test_streamed_body_above_the_cap_stops_at_the_cap() -> None:
+    # no Content-Length: the body runs until the server closes; the server never does
+    head = b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n" + b"y" * 5000
+    result, server = asyncio.run(exchange(send_and_hold(head), closed=True, max_bytes=1000))
+    check(result, "too_large", True, "response body is above max_response_bytes (1000)")
+    assert server.open == 0
+
+
+def test_chunked_body_above_the_cap() -> None:
+    chunk = b"400\r\n" + b"z" * 1024 + b"\r\n"
+    head = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + chunk * 3
+    result, _ = asyncio.run(exchange(send_and_hold(head), max_bytes=2048))
+    check(result, "too_large", True)
+
+
+@pytest.mark.parametrize(("size", "ok"), [(1000, True), (1001, False)])
+def test_the_cap_is_inclusive(size: int, ok: bool) -> None:
+    chunked = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+    chunked += b"%x\r\n%s\r\n0\r\n\r\n" % (size, b"b" * size)
+    for raw in (response(200, b"a" * size), chunked):
+        result, _ = asyncio.run(exchange(send_and_hold(raw), max_bytes=1000))
+        assert (result.status == 200) is ok
+        assert len(result.body) == (size if ok else 0)
+
+
+def test_a_connection_refused_unread_is_not_reused() -> None:
+    big = b"HTTP/1.1 200 OK\r\nContent-Length: 10000000\r\n\r\n" + b"x" * 100
+
+    async def scenario() -> RawServer:
+        async with RawServer(send_and_hold(big)) as server, HttpTransport() as transport:
+            for _ in range(2):
+                result = await transport.send(post(server.url), options(max_bytes=1000))
+                assert result.failure is not None and result.failure.kind == "too_large"
+            return server
+
+    assert asyncio.run(scenario()).connections == 2
