@@ -64,5 +64,6 @@ class AuctionResult:
     duration_ms: float
     accounts: tuple[AccountResult, ...]
     ping_round_ms: float = 0.0
-    posted_to: tuple[str, ...] = ()  # accounts posted to, in order
+    posted_to: tuple[str, ...] = ()  # accounts posted to, in order (a post_error never left)
     dry_run: bool = False
+    reason: str | None = None  # one line: why not sold ("no valid bid"), or a sale's caveat

@@ -1,0 +1,247 @@
+"""Many leads, a stream of auctions: at most `concurrency` in flight, flat memory.
+
+Lines are read lazily, one at a time, only when a slot is free, and results
+are yielded as they finish (each with its line number), so a 10-million-line
+file costs no more memory than a 1,000-line one. A bad line is an item, not
+the end of the batch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import os
+import stat
+import threading
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Coroutine, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import IO, TYPE_CHECKING, Any
+
+from pingpost.auction.engine import run_auction
+from pingpost.auction.result import AuctionResult
+from pingpost.config.bundle import Config
+from pingpost.config.models import LeadType
+from pingpost.errors import LeadError
+from pingpost.leads import Lead, parse_lead_line
+
+if TYPE_CHECKING:
+    from pingpost.transport import Transport
+
+
+# Objects allocated between two young-generation collections while a batch runs (Python's
+# default is 700). Each lead allocates thousands of short-lived objects, and with the
+# default the collector re-scans the in-flight auctions' objects about once a millisecond:
+# a quarter of the batch's CPU, measured (benchmarks/run.py). Collections still happen.
+BATCH_GC_THRESHOLD = 10_000
+_gc_users = 0
+_gc_saved: tuple[int, int, int] = gc.get_threshold()
+
+
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Raise the young-generation threshold while at least one batch runs, then restore it."""
+    global _gc_users, _gc_saved
+    if _gc_users == 0:
+        _gc_saved = gc.get_threshold()
+        gc.set_threshold(max(BATCH_GC_THRESHOLD, _gc_saved[0]), *_gc_saved[1:])
+    _gc_users += 1
+    try:
+        yield
+    finally:
+        _gc_users -= 1
+        if _gc_users == 0:
+            gc.set_threshold(*_gc_saved)
+
+
+@dataclass(frozen=True)
+class BatchItem:
+    """One line of the batch: its auction's result, or why the line is not a valid lead."""
+
+    line_no: int  # 1-based
+    result: AuctionResult | None = None
+    error: LeadError | None = None
+
+
+async def run_batch(
+    lines: Iterable[str] | AsyncIterable[str],
+    config: Config,
+    lead_type: LeadType,
+    *,
+    transport: Transport,
+    concurrency: int = 50,
+    test: bool = False,
+    dry_run: bool = False,
+    source: str = "-",
+    stop: asyncio.Event | None = None,
+) -> AsyncIterator[BatchItem]:
+    """Run an auction per line; yield each item as soon as it finishes (not in line order).
+
+    At most `concurrency` items are in flight or finished-but-not-yet-taken, so
+    a slow consumer slows the reading instead of piling results up. Blank lines
+    are skipped. A synchronous iterable must not block (a file on disk is fine);
+    wrap a pipe or a terminal with `read_lines`. If reading fails, the auctions
+    already started finish and are yielded, then the error is raised.
+
+    Setting `stop` (e.g. on a first Ctrl-C) drains the batch: no new line is
+    read, the auctions in flight finish (a post may be under way: its outcome
+    must be reported, P6) and are yielded, then the iterator ends. Closing the
+    iterator early instead cancels the auctions still in flight.
+    """
+    if concurrency < 1:
+        raise ValueError("concurrency must be at least 1")
+    feed = _Feed(
+        concurrency, lambda line_no, lead: _auction(line_no, lead, config, transport, test, dry_run)
+    )
+    reader = asyncio.create_task(feed.read(lines, lead_type, source, stop))
+    watcher = asyncio.create_task(_stop_reading(stop, reader)) if stop is not None else None
+    try:
+        with _fewer_collections():
+            while (item := await feed.next()) is not None:
+                yield item
+    finally:
+        feed.cancel()
+        reader.cancel()
+        if watcher is not None:
+            watcher.cancel()
+    if feed.failure is not None:
+        raise feed.failure
+
+
+class _Feed:
+    """The reader side of a batch: starts auctions as slots free up, queues what finishes."""
+
+    def __init__(
+        self, concurrency: int, start: Callable[[int, Lead], Coroutine[Any, Any, BatchItem]]
+    ) -> None:
+        self._slots = asyncio.Semaphore(concurrency)
+        self._auction = start
+        self._finished: asyncio.Queue[asyncio.Task[BatchItem] | BatchItem | None] = asyncio.Queue()
+        self._running: set[asyncio.Task[BatchItem]] = set()
+        self._owed = 0  # items started (or refused) and not yet taken by the consumer
+        self._reading = True
+        self.failure: BaseException | None = None
+
+    async def read(
+        self,
+        lines: Iterable[str] | AsyncIterable[str],
+        lead_type: LeadType,
+        source: str,
+        stop: asyncio.Event | None,
+    ) -> None:
+        numbered = _numbered(lines)
+        try:
+            while True:
+                await self._slots.acquire()  # a free slot first: never read ahead of it
+                if stop is not None and stop.is_set():
+                    break
+                try:
+                    line_no, line = await anext(numbered)
+                except StopAsyncIteration:
+                    break
+                if line.strip():
+                    self._start(line_no, line, lead_type, source)
+                else:
+                    self._slots.release()  # blank lines are skipped
+        except Exception as exc:  # the source broke: finish what runs, then raise it
+            self.failure = exc
+        finally:
+            self._finished.put_nowait(None)
+
+    def _start(self, line_no: int, line: str, lead_type: LeadType, source: str) -> None:
+        self._owed += 1
+        try:
+            lead = parse_lead_line(line, lead_type, line_no=line_no, source=source)
+        except LeadError as exc:
+            self._finished.put_nowait(BatchItem(line_no, error=exc))
+            return
+        task = asyncio.create_task(self._auction(line_no, lead))
+        self._running.add(task)
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[BatchItem]) -> None:
+        self._running.discard(task)
+        self._finished.put_nowait(task)
+
+    async def next(self) -> BatchItem | None:
+        """The next finished item; None once the lines are read and every item is taken."""
+        while self._reading or self._owed:
+            got = await self._finished.get()
+            if got is None:
+                self._reading = False
+                continue
+            self._owed -= 1
+            self._slots.release()
+            return got.result() if isinstance(got, asyncio.Task) else got
+        return None
+
+    def cancel(self) -> None:
+        for task in self._running:
+            task.cancel()
+
+
+async def _stop_reading(stop: asyncio.Event, reader: asyncio.Task[None]) -> None:
+    await stop.wait()
+    reader.cancel()  # its `finally` marks the reading done; started auctions go on
+
+
+async def _auction(
+    line_no: int, lead: Lead, config: Config, transport: Transport, test: bool, dry_run: bool
+) -> BatchItem:
+    result = await run_auction(lead, config, transport=transport, test=test, dry_run=dry_run)
+    return BatchItem(line_no, result=result)
+
+
+async def _numbered(lines: Iterable[str] | AsyncIterable[str]) -> AsyncIterator[tuple[int, str]]:
+    line_no = 0
+    if isinstance(lines, AsyncIterable):
+        async for line in lines:
+            line_no += 1
+            yield line_no, line
+    else:
+        for line in lines:
+            line_no += 1
+            yield line_no, line
+
+
+def read_lines(stream: IO[str]) -> Iterable[str] | AsyncIterable[str]:
+    """Lines of `stream` for `run_batch`: a regular file is read directly (reads never block
+    for long); a pipe or terminal is read in a worker thread so the auctions in flight keep
+    their deadlines while the next line is awaited."""
+    try:
+        regular = stat.S_ISREG(os.fstat(stream.fileno()).st_mode)
+    except (OSError, ValueError, AttributeError):  # no real file descriptor (e.g. StringIO)
+        regular = True
+    return stream if regular else _threaded_lines(stream)
+
+
+async def _threaded_lines(stream: IO[str]) -> AsyncIterator[str]:
+    """One line at a time from a daemon thread: lazy (one line ahead at most), and a reader
+    blocked on a silent terminal never keeps the process from exiting."""
+    loop = asyncio.get_running_loop()
+    arrived: asyncio.Queue[str | BaseException] = asyncio.Queue()
+    wanted = threading.Semaphore(0)
+
+    def pump() -> None:
+        while True:
+            wanted.acquire()
+            try:
+                line: str | BaseException = stream.readline()
+            except BaseException as exc:  # handed over to the event loop, raised there
+                line = exc
+            try:
+                loop.call_soon_threadsafe(arrived.put_nowait, line)
+            except RuntimeError:  # the loop is closed: nobody is reading any more
+                return
+            if not isinstance(line, str) or not line:
+                return
+
+    threading.Thread(target=pump, name="pingpost-lead-reader", daemon=True).start()
+    while True:
+        wanted.release()
+        line = await arrived.get()
+        if isinstance(line, BaseException):
+            raise line
+        if not line:
+            return
+        yield line

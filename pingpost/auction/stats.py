@@ -1,0 +1,113 @@
+"""Running figures of a batch: counts, revenue, throughput and auction-time percentiles.
+
+Percentiles come from a log-bucketed histogram (0.5% wide buckets), so the
+memory stays flat however many leads go through.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pingpost.auction.batch import BatchItem
+
+_GROWTH = 1.005  # bucket i holds durations in [GROWTH**i, GROWTH**(i+1)) ms (+1 offset)
+_LOG_GROWTH = math.log(_GROWTH)
+
+
+class Histogram:
+    """Approximate percentiles of non-negative values in bounded memory (within 0.5%)."""
+
+    def __init__(self) -> None:
+        self._buckets: dict[int, int] = {}
+        self.count = 0
+        self.max = 0.0
+
+    def add(self, value: float) -> None:
+        index = int(math.log1p(max(value, 0.0)) / _LOG_GROWTH)
+        self._buckets[index] = self._buckets.get(index, 0) + 1
+        self.count += 1
+        self.max = max(self.max, value)
+
+    def percentile(self, p: float) -> float:
+        """The value at or below which `p` percent of the values fall (0.0 when empty)."""
+        if not self.count:
+            return 0.0
+        rank = max(1, math.ceil(self.count * p / 100))
+        seen = 0
+        for index in sorted(self._buckets):
+            seen += self._buckets[index]
+            if seen >= rank:
+                middle = math.expm1((index + 0.5) * _LOG_GROWTH)
+                return min(middle, self.max)
+        return self.max
+
+
+class BatchStats:
+    """Add each `BatchItem` as it arrives; `summary()` gives the figures for the report."""
+
+    def __init__(self, started: float | None = None) -> None:
+        self.started = time.monotonic() if started is None else started
+        self.finished = self.started
+        self.sold = 0
+        self.unsold = 0
+        self.in_doubt = 0
+        self.invalid = 0
+        self.revenue = Decimal(0)
+        self.durations = Histogram()
+
+    def add(self, item: BatchItem) -> None:
+        self.finished = time.monotonic()
+        result = item.result
+        if result is None:
+            self.invalid += 1
+            return
+        self.durations.add(result.duration_ms)
+        if result.result == "sold":
+            self.sold += 1
+            self.revenue += result.price or Decimal(0)
+        elif result.result == "in_doubt":
+            self.in_doubt += 1
+        else:
+            self.unsold += 1
+
+    @property
+    def leads(self) -> int:
+        return self.sold + self.unsold + self.in_doubt + self.invalid
+
+    @property
+    def elapsed_s(self) -> float:
+        return self.finished - self.started
+
+    @property
+    def leads_per_s(self) -> float:
+        return self.leads / self.elapsed_s if self.elapsed_s > 0 else 0.0
+
+    @property
+    def p50_ms(self) -> float:
+        return self.durations.percentile(50)
+
+    @property
+    def p99_ms(self) -> float:
+        return self.durations.percentile(99)
+
+    p50 = p50_ms
+    p99 = p99_ms
+
+    def summary(self) -> dict[str, Any]:
+        """JSON-ready figures (revenue as a decimal string, times in ms)."""
+        return {
+            "leads": self.leads,
+            "sold": self.sold,
+            "unsold": self.unsold,
+            "in_doubt": self.in_doubt,
+            "invalid": self.invalid,
+            "revenue": str(self.revenue),
+            "elapsed_s": round(self.elapsed_s, 3),
+            "leads_per_s": round(self.leads_per_s, 1),
+            "p50_ms": round(self.p50_ms, 1),
+            "p99_ms": round(self.p99_ms, 1),
+        }

@@ -1,0 +1,273 @@
+"""The batch runner: streaming, bounded concurrency, bad lines, early close."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pingpost.auction import BatchItem, BatchStats, read_lines, run_batch
+from pingpost.config.bundle import Config
+from pingpost.exchange import RawResponse, RenderedRequest
+from pingpost.transport import SendOptions
+
+from .fakes import LEAD_TYPE, FakeTransport, account, bid, config, reject, reply, sold
+
+
+def lead_line(state: str = "CA", zip_code: str = "90210", **extra: Any) -> str:
+    return json.dumps({"State": state, "ZipCode": zip_code, **extra}) + "\n"
+
+
+async def collect(lines: Any, cfg: Config, transport: Any, **kw: Any) -> list[BatchItem]:
+    return [item async for item in run_batch(lines, cfg, LEAD_TYPE, transport=transport, **kw)]
+
+
+def test_every_line_is_an_item_with_its_line_number_and_bad_lines_do_not_stop_the_batch() -> None:
+    cfg = config([account("a")])
+    lines = [
+        lead_line(),
+        "{not json\n",
+        "\n",  # blank lines are skipped, but still counted for line numbers
+        lead_line(state="ZZ"),
+        lead_line(Age=40),
+    ]
+    transport = FakeTransport({"a/ping": bid(5), "a/post": sold()})
+    items = asyncio.run(collect(lines, cfg, transport, source="leads.jsonl"))
+    by_line = {item.line_no: item for item in items}
+    assert sorted(by_line) == [1, 2, 4, 5]
+    assert by_line[1].result is not None and by_line[1].result.result == "sold"
+    assert by_line[5].result is not None and by_line[5].result.lead.values["Age"] == 40
+    for bad in (2, 4):
+        assert by_line[bad].result is None and by_line[bad].error is not None
+        assert "leads.jsonl" in str(by_line[bad].error)
+    stats = BatchStats()
+    for item in items:
+        stats.add(item)
+    assert (stats.sold, stats.invalid, stats.revenue) == (2, 2, 10)
+
+
+class CountingTransport(FakeTransport):
+    """Tracks how many sends are in flight at once."""
+
+    def __init__(self, answers: dict[str, Any]) -> None:
+        super().__init__(answers)
+        self.in_flight = 0
+        self.most = 0
+
+    async def send(self, request: RenderedRequest, options: SendOptions) -> RawResponse:
+        self.in_flight += 1
+        self.most = max(self.most, self.in_flight)
+        try:
+            return await super().send(request, options)
+        finally:
+            self.in_flight -= 1
+
+
+def test_at_most_concurrency_auctions_are_in_flight() -> None:
+    cfg = config([account("a")])
+    transport = CountingTransport({"a/ping": reply({"status": "rejected"}, delay=0.01)})
+    items = asyncio.run(collect([lead_line()] * 60, cfg, transport, concurrency=7))
+    assert len(items) == 60
+    assert transport.most == 7
+
+
+def test_lines_are_read_lazily_as_slots_free_up() -> None:
+    pulled = 0
+
+    def lines() -> Iterator[str]:
+        nonlocal pulled
+        for _ in range(1000):
+            pulled += 1
+            yield lead_line()
+
+    async def main() -> list[int]:
+        cfg = config([account("a")])
+        transport = FakeTransport({"a/ping": reject()})
+        seen = []
+        async for _ in run_batch(lines(), cfg, LEAD_TYPE, transport=transport, concurrency=5):
+            seen.append(pulled)
+            if len(seen) == 20:
+                break
+        return seen
+
+    ahead = [pulled - taken for taken, pulled in enumerate(asyncio.run(main()), start=1)]
+    # never more than `concurrency` lines read beyond those handed to the consumer
+    assert max(ahead) <= 5
+    assert pulled < 30
+
+
+def test_results_come_as_they_finish_not_in_line_order() -> None:
+    cfg = config([account("a")])
+
+    async def answer(request: RenderedRequest, options: SendOptions) -> RawResponse:
+        slow = json.loads(request.body)["state"] == "TX"
+        return await reply({"status": "rejected"}, delay=0.2 if slow else 0.0)(request, options)
+
+    items = asyncio.run(
+        collect([lead_line("TX"), lead_line("CA")], cfg, FakeTransport({"a/ping": answer}))
+    )
+    assert [item.line_no for item in items] == [2, 1]
+
+
+def test_an_async_iterable_of_lines_works() -> None:
+    async def lines() -> AsyncIterator[str]:
+        for state in ("CA", "TX"):
+            await asyncio.sleep(0)
+            yield lead_line(state)
+
+    cfg = config([account("a")])
+    items = asyncio.run(collect(lines(), cfg, FakeTransport({"a/ping": reject()})))
+    assert sorted(item.line_no for item in items) == [1, 2]
+
+
+def test_a_broken_source_finishes_the_auctions_in_flight_then_raises() -> None:
+    def lines() -> Iterator[str]:
+        yield lead_line()
+        yield lead_line()
+        raise OSError("disk on fire")
+
+    cfg = config([account("a")])
+    transport = FakeTransport({"a/ping": reply({"status": "rejected"}, delay=0.05)})
+    got: list[BatchItem] = []
+
+    async def main() -> None:
+        async for item in run_batch(lines(), cfg, LEAD_TYPE, transport=transport):
+            got.append(item)
+
+    with pytest.raises(OSError, match="disk on fire"):
+        asyncio.run(main())
+    assert sorted(item.line_no for item in got) == [1, 2]
+
+
+def test_closing_early_cancels_the_auctions_in_flight() -> None:
+    cfg = config([account("a")], ping_deadline=30)
+    started: list[asyncio.Task[Any] | None] = []
+
+    async def hang(request: RenderedRequest, options: SendOptions) -> RawResponse:
+        started.append(asyncio.current_task())
+        await asyncio.sleep(30)
+        raise AssertionError("not cancelled")
+
+    async def main() -> None:
+        batch = run_batch(
+            [lead_line()] * 3, cfg, LEAD_TYPE, transport=FakeTransport({"a/ping": hang})
+        )
+        waiter = asyncio.ensure_future(batch.__anext__())
+        await asyncio.sleep(0.05)
+        waiter.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waiter
+        await batch.aclose()
+        await asyncio.sleep(0.01)
+        assert len(started) == 3
+        assert all(task is not None and task.done() for task in started)
+
+    asyncio.run(main())
+
+
+def test_read_lines_reads_files_directly_and_pipes_in_a_thread(tmp_path: Path) -> None:
+    path = tmp_path / "leads.jsonl"
+    path.write_text(lead_line() * 2)
+    with path.open() as f:
+        assert read_lines(f) is f
+    assert isinstance(read_lines(io.StringIO("x")), io.StringIO)
+
+    read_fd, write_fd = os.pipe()
+    with os.fdopen(write_fd, "w") as w:
+        w.write("one\ntwo\n")
+
+    async def drain(lines: Any) -> list[str]:
+        return [line async for line in lines]
+
+    with os.fdopen(read_fd) as r:
+        assert asyncio.run(drain(read_lines(r))) == ["one\n", "two\n"]
+
+
+def test_concurrency_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="concurrency"):
+        asyncio.run(collect([], config([]), FakeTransport({}), concurrency=0))
+
+
+def test_stop_drains_the_auctions_in_flight_and_reads_no_further() -> None:
+    pulled = 0
+
+    def lines() -> Iterator[str]:
+        nonlocal pulled
+        for _ in range(100):
+            pulled += 1
+            yield lead_line()
+
+    cfg = config([account("a")])
+    transport = FakeTransport(
+        {"a/ping": bid(5), "a/post": reply({"result": "success"}, delay=0.05)}
+    )
+
+    async def main() -> list[BatchItem]:
+        stop = asyncio.Event()
+        got = []
+        batch = run_batch(lines(), cfg, LEAD_TYPE, transport=transport, concurrency=4, stop=stop)
+        async for item in batch:
+            got.append(item)
+            stop.set()  # after the first result: the 3-4 auctions in flight still finish
+        return got
+
+    items = asyncio.run(main())
+    assert all(item.result is not None and item.result.result == "sold" for item in items)
+    assert 4 <= len(items) <= pulled <= 6
+    posts = [r for r, _ in transport.sent if r.url.endswith("/post")]
+    assert len(posts) == len(items)  # every post that was sent is reported
+
+
+def test_stop_ends_a_batch_waiting_on_a_silent_pipe() -> None:
+    read_fd, write_fd = os.pipe()
+    writer = os.fdopen(write_fd, "w")
+    reader = os.fdopen(read_fd)
+    writer.write(lead_line())
+    writer.flush()  # one lead, then the writer stays silent (an idle `tail -f`)
+    cfg = config([account("a")])
+
+    async def main() -> list[BatchItem]:
+        stop = asyncio.Event()
+        got = []
+        transport = FakeTransport({"a/ping": reject()})
+        batch = run_batch(read_lines(reader), cfg, LEAD_TYPE, transport=transport, stop=stop)
+        async for item in batch:
+            got.append(item)
+            stop.set()
+        return got
+
+    try:
+        assert [item.line_no for item in asyncio.run(main())] == [1]
+    finally:
+        writer.close()  # EOF ends the reading thread, which holds the reader's lock
+        reader.close()
+
+
+def test_the_gc_threshold_is_raised_while_batches_run_and_restored_after() -> None:
+    import gc
+
+    from pingpost.auction.batch import BATCH_GC_THRESHOLD
+
+    before = gc.get_threshold()
+    cfg = config([account("a")])
+    seen = []
+
+    async def main() -> None:
+        transport = FakeTransport({"a/ping": reject()})
+        outer = run_batch([lead_line()] * 3, cfg, LEAD_TYPE, transport=transport)
+        async for _ in outer:
+            seen.append(gc.get_threshold()[0])
+            inner = run_batch([lead_line()], cfg, LEAD_TYPE, transport=transport)
+            async for _ in inner:
+                seen.append(gc.get_threshold()[0])
+            seen.append(gc.get_threshold()[0])  # the inner batch ended; the outer still runs
+
+    asyncio.run(main())
+    assert seen and all(s == max(BATCH_GC_THRESHOLD, before[0]) for s in seen)
+    assert gc.get_threshold() == before

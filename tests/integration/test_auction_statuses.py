@@ -1,0 +1,93 @@
+"""Every account status of the JSON result, reached over real HTTP against the sandbox."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from integration.auction_support import (
+    buyer,
+    closed_port,
+    config,
+    lead,
+    method,
+    run,
+    sandbox,
+    statuses,
+)
+
+from pingpost.auction import run_auction_sync
+from pingpost.auction.result import AccountStatus
+
+ALL_STATUSES = set(AccountStatus.__args__)  # type: ignore[attr-defined]
+
+
+def test_every_account_status_is_reached() -> None:
+    seen: set[str] = set()
+    with sandbox(
+        buyer("top", 50, faults={"post_reject": 1.0}),
+        buyer("second", 40),
+        buyer("third", 30),
+        buyer("cheap", 1),
+        buyer("greedy", 500),
+        buyer("picky", 20, accepts=[{"field": "state", "in": ["NY"]}]),
+        buyer("broken", 45, faults={"http_500": 1.0}, fault_phase="ping"),
+        buyer("doubt", 60, faults={"post_hang": 1.0}),
+        buyer("tier0", 20),
+        buyer("later", 99),
+        buyer("winner", 30),
+        buyer("loser", 20),
+    ) as sb:
+        # 1: rejected posts, a post that never left, floors and ceilings, max_posts
+        refused = f"http://127.0.0.1:{closed_port()}/second/post"
+        cfg = config(
+            sb.url,
+            [
+                {"name": "top"},
+                {"name": "second"},
+                {"name": "third"},
+                {"name": "cheap", "pricing": {"min_bid": 5}},
+                {"name": "greedy", "pricing": {"max_bid": 100}},
+                {"name": "picky"},
+                {"name": "broken"},
+                {"name": "fenced", "method": "top", "filters": [{"field": "Age", "gte": 65}]},
+            ],
+            methods=[method("second", sb.url, post_url=refused)],
+            max_posts=2,
+        )
+        first = run(lead(), cfg)
+        assert statuses(first) == {
+            "top": "post_rejected",
+            "second": "post_error",
+            "third": "accepted",
+            "cheap": "below_floor",
+            "greedy": "above_max",
+            "picky": "rejected",
+            "broken": "error",
+            "fenced": "filtered",
+        }
+        assert first.result == "unsold"
+        seen |= set(statuses(first).values())
+
+        # 2: priority tiers and a post in doubt (held)
+        cfg = config(
+            sb.url,
+            [
+                {"name": "doubt", "priority": 0},
+                {"name": "tier0", "priority": 0},
+                {"name": "later", "priority": 1},
+            ],
+            strategy="priority",
+            post_timeout=0.3,
+        )
+        second = run(lead("L2"), cfg)
+        assert statuses(second) == {"doubt": "in_doubt", "tier0": "accepted", "later": "not_pinged"}
+        assert second.result == "in_doubt"
+        seen |= set(statuses(second).values())
+
+        # 3: a sale
+        cfg = config(sb.url, [{"name": "winner"}, {"name": "loser"}])
+        third = run_auction_sync(lead("L3"), cfg)
+        assert statuses(third) == {"winner": "sold", "loser": "outbid"}
+        assert (third.result, third.sold_to, third.price) == ("sold", "winner", Decimal("30.00"))
+        seen |= set(statuses(third).values())
+    assert seen == ALL_STATUSES
