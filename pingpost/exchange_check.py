@@ -14,8 +14,9 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+from types import TracebackType
 from typing import Any, Literal
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 from pingpost.auction.context import idempotency_key, with_header
 from pingpost.config.bundle import Config
@@ -23,7 +24,10 @@ from pingpost.config.models import DeliveryAccount, DeliveryMethod, LeadType, Re
 from pingpost.errors import PingpostError, RenderError, UsageError
 from pingpost.exchange import RawResponse, RenderedRequest
 from pingpost.leads import Lead, coerce_lead, load_lead
+from pingpost.masking import Masker
 from pingpost.render import render_request
+from pingpost.render.preview import MaskedError
+from pingpost.render.views import displayable
 from pingpost.responses import interpret
 from pingpost.responses.outcome import Outcome
 from pingpost.transport import HttpTransport, SendOptions, Transport
@@ -198,21 +202,40 @@ def phase_timeout(target: CheckTarget, phase: Phase) -> float:
     return auction.ping_deadline if phase == "ping" else auction.post_timeout
 
 
-def override_url(rendered: str, override: str) -> str:
+def override_url(rendered: str, override: str, option: str = "--url") -> str:
     """Send to `override` instead of the configured endpoint.
 
     The override's scheme, host, port and path replace the rendered ones; the
     rendered query (query-string fields, query auth) is kept, after any query
     the override brings itself.
     """
-    new = urlsplit(override)
-    if not new.scheme or not new.netloc:
-        raise UsageError(
-            f"--url `{override}` is not an absolute URL (e.g. http://127.0.0.1:8080/ping)"
-        )
+    new = check_override(override, option)
     old_query = urlsplit(rendered).query
     query = "&".join(q for q in (new.query, old_query) if q)
     return urlunsplit((new.scheme, new.netloc, new.path or "/", query, ""))
+
+
+def check_override(url: str, option: str = "--url") -> SplitResult:
+    """`url` split, or a UsageError: only absolute http(s) URLs with a host and a valid
+    port can be sent to (urlsplit checks the port lazily, so ask for it here)."""
+    example = "e.g. http://127.0.0.1:8080/ping"
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:
+        raise UsageError(f"{option} `{url}` is not a valid URL: {exc} ({example})") from None
+    if not parts.scheme or not parts.netloc:
+        raise UsageError(f"{option} `{url}` is not an absolute URL ({example})")
+    if parts.scheme.lower() not in ("http", "https"):
+        raise UsageError(f"{option} `{url}`: only http or https URLs can be sent to ({example})")
+    try:
+        port = parts.port
+    except ValueError:  # out of range, or not a number
+        port = 0
+    if port == 0:
+        raise UsageError(f"{option} `{url}`: the port must be a number from 1 to 65535")
+    if not parts.hostname:
+        raise UsageError(f"{option} `{url}` has no host ({example})")
+    return parts
 
 
 def pick_account(
@@ -262,9 +285,10 @@ def diagnose(check: Check) -> str | None:
     if response.status is not None and response.status >= 500:
         return f"the buyer answered HTTP {response.status} (a server error)"
     if outcome.status in ("error", "in_doubt"):
-        if outcome.decode_error:
-            return f"{outcome.reason or 'error'} ({outcome.decode_error})"
-        return outcome.reason or outcome.decided_by or "error"
+        reason = outcome.reason or outcome.decided_by or "error"
+        if outcome.decode_error and outcome.decode_error not in reason:
+            return f"{reason} ({outcome.decode_error})"
+        return reason
     return None
 
 
@@ -281,12 +305,18 @@ def prepare_target(
     *,
     lead_path: Path | None = None,
     account: str | None = None,
+    post_option: str = "--post-url",
     **options: Any,
 ) -> tuple[CheckTarget, str | None]:
     """Resolve the command line into a `CheckTarget`, and a note for the user (or None).
 
     `options` are the remaining `CheckTarget` fields (test, ping_url, post_url, timeout).
+    The URL overrides are checked here, before anything is sent; `post_option` names
+    the option that gave `post_url` in messages.
     """
+    for option, key in (("--url", "ping_url"), (post_option, "post_url")):
+        if options.get(key):
+            check_override(options[key], option)
     lead_type = config.lead_type(method.lead_type)
     lead = load_lead(lead_path, lead_type) if lead_path is not None else sample_lead(lead_type)
     chosen, note = pick_account(config, method, account)
@@ -311,3 +341,35 @@ def run_check(
             return await check_post(target, transport=transport, captures=captures or {})
 
     return asyncio.run(main())
+
+
+class MaskedErrors:
+    """`with MaskedErrors(config, ...) as guard:` re-raises every PingpostError with its
+    message masked (P12): a render error quotes lead values (``format `int`: `Zoë` is
+    not a number``). Set `guard.lead` once the lead is known, so its pii is masked too;
+    before that only secrets are."""
+
+    def __init__(self, config: Config, *, show_pii: bool, show_secrets: bool) -> None:
+        self.config = config
+        self.show_pii = show_pii
+        self.show_secrets = show_secrets
+        self.lead: Lead | None = None
+
+    @property
+    def masker(self) -> Masker:
+        return Masker.for_lead(
+            self.config, self.lead, show_pii=self.show_pii, show_secrets=self.show_secrets
+        )
+
+    def __enter__(self) -> MaskedErrors:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if isinstance(exc, PingpostError) and not isinstance(exc, MaskedError):
+            message = displayable(self.masker.text(str(exc)))
+            raise MaskedError(message, exc.exit_code) from None

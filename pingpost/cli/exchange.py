@@ -26,9 +26,8 @@ from pingpost.cli.common import (
 )
 
 if TYPE_CHECKING:
-    from pingpost.config.bundle import Config
     from pingpost.exchange_check import CheckResult
-    from pingpost.trace.json import MaskerLike
+    from pingpost.masking import Masker
 
 MethodArg = Annotated[
     str,
@@ -93,23 +92,25 @@ def test_ping(
     """Send one real ping to a buyer: the request, the raw response, and what it meant."""
 
     def body() -> int:
-        from pingpost.exchange_check import prepare_target, run_check
+        from pingpost.exchange_check import MaskedErrors, prepare_target, run_check
         from pingpost.render.preview import load_method
 
         cfg, chosen = load_method(config_dir(config), method)
-        target, note = prepare_target(
-            cfg,
-            chosen,
-            lead_path=lead,
-            account=account,
-            test=test,
-            ping_url=url,
-            post_url=post_url,
-            timeout=timeout,
-        )
-        _note(note)
-        result = run_check(cfg, target, phase="ping", then_post=post)
-        return _report(result, _masker(cfg, result, show_pii, show_secrets), json_, no_color)
+        with MaskedErrors(cfg, show_pii=show_pii, show_secrets=show_secrets) as guard:
+            target, note = prepare_target(
+                cfg,
+                chosen,
+                lead_path=lead,
+                account=account,
+                test=test,
+                ping_url=url,
+                post_url=post_url,
+                timeout=timeout,
+            )
+            guard.lead = target.lead
+            _note(note)
+            result = run_check(cfg, target, phase="ping", then_post=post)
+            return _report(result, guard.masker, json_, no_color)
 
     run(body, debug=debug)
 
@@ -140,17 +141,26 @@ def test_post(
     """Send one real post to a buyer, alone: give the ping's values with --capture."""
 
     def body() -> int:
-        from pingpost.exchange_check import parse_captures, prepare_target, run_check
+        from pingpost.exchange_check import MaskedErrors, parse_captures, prepare_target, run_check
         from pingpost.render.preview import load_method
 
         captures = parse_captures(capture or [])
         cfg, chosen = load_method(config_dir(config), method)
-        target, note = prepare_target(
-            cfg, chosen, lead_path=lead, account=account, test=test, post_url=url, timeout=timeout
-        )
-        _note(note)
-        result = run_check(cfg, target, phase="post", captures=captures)
-        return _report(result, _masker(cfg, result, show_pii, show_secrets), json_, no_color)
+        with MaskedErrors(cfg, show_pii=show_pii, show_secrets=show_secrets) as guard:
+            target, note = prepare_target(
+                cfg,
+                chosen,
+                lead_path=lead,
+                account=account,
+                test=test,
+                post_url=url,
+                post_option="--url",
+                timeout=timeout,
+            )
+            guard.lead = target.lead
+            _note(note)
+            result = run_check(cfg, target, phase="post", captures=captures)
+            return _report(result, guard.masker, json_, no_color)
 
     run(body, debug=debug)
 
@@ -160,14 +170,11 @@ def _note(note: str | None) -> None:
         print(f"note: {note}", file=sys.stderr)
 
 
-def _masker(cfg: Config, result: CheckResult, show_pii: bool, show_secrets: bool) -> MaskerLike:
-    from pingpost.masking import Masker
-
-    return Masker.for_lead(cfg, result.lead, show_pii=show_pii, show_secrets=show_secrets)
-
-
-def _report(result: CheckResult, masker: MaskerLike, as_json: bool, no_color: bool) -> int:
+def _report(result: CheckResult, masker: Masker, as_json: bool, no_color: bool) -> int:
     """Print the result; the exit code says whether the buyer accepted."""
+    from pingpost.masking import requests_of
+
+    masker = masker.with_requests(requests_of(result))  # what the requests made of pii
     if as_json:
         from pingpost.trace.json import check_json, dumps
 

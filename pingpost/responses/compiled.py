@@ -10,12 +10,16 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Generic, TypeVar
 
 import jmespath
 from jmespath.exceptions import JMESPathError
-from jmespath.visitor import TreeInterpreter
+from jmespath.functions import Functions
+from jmespath.visitor import Options, TreeInterpreter
+
+from pingpost.responses.values import as_number, format_number
 
 T = TypeVar("T")
 K = TypeVar("K")
@@ -27,9 +31,52 @@ class RuleProblem(ValueError):
     """A rule that cannot run: a bad expression, or a runtime JMESPath type error."""
 
 
+_BASE: Any = Functions  # jmespath's stubs do not declare its `_func_*` methods
+
+
+class _DecimalFunctions(Functions):
+    """JMESPath's functions, with `Decimal` as a number: JSON bodies decode their
+    numbers to Decimal (bids stay exact, P7), and `abs()`, `max()`, `sum()`,
+    `sort_by()`, `type()`... must take them as jmespath takes floats."""
+
+    def _get_allowed_pytypes(self, types: Any) -> tuple[list[str], list[Any]]:
+        allowed, subtypes = _BASE._get_allowed_pytypes(self, types)
+        if "float" in allowed:
+            allowed = [*allowed, "Decimal"]
+        subtypes = [(*sub, "Decimal") if "float" in sub else sub for sub in subtypes]
+        return allowed, subtypes
+
+    def _convert_to_jmespath_type(self, pyobject: str) -> str:
+        return (
+            "number"
+            if pyobject == "Decimal"
+            else str(_BASE._convert_to_jmespath_type(self, pyobject))
+        )
+
+    def _func_type(self, arg: Any) -> Any:
+        return "number" if isinstance(arg, Decimal) else _BASE._func_type(self, arg)
+
+    def _func_to_number(self, arg: Any) -> Any:
+        if isinstance(arg, Decimal):
+            return arg
+        if isinstance(arg, str) and (number := as_number(arg)) is not None:
+            return number  # "8.50" stays 8.50, with no float noise
+        return _BASE._func_to_number(self, arg)
+
+    def _func_to_string(self, arg: Any) -> Any:
+        if isinstance(arg, Decimal):
+            return format_number(arg)
+        return _BASE._func_to_string(self, arg)
+
+    # jmespath registers a function by its `signature` attribute, read at class creation
+    for _name in ("_func_type", "_func_to_number", "_func_to_string"):
+        locals()[_name].signature = getattr(Functions, _name).signature
+    del _name
+
+
 # jmespath's own `search` builds a new interpreter per call; one shared interpreter
 # (it keeps no state between calls) is several times cheaper.
-_INTERPRETER = TreeInterpreter()
+_INTERPRETER = TreeInterpreter(Options(custom_functions=_DecimalFunctions()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,10 +114,33 @@ def _key_chain(ast: Any) -> tuple[str, ...] | None:
 @lru_cache(maxsize=_CACHE_SIZE)
 def _jmespath(expression: str) -> CompiledPath | str:
     try:
-        ast = jmespath.compile(expression).parsed
+        ast = _decimal_literals(jmespath.compile(expression).parsed)
     except JMESPathError as exc:  # remembered, so a bad expression is not re-parsed per lead
         return f"invalid JMESPath {expression!r}: {_one_line(exc)}"
     return CompiledPath(ast, _key_chain(ast))
+
+
+def _decimal_literals(node: Any) -> Any:
+    """A copy of a parsed expression whose number literals are Decimals, as the body's
+    numbers are: `Payout == 0.1` (a literal) must hold for a JSON 0.1 (a float 0.1 does not
+    equal Decimal("0.1")). A copy, because jmespath caches and shares its trees."""
+    if isinstance(node, dict):
+        if node.get("type") == "literal":
+            return {**node, "value": _as_decimals(node.get("value"))}
+        return {k: _decimal_literals(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_decimal_literals(child) for child in node]
+    return node
+
+
+def _as_decimals(value: Any) -> Any:
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    if isinstance(value, dict):
+        return {k: _as_decimals(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_as_decimals(v) for v in value]
+    return value
 
 
 @lru_cache(maxsize=_CACHE_SIZE)
@@ -100,7 +170,9 @@ def search(expression: str, data: Any) -> Any:
     compiled = compile_path(expression)
     try:
         return compiled.search(data)
-    except JMESPathError as exc:  # e.g. a function given the wrong type
+    # A function given the wrong type; or arithmetic on what JSON allows but numbers
+    # refuse (ordering NaN, summing Infinity with -Infinity).
+    except (JMESPathError, ArithmeticError, TypeError) as exc:
         raise RuleProblem(f"JMESPath {expression!r} failed: {_one_line(exc)}") from exc
 
 

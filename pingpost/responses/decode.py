@@ -12,6 +12,7 @@ import codecs
 import json
 import re
 from dataclasses import dataclass, replace
+from decimal import Decimal
 from typing import Any, Literal
 from urllib.parse import parse_qsl
 
@@ -26,6 +27,7 @@ _BOMS = (
 )
 _XML_ENCODING = re.compile(rb"""^<\?xml[^>]{0,200}?encoding\s*=\s*["']([A-Za-z0-9._-]{1,40})["']""")
 _MAX_FORM_FIELDS = 1000
+_MAX_EXPONENT = 308  # beyond a double's range a JSON number reads as infinity, as before
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +67,12 @@ def decode_body(
     text = body_text(body, charset)
     decoded = _decode_auto(text, mime) if fmt == "auto" else _decode_as(fmt, text)
     return decoded if fmt == "auto" else replace(decoded, requested=fmt)
+
+
+def text_of(body: bytes, content_type: str | None = None) -> str:
+    """A body as text, as the rules read it: the Content-Type's charset (a BOM or an XML
+    declaration first), else UTF-8. For showing a body, not only for deciding on it."""
+    return body_text(body, _parse_content_type(content_type)[1])
 
 
 def body_text(body: bytes, charset: str | None = None) -> str:
@@ -157,7 +165,7 @@ def _json(text: str) -> Any:
     if not text.strip():
         raise _NotDecoded("empty body")
     try:
-        data = json.loads(text)
+        data = _JSON.decode(text)
     except json.JSONDecodeError as exc:
         raise _NotDecoded(f"{exc.msg} (line {exc.lineno}, column {exc.colno})") from exc
     except (ValueError, RecursionError) as exc:  # huge integers, absurd nesting
@@ -166,6 +174,19 @@ def _json(text: str) -> Any:
     if text.count("{") + text.count("[") > MAX_DEPTH and _deeper_than(data, MAX_DEPTH):
         raise _NotDecoded(f"nested deeper than {MAX_DEPTH} levels")
     return data
+
+
+def _json_decimal(text: str) -> Decimal:
+    """A JSON fraction or exponent as the exact Decimal the buyer wrote (P7: `12.50`
+    stays 12.50, with no float noise); `1e309` is infinity, refused later as a bid."""
+    value = Decimal(text)
+    if value.adjusted() > _MAX_EXPONENT:
+        return Decimal("-Infinity") if value < 0 else Decimal("Infinity")
+    return value
+
+
+# One decoder: json.loads with keyword arguments builds a new one per call.
+_JSON = json.JSONDecoder(parse_float=_json_decimal, parse_constant=Decimal)
 
 
 def _deeper_than(data: Any, limit: int) -> bool:

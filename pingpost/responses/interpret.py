@@ -5,13 +5,15 @@ The order (spec/config.md "Deciding the outcome"):
 1. transport failure -> `error` (on a post: `in_doubt` when it may have arrived);
 2. a status listed in `status` -> its verdict (`error` on a post is `in_doubt`);
 3. HTTP 5xx -> `error` (post: `in_doubt`);
-4. `reject` matches -> `rejected`;
-5. `accept` matches -> `accepted`; no `accept` rule: a 2xx is accepted;
-6. otherwise `rejected`.
+4. HTTP 3xx -> `error` (post: `rejected`: the redirect is not followed, P13);
+5. `reject` matches -> `rejected`;
+6. `accept` matches -> `accepted`; no `accept` rule: a 2xx is accepted;
+7. otherwise `rejected`.
 
-A rule that could not run (a `path` on a body that did not decode, or on plain
-text under `format: auto`) does not match; on a post whose accept rule could
-not run, the answer is `in_doubt` (a 4xx post stays a definitive `rejected`).
+A reject rule that could not run (a `path` on a body that did not decode, or on
+plain text under `format: auto`) does not match. An accept rule that could not
+run makes a ping an `error` (P9) and a post `in_doubt` (a 4xx post stays a
+definitive `rejected`).
 An accepted ping's bid must parse (P7), else `error`; an accepted post keeps
 its sale whatever its price says.
 """
@@ -39,6 +41,7 @@ from pingpost.responses.outcome import Outcome, OutcomeStatus, RuleVerdict
 Phase = Literal["ping", "post"]
 # How an outcome's reason is made from the decision's cause and the `reason` extractor.
 ReasonMode = Literal["extracted", "cause_first", "cause_only"]
+_MAX_LOCATION = 200  # characters of a redirect's Location kept in the reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +88,8 @@ def _decide(
     mapped = rules.status.get(status)
     if mapped is not None or status >= 500:
         return _by_status(status, mapped, phase, verdicts)
+    if 300 <= status < 400:
+        return _redirect(status, response, phase, verdicts)
     # A reject rule that could not run simply did not match (its verdict says why).
     if rules.reject is not None and _run("reject", rules.reject, response, body, verdicts).matched:
         rule = f"reject: {describe(rules.reject)}"
@@ -118,19 +123,36 @@ def _by_status(
     return _Decision(verdict, decided_by, f"HTTP {status}", "cause_first")
 
 
+def _redirect(
+    status: int, response: RawResponse, phase: Phase, verdicts: list[RuleVerdict]
+) -> _Decision:
+    """A 3xx the `status` map does not name. Redirects are never followed (P13): the
+    endpoint moved or the URL is wrong, which is the buyer's `error` on a ping. On a
+    post the buyer cannot have processed the lead, so it is a definitive `rejected`."""
+    location = (response.header("location") or "").strip()
+    if len(location) > _MAX_LOCATION:
+        location = location[:_MAX_LOCATION] + "…"
+    target = f" to {location}" if location else ""
+    cause = f"HTTP {status} redirect{target} not followed"
+    verdict: OutcomeStatus = "error" if phase == "ping" else "rejected"
+    rule = f"HTTP 3xx → {verdict}"
+    verdicts.append(RuleVerdict("status", rule, True, f"got {status}"))
+    return _Decision(verdict, f"{rule} (redirects are not followed)", cause, "cause_only")
+
+
 def _accept_could_not_run(problem: str, status: int, phase: Phase) -> _Decision:
     """The accept rule could not run (e.g. a `path` on a body that is not json).
 
-    On a ping it simply did not match: `rejected`, the reason saying why. On a post
-    the buyer may have taken the lead while answering garbage, so only a 4xx is a
-    definitive `rejected`; anything else is `in_doubt` (P6), never a reason to
-    offer the lead to the next bidder.
+    On a ping that is the buyer's `error` (P9: undecodable bodies and wrong content
+    types), whatever the status. On a post the buyer may have taken the lead while
+    answering garbage, so only a 4xx is a definitive `rejected`; anything else is
+    `in_doubt` (P6), never a reason to offer the lead to the next bidder.
     """
-    decided_by = f"no accept rule matched (accept could not run: {problem})"
+    decided_by = f"accept could not run: {problem}"
     if phase == "ping":
-        return _Decision("rejected", decided_by, problem)
+        return _Decision("error", decided_by, problem, "cause_only")
     if 400 <= status < 500:
-        return _Decision("rejected", decided_by, f"HTTP {status}")
+        return _Decision("rejected", f"no accept rule matched ({decided_by})", f"HTTP {status}")
     return _Decision("in_doubt", decided_by, problem, "cause_only")
 
 

@@ -17,8 +17,9 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from pingpost.render.views import displayable
 from pingpost.trace.console import section
-from pingpost.trace.exchange import STATUS_STYLES, exchange_view, ms
+from pingpost.trace.exchange import STATUS_STYLES, exchange_view, ms, shown
 from pingpost.trace.json import MaskerLike, money
 
 if TYPE_CHECKING:
@@ -87,7 +88,7 @@ def lead_panel(result: AuctionResult, masker: MaskerLike, *, per_row: int = 2) -
     """The lead's fields, `per_row` to a row; pii masked by `masker`."""
     grid = Table.grid(padding=(0, 2))
     pairs = [
-        (Text(name, "bold"), Text(masker.text(plain(value))))
+        (Text(displayable(name), "bold"), Text(shown(masker, plain(value))))
         for name, value in result.lead.values.items()
     ]
     for start in range(0, len(pairs), per_row):
@@ -108,7 +109,7 @@ def _reason(account: AccountResult, result: AuctionResult, masker: MaskerLike) -
         return Text("")
     # "outbid: sold to x" under the status "outbid" reads better as "sold to x"
     reason = (account.reason or "").removeprefix(f"{account.status}: ")
-    return Text(masker.text(reason))
+    return Text(shown(masker, reason))
 
 
 def _latency(account: AccountResult) -> Text:
@@ -174,7 +175,7 @@ def posts_view(result: AuctionResult, masker: MaskerLike) -> Group | None:
             line.append(f"  price ${money(outcome.price)}", "bold")
         if outcome.reason:
             line.append("  ")
-            line.append(masker.text(outcome.reason))
+            line.append(shown(masker, outcome.reason))
         lines.append(line)
     return Group(*lines)
 
@@ -191,11 +192,11 @@ def final_line(result: AuctionResult, masker: MaskerLike) -> Text:
     if result.result == "in_doubt":
         return Text.assemble(
             ("IN DOUBT", "bold magenta"),
-            f" after {took}: {masker.text(in_doubt_reason(result))}; check with the buyer "
+            f" after {took}: {shown(masker, in_doubt_reason(result))}; check with the buyer "
             "before selling this lead again",
         )
     return Text.assemble(
-        ("UNSOLD", "bold yellow"), f": {masker.text(unsold_reason(result))} in {took}"
+        ("UNSOLD", "bold yellow"), f": {shown(masker, unsold_reason(result))} in {took}"
     )
 
 

@@ -33,6 +33,7 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
+from pingpost.render.views import displayable
 from pingpost.trace.auction import auction_trace, final_line
 
 if TYPE_CHECKING:
@@ -206,7 +207,8 @@ class BatchOutput:
         if self.stop.why == "the output was closed":
             return
         if item.error is not None:
-            progress.console.print(Text(f"error: {item.error}", "red"), soft_wrap=True)
+            text = Text(f"error: {displayable(str(item.error))}", "red")
+            progress.console.print(text, soft_wrap=True)
             return
         result = item.result
         assert result is not None  # a BatchItem holds a result or an error
@@ -238,7 +240,7 @@ def _silence_stdout() -> None:
 def lead_masker(config: Config, result: AuctionResult, *, show_pii: bool) -> MaskerLike:
     from pingpost.masking import Masker
 
-    return Masker.for_lead(config, result.lead, show_pii=show_pii)
+    return Masker.for_result(config, result, show_pii=show_pii)
 
 
 async def deliver_batch(

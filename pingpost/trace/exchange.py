@@ -3,7 +3,10 @@
 
 Request (masked), response status, headers and raw body (long bodies
 shortened, length stated), how the body decoded, each rule's verdict, then
-the outcome. Buyer and lead text is plain `Text`, never markup.
+the outcome. Buyer and lead text is plain `Text`, never markup, and goes
+through `shown` (masked, then terminal control characters escaped): a buyer
+cannot drive the terminal with ESC, BEL or CR. Bodies are decoded with their
+charset, as the rules read them.
 """
 
 from __future__ import annotations
@@ -17,8 +20,10 @@ from rich.table import Table
 from rich.text import Text
 
 from pingpost.exchange import Headers, RawResponse, RenderedRequest
+from pingpost.render.views import displayable
+from pingpost.responses.decode import text_of
 from pingpost.trace.console import section
-from pingpost.trace.json import MaskerLike, body_text, money
+from pingpost.trace.json import MaskerLike, money
 
 if TYPE_CHECKING:
     from pingpost.exchange_check import Check, CheckResult
@@ -32,6 +37,11 @@ STATUS_STYLES = {
     "error": "bold red",
     "in_doubt": "bold magenta",
 }
+
+
+def shown(masker: MaskerLike, text: str) -> str:
+    """Buyer or lead text as it may be printed: masked, then terminal-safe."""
+    return displayable(masker.text(text))
 
 
 def shorten(text: str, limit: int = BODY_LIMIT, *, size: int | None = None) -> Text:
@@ -58,7 +68,7 @@ def raw(text: Text) -> Text:
 
 def _headers(headers: Headers) -> Iterator[Text]:
     for name, value in headers:
-        yield raw(Text.assemble("  ", (name, "bold"), ": ", value))
+        yield raw(Text.assemble("  ", (displayable(name), "bold"), ": ", displayable(value)))
 
 
 def _phrase(status: int) -> str:
@@ -70,13 +80,14 @@ def _phrase(status: int) -> str:
 
 def request_view(request: RenderedRequest, masker: MaskerLike) -> Group:
     masked = masker.request(request)
+    url = displayable(masked.url)
     lines: list[RenderableType] = [
-        raw(Text.assemble(("→ ", "cyan"), (masked.method, "bold"), " ", masked.url))
+        raw(Text.assemble(("→ ", "cyan"), (displayable(masked.method), "bold"), " ", url))
     ]
     lines.extend(_headers(masked.headers))
     if masked.body:
-        body = shorten(body_text(masked.body), size=len(masked.body))
-        lines.append(raw(Text.assemble("  ", body)))
+        text = displayable(text_of(masked.body, masked.header("content-type")))
+        lines.append(raw(Text.assemble("  ", shorten(text, size=len(masked.body)))))
     return Group(*lines)
 
 
@@ -88,7 +99,7 @@ def response_view(response: RawResponse, masker: MaskerLike) -> Group:
             ("← ", "cyan"),
             ("no response", "bold red"),
             f" ({timing}): ",
-            masker.text(masked.failure.detail),
+            shown(masker, masked.failure.detail),
         )
         return Group(head)
     status = masked.status or 0
@@ -98,9 +109,10 @@ def response_view(response: RawResponse, masker: MaskerLike) -> Group:
         Text.assemble(("← ", "cyan"), (f"{status} {phrase}".strip(), style), f" ({timing})")
     ]
     lines.extend(_headers(masked.headers))
-    body = body_text(masked.body)
-    shown = shorten(body, size=len(masked.body)) if body else Text("(empty body)", "dim")
-    lines.append(raw(Text.assemble("  ", shown)))
+    # Decoded before masking: pii in a UTF-16 body is only found in the decoded text.
+    body = shown(masker, text_of(response.body, response.header("content-type")))
+    view = shorten(body, size=len(response.body)) if body else Text("(empty body)", "dim")
+    lines.append(raw(Text.assemble("  ", view)))
     return Group(*lines)
 
 
@@ -110,7 +122,7 @@ def verdicts_view(outcome: Outcome, masker: MaskerLike) -> RenderableType:
         decoded.append_text(
             Text.assemble(
                 ("; did not decode as expected: ", "dim"),
-                masker.text(outcome.decode_error),
+                shown(masker, outcome.decode_error),
                 (" (regex and contains rules still apply)", "dim"),
             )
         )
@@ -120,10 +132,10 @@ def verdicts_view(outcome: Outcome, masker: MaskerLike) -> RenderableType:
     for verdict in outcome.verdicts:
         mark = Text("match", "green") if verdict.matched else Text("no", "yellow")
         table.add_row(
-            Text(verdict.rule, "bold"),
-            Text(masker.text(verdict.description)),
+            Text(displayable(verdict.rule), "bold"),
+            Text(shown(masker, verdict.description)),
             mark,
-            Text(masker.text(verdict.detail), "dim"),
+            Text(shown(masker, verdict.detail), "dim"),
         )
     return Group(decoded, Text("rules", "dim"), table)
 
@@ -136,14 +148,14 @@ def outcome_view(outcome: Outcome, masker: MaskerLike, *, latency_ms: float | No
     if outcome.price is not None:
         text.append_text(Text.assemble(("  price ", "dim"), (f"${money(outcome.price)}", "bold")))
     if outcome.reason:
-        text.append_text(Text.assemble(("  reason ", "dim"), masker.text(outcome.reason)))
+        text.append_text(Text.assemble(("  reason ", "dim"), shown(masker, outcome.reason)))
     if latency_ms is not None:
         text.append_text(Text.assemble(("  latency ", "dim"), ms(latency_ms)))
     if outcome.captures:
         pairs = ", ".join(f"{k}={masker.value(v)}" for k, v in outcome.captures.items())
-        text.append_text(Text.assemble(("\ncaptures ", "dim"), pairs))
+        text.append_text(Text.assemble(("\ncaptures ", "dim"), displayable(pairs)))
     if outcome.decided_by:
-        text.append_text(Text.assemble(("\ndecided by ", "dim"), masker.text(outcome.decided_by)))
+        text.append_text(Text.assemble(("\ndecided by ", "dim"), shown(masker, outcome.decided_by)))
     return text
 
 
@@ -185,7 +197,7 @@ def check_line(check: Check, masker: MaskerLike) -> Text:
         details.append(f"price ${money(check.outcome.price)}")
     problem = diagnose(check) or (check.outcome.reason if status != "accepted" else None)
     if problem:
-        details.append(masker.text(problem))
+        details.append(shown(masker, problem))
     text.append(": " + ", ".join(details) if details else "")
     text.append(f" in {ms(check.latency_ms)}")
     return text
@@ -207,5 +219,5 @@ def check_view(result: CheckResult, masker: MaskerLike) -> Group:
     parts.append(Text(""))
     parts.extend(check_line(check, masker) for check in result.checks)
     if result.post_skipped:
-        parts.append(Text(result.post_skipped, "dim"))
+        parts.append(Text(displayable(result.post_skipped), "dim"))
     return Group(*parts)

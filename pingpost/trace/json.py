@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol
 
 from pingpost.exchange import Headers, RawResponse, RenderedRequest
+from pingpost.responses.decode import text_of
 
 if TYPE_CHECKING:
     from pingpost.auction.result import AccountResult, AuctionResult, Exchange
@@ -34,10 +35,6 @@ class MaskerLike(Protocol):
 def money(value: Decimal | None) -> str | None:
     """`Decimal("12.50")` -> `"12.50"`; never scientific notation."""
     return None if value is None else format(value, "f")
-
-
-def body_text(body: bytes) -> str:
-    return body.decode("utf-8", errors="replace")
 
 
 def headers_json(headers: Headers) -> dict[str, str]:
@@ -87,7 +84,7 @@ def request_json(request: RenderedRequest, masker: MaskerLike) -> dict[str, Any]
         "method": masked.method,
         "url": masked.url,
         "headers": headers_json(masked.headers),
-        "body": body_text(masked.body),
+        "body": text_of(masked.body, masked.header("content-type")),
     }
 
 
@@ -105,15 +102,18 @@ def _response(response: RawResponse, texts: _Texts) -> dict[str, Any]:
         failure = {"kind": masked.failure.kind, "detail": None}
         texts.put(failure, "detail", masked.failure.detail)
         failure["may_have_arrived"] = masked.failure.may_have_arrived
-    return {
+    document: dict[str, Any] = {
         "status": masked.status,
         "headers": headers_json(masked.headers),
-        "body": body_text(masked.body),
+        "body": None,
         "body_bytes": len(response.body),
         "elapsed_ms": round(masked.elapsed_ms, 1),
         "attempts": masked.attempts,
         "failure": failure,
     }
+    # Decoded with its charset before masking: pii in a UTF-16 body is found only then.
+    texts.put(document, "body", text_of(response.body, response.header("content-type")))
+    return document
 
 
 def outcome_json(outcome: Outcome, masker: MaskerLike) -> dict[str, Any]:

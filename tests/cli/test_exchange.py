@@ -218,3 +218,111 @@ def test_method_file_outside_the_config_dir(runner, buyer_setup, tmp_path):
     result = runner.invoke(app, ["test-ping", str(outside), "-c", str(setup.dir)])
     assert result.exit_code == 0, result.output
     assert "ping · acme-draft" in result.stdout
+
+
+def _add_ping_mapping(setup, line: str) -> None:
+    path = setup.dir / "methods" / "acme.yaml"
+    text = path.read_text()
+    path.write_text(text.replace("    state: State\n", f"    state: State\n    {line}\n", 1))
+
+
+def test_ping_render_error_is_masked(runner, buyer_setup):
+    setup = buyer_setup("acme")
+    _add_ping_mapping(setup, 'bad: {template: "{{ lead.FirstName }}", format: int}')
+    result = ping(runner, setup)
+    assert result.exit_code == 2, result.output
+    assert "is not a number" in result.stderr and "****" in result.stderr
+    assert_no_canaries(result.output)
+    assert setup.requests("acme", "ping") == []
+
+
+def test_post_render_error_is_masked_in_test_post(runner, buyer_setup):
+    setup = buyer_setup("acme")
+    path = setup.dir / "methods" / "acme.yaml"
+    text = path.read_text().replace(
+        "    first_name: FirstName\n",
+        '    first_name: FirstName\n    bad: {template: "{{ lead.LastName }}", format: int}\n',
+    )
+    path.write_text(text)
+    args = ["test-post", "acme", "-c", str(setup.dir), "--capture", "ping_id=p-9"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert "is not a number" in result.stderr
+    assert_no_canaries(result.output)
+
+
+def test_post_error_after_the_ping_is_masked(runner, buyer_setup):
+    setup = buyer_setup("acme")
+    setup.answer("acme", "ping", ACCEPTED)
+    path = setup.dir / "methods" / "acme.yaml"
+    text = path.read_text().replace(
+        "    first_name: FirstName\n",
+        '    first_name: FirstName\n    bad: {template: "{{ lead.LastName }}", format: int}\n',
+    )
+    path.write_text(text)
+    result = ping(runner, setup, "--post")
+    assert result.exit_code == 2, result.output
+    assert "is not a number" in result.stderr
+    assert_no_canaries(result.output)
+    assert setup.requests("acme", "post") == []
+
+
+@pytest.mark.parametrize(
+    ("option", "url", "message"),
+    [
+        ("--url", "http://127.0.0.1:99999/", "port"),
+        ("--url", "ftp://x/y", "http or https"),
+        ("--url", "http://[::1/", "not a valid URL"),
+        ("--url", "http://:80/", "no host"),
+        ("--post-url", "http://127.0.0.1:0x50/", "port"),
+    ],
+)
+def test_bad_override_url_is_a_usage_error(runner, buyer_setup, option, url, message):
+    setup = buyer_setup("acme")
+    setup.answer("acme", "ping", ACCEPTED)
+    result = ping(runner, setup, "--post", option, url)
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr
+    assert "internal error" not in result.stderr
+    assert setup.requests("acme", "ping") == []
+
+
+@pytest.mark.parametrize(
+    ("message", "last"),
+    [
+        # raw bytes in the body: not JSON, but the body is still shown
+        ("\x1b[31mRED\x1b]0;pwned\x07\r", "PING ERROR: body is not json"),
+        # JSON escapes: the decoded reason holds the real characters
+        ("\\u001b[31mRED\\u001b]0;pwned\\u0007\\r", "PING REJECTED: \\x1b[31mRED\\x1b]0;pwned"),
+    ],
+)
+def test_buyer_escape_sequences_are_shown_escaped(runner, buyer_setup, message, last):
+    setup = buyer_setup("acme")
+    setup.answer("acme", "ping", '{"status": "rejected", "message": "' + message + '"}')
+    result = ping(runner, setup)
+    assert result.exit_code == 1
+    for char in ("\x1b", "\x07", "\r"):
+        assert char not in result.output
+    assert "\\x1b[31mRED" in result.stdout
+    assert result.stdout.rstrip().splitlines()[-1].startswith(last)
+
+
+def test_garbage_is_an_error_diagnosed_once(runner, buyer_setup):
+    setup = buyer_setup("acme")
+    setup.answer("acme", "ping", '{"status": "accepted" "price": 1}')
+    result = ping(runner, setup)
+    assert result.exit_code == 1
+    last = result.stdout.rstrip().splitlines()[-1]
+    assert last.startswith("PING ERROR: body is not json: Expecting ',' delimiter")
+    assert last.count("Expecting") == 1
+
+
+def test_an_unfollowed_redirect_is_diagnosed(runner, buyer_setup, httpserver):
+    setup = buyer_setup("acme")
+    httpserver.expect_request("/acme/ping").respond_with_data(
+        "", status=302, headers={"Location": "https://new.example/ping"}
+    )
+    result = ping(runner, setup)
+    assert result.exit_code == 1
+    last = result.stdout.rstrip().splitlines()[-1]
+    assert last.startswith("PING ERROR: HTTP 302 redirect to https://new.example/ping not followed")

@@ -23,6 +23,7 @@ from pingpost.responses.outcome import Outcome
 from pingpost.transport import HttpTransport, SendOptions
 
 FLAG_RULES = r"""
+reject: {regex: '"Success"\s*:\s*false'}
 accept: {path: Success, equals: true}
 bid: Payout
 reason: {regex: '"Message"\s*:\s*"([^"]*)"'}

@@ -13,8 +13,9 @@ from .helpers import JSON, answer, rules
 
 # --------------------------------------------------------------------------- JSON flag + payout
 
-FLAG = rules(
+FLAG = rules(  # the reject regex reads the published rejection, which is not JSON
     r"""
+    reject: {regex: '"Success"\s*:\s*false'}
     accept: {path: Success, equals: true}
     bid: Payout
     reason: {regex: '"Message"\s*:\s*"([^"]*)"'}
@@ -45,6 +46,10 @@ def test_json_flag_payout_rejected_with_its_missing_comma() -> None:
     assert outcome.decode_error is not None
     assert outcome.decode_error.startswith("not json: Expecting ',' delimiter (line 2")
     assert outcome.captures == {}
+    # Without the reject regex only the path rule is left, and it cannot read the body:
+    # that is the buyer's error (P9), not a rejection.
+    no_reject = FLAG.model_copy(update={"reject": None})
+    assert interpret(no_reject, answer(FLAG_REJECTED, content_type=JSON)).status == "error"
 
 
 def test_json_flag_payout_rejected_by_a_rule_that_reads_any_body() -> None:

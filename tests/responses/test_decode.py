@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from pingpost.responses import decode_body
@@ -206,3 +208,12 @@ def test_the_xml_declaration_names_the_encoding_when_the_header_does_not() -> No
     body = '<?xml version="1.0" encoding="ISO-8859-1"?><r>Zoë</r>'.encode("latin-1")
     assert decode_body(body, "application/xml").data == {"r": "Zoë"}
     assert body_text(body) == '<?xml version="1.0" encoding="ISO-8859-1"?><r>Zoë</r>'
+
+
+def test_json_numbers_decode_exactly_as_written() -> None:
+    body = b'{"a": 12.123456789012345678901234567890, "b": 8.50, "c": 1e20, "d": -1e309}'
+    data = decode_body(body, "application/json").data
+    assert str(data["a"]) == "12.123456789012345678901234567890"
+    assert str(data["b"]) == "8.50"
+    assert data["c"] == Decimal("1e20")
+    assert data["d"] == Decimal("-Infinity")  # beyond a double: infinity, as floats had it

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from pingpost.responses import interpret
 
-from .helpers import JSON, answer, failed, rules, verdict
+from .helpers import JSON, XML, answer, failed, rules, verdict
 
 STATUS_RULES = rules(
     """
@@ -155,7 +155,7 @@ def test_no_rule_matched_is_rejected() -> None:
 
 @pytest.mark.parametrize(
     ("status", "expected"),
-    [(200, "accepted"), (204, "accepted"), (302, "rejected"), (404, "rejected")],
+    [(200, "accepted"), (204, "accepted"), (404, "rejected"), (418, "rejected")],
 )
 def test_without_an_accept_rule_any_2xx_is_accepted(status: int, expected: str) -> None:
     outcome = interpret(rules("{}"), answer("", status))
@@ -184,19 +184,37 @@ FLAG_RULES = rules(
 GARBAGE = '{ "Success": true, "Message": "BadRequest" "Sold": null }'  # missing comma
 
 
-def test_on_a_ping_a_path_rule_on_garbage_simply_does_not_match() -> None:
+def test_on_a_ping_garbage_the_accept_rule_cannot_read_is_an_error() -> None:
+    """P9: an undecodable body is that buyer's error, not a rejection."""
     outcome = interpret(FLAG_RULES, answer(GARBAGE, 200, JSON))
-    assert outcome.status == "rejected"
-    assert outcome.reason == "BadRequest"  # regex reasons work on any body
+    assert outcome.status == "error"
+    assert outcome.reason is not None
+    assert outcome.reason.startswith("body is not json: Expecting ',' delimiter")
     assert outcome.decode_error is not None
     assert outcome.decode_error.startswith("not json: Expecting ',' delimiter")
-    assert outcome.decided_by.startswith(
-        "no accept rule matched (accept could not run: body is not json"
-    )
+    assert outcome.decided_by.startswith("accept could not run: body is not json")
     assert verdict(outcome, "accept").detail.startswith("body is not json: ")
-    no_reason = interpret(rules("{accept: Success}"), answer(GARBAGE, 200, JSON))
-    assert no_reason.reason is not None
-    assert no_reason.reason.startswith("body is not json: ")
+    assert outcome.captures == {}
+    for status in (200, 400, 404):
+        assert interpret(FLAG_RULES, answer(GARBAGE, status, JSON)).status == "error"
+
+
+def test_on_a_ping_a_refused_xml_body_is_an_error() -> None:
+    xxe = '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><r>&x;</r>'
+    outcome = interpret(rules("{accept: {path: r, equals: ok}}"), answer(xxe, 200, XML))
+    assert outcome.status == "error"
+    assert outcome.reason is not None and "DOCTYPE" in outcome.reason
+
+
+def test_a_reject_rule_that_matched_decides_even_when_the_body_did_not_decode() -> None:
+    strict = rules(
+        "{reject: {regex: '\"Success\"\\s*:\\s*false'}, accept: {path: Success, equals: true},"
+        ' reason: {regex: \'"Message": "([^"]*)"\'}}'
+    )
+    body = GARBAGE.replace("true", "false")
+    for phase in ("ping", "post"):
+        outcome = interpret(strict, answer(body, 200, JSON), phase=phase)
+        assert (outcome.status, outcome.reason) == ("rejected", "BadRequest")
 
 
 def test_on_a_post_garbage_the_accept_rule_cannot_read_is_in_doubt() -> None:
@@ -211,12 +229,34 @@ def test_on_a_post_garbage_the_accept_rule_cannot_read_is_in_doubt() -> None:
 def test_a_plain_text_answer_to_path_rules() -> None:
     """`OK` to a post whose rules expect JSON may well mean "bought": never a definitive no."""
     ping = interpret(FLAG_RULES, answer("OK", 200, "text/plain"))
-    assert (ping.status, ping.reason) == ("rejected", "body is text, not json, xml or form")
+    assert (ping.status, ping.reason) == ("error", "body is text, not json, xml or form")
     assert interpret(FLAG_RULES, answer("OK", 200, "text/plain"), phase="post").status == "in_doubt"
     assert interpret(FLAG_RULES, answer("", 204), phase="post").status == "in_doubt"
     assert interpret(rules("{}"), answer("", 204), phase="post").status == "accepted"
     html = "<!DOCTYPE html><html><body>Bad Gateway</body></html>"
     assert interpret(FLAG_RULES, answer(html, 200, "text/html"), phase="post").status == "in_doubt"
+    assert interpret(FLAG_RULES, answer(html, 200, "text/html")).status == "error"
+
+
+# --------------------------------------------------------------------------- redirects
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+def test_an_unmapped_redirect_is_explained_not_followed(status: int) -> None:
+    moved = answer("", status, headers={"Location": "https://buyer.example/v2/ping"})
+    ping = interpret(FLAG_RULES, moved)
+    reason = f"HTTP {status} redirect to https://buyer.example/v2/ping not followed"
+    assert (ping.status, ping.reason) == ("error", reason)
+    post = interpret(FLAG_RULES, moved, phase="post")
+    assert (post.status, post.reason) == ("rejected", reason)  # never processed: definitive
+    assert interpret(rules("{}"), moved).status == "error"
+
+
+def test_a_redirect_without_location_and_a_mapped_redirect() -> None:
+    outcome = interpret(FLAG_RULES, answer("<html>moved</html>", 302, "text/html"))
+    assert (outcome.status, outcome.reason) == ("error", "HTTP 302 redirect not followed")
+    mapped = rules("{status: {302: reject}, accept: {path: Success, equals: true}}")
+    assert interpret(mapped, answer("", 302)).status == "rejected"
 
 
 def test_format_text_lets_a_path_read_the_whole_body() -> None:
@@ -384,3 +424,53 @@ def test_interpret_never_raises_whatever_the_buyer_sends(
     if outcome.bid is not None:
         assert outcome.bid.is_finite()
         assert outcome.bid >= 0
+
+
+# --------------------------------------------------------------------------- exact numbers (P7)
+
+
+def test_a_json_bid_is_never_rounded_through_a_float() -> None:
+    body = '{"Success": true, "Payout": 12.123456789012345678901234567890, "Id": 8.50}'
+    outcome = interpret(
+        rules("{accept: {path: Success, equals: true}, bid: Payout, capture: {id: Id}}"),
+        answer(body, 200, JSON),
+    )
+    assert outcome.bid == Decimal("12.123456789012345678901234567890")
+    assert str(outcome.bid) == "12.123456789012345678901234567890"
+    assert outcome.captures == {"id": "8.50"}  # the buyer's spelling, no float noise
+
+
+@pytest.mark.parametrize(
+    ("condition", "matched"),
+    [
+        ("{path: p, equals: 0.1}", True),
+        ("{path: p, in: [0.3, 0.1]}", True),
+        ("{path: p, gt: 0.1}", False),
+        ("{path: p, gte: 0.1}", True),
+        ("{path: big, equals: 0.30000000000000004}", False),  # not 0.3 by a float accident
+        ("{path: big, gt: 0.3}", True),
+        ("{path: 'p == `0.1`'}", True),  # JMESPath literals compare exactly too
+        ("{path: 'abs(n)', equals: 2.5}", True),  # functions take Decimals as numbers
+        ("{path: 'max(list)', equals: 0.2}", True),
+        ("{path: 'sum(list)', equals: 0.3}", True),
+        ("{path: 'type(p)', equals: number}", True),
+        ("{path: 'to_string(p)', equals: '0.10'}", True),
+        ("{path: 'sort_by(items, &v)[0].v', equals: 0.1}", True),
+        ("{path: 'to_number(s)', equals: 8.5}", True),
+    ],
+)
+def test_decimal_numbers_compare_exactly(condition: str, matched: bool) -> None:
+    body = (
+        '{"p": 0.10, "big": 0.30000000000000000001, "n": -2.5, "list": [0.1, 0.2],'
+        ' "items": [{"v": 0.3}, {"v": 0.1}], "s": "8.50"}'
+    )
+    accept = rules("{accept: " + condition + "}")
+    assert interpret(accept, answer(body, 200, JSON)).status == (
+        "accepted" if matched else "rejected"
+    )
+
+
+def test_arithmetic_jmespath_cannot_do_is_a_rule_that_cannot_run() -> None:
+    accept = rules("{accept: {path: 'max(list)', gt: 1}}")
+    outcome = interpret(accept, answer('{"list": [NaN, 1.5]}', 200, JSON))
+    assert outcome.status == "error"  # could not run, no crash

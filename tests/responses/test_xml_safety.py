@@ -97,7 +97,7 @@ def test_refused_xml_never_counts_as_an_accepted_bid_through_path_rules() -> Non
     )
     for body in (BILLION_LAUGHS, XXE):
         outcome = interpret(xml_rules, answer(body, content_type=XML))
-        assert outcome.status == "rejected"
+        assert outcome.status == "error"  # P9: a refused body is the buyer's error
         assert outcome.bid is None
         assert outcome.decode_error is not None
         assert "root:" not in repr(outcome)  # nothing was fetched or expanded

@@ -94,3 +94,28 @@ def test_final_line_dry_run_counts_rendered_pings(make_result, masker, builders)
     assert final_line(result, masker).plain == (
         "DRY RUN: 1 ping rendered, nothing sent; 1 account could not render"
     )
+
+
+def test_auction_trace_is_terminal_safe(make_result, masker, render, builders):
+    from pingpost.leads import Lead
+    from pingpost.trace.auction import auction_trace
+
+    evil = "\x1b[31mRED\x1b]0;pwned\x07\x00\r"
+    ping = builders.exchange("rejected", body='{"m": "' + evil + '"}', reason=evil, bid=None)
+    accounts = (
+        builders.account("acme", "rejected", reason=evil, ping=ping),
+        builders.account("echo", "in_doubt", reason=evil, ping=ping, post=ping),
+    )
+    result = make_result(
+        result="in_doubt",
+        sold_to=None,
+        price=None,
+        accounts=accounts,
+        posted_to=("echo",),
+        reason=evil,
+        lead=Lead("auto_insurance", {"Note": evil}),
+    )
+    text = render(auction_trace(result, masker, verbose=True))
+    for char in ("\x1b", "\x07", "\x00", "\r"):
+        assert char not in text
+    assert "\\x1b[31mRED" in text

@@ -80,3 +80,65 @@ def test_undecodable_body_says_why_and_that_regex_still_applies(masker, render):
 def test_dry_run_exchange_says_not_sent(masker, render):
     text = render(exchange_view(REQUEST, None, None, masker))
     assert "→ POST" in text and "← not sent" in text
+
+
+# --------------------------------------------------------------------------- terminal safety
+
+HOSTILE = "\x1b[31mRED\x1b]0;pwned\x07 nul\x00 cr\rend"
+RAW_CONTROLS = ("\x1b", "\x07", "\x00", "\r")
+
+
+def _assert_terminal_safe(text: str) -> None:
+    for char in RAW_CONTROLS:
+        assert char not in text, f"raw {char!r} reached the terminal"
+    assert "\\x1b[31mRED\\x1b]0;pwned\\x07" in text  # shown, escaped
+
+
+def test_buyer_bytes_never_reach_the_terminal_raw(masker, render):
+    body = ('{"Message": "' + HOSTILE + '"}').encode()
+    response = RawResponse(200, (("X-Evil", HOSTILE),), body, elapsed_ms=3.0)
+    request = RenderedRequest(
+        "POST", "http://127.0.0.1:9/p?x=%1b", (("X-Lead", HOSTILE),), HOSTILE.encode()
+    )
+    outcome = Outcome(
+        "rejected",
+        reason=HOSTILE,
+        captures={"id": HOSTILE},
+        decided_by=f"reject: {HOSTILE}",
+        verdicts=(RuleVerdict("reject", f"regex {HOSTILE}", True, f"got {HOSTILE}"),),
+        decode_error=f"not json: {HOSTILE}",
+    )
+    text = render(exchange_view(request, response, outcome, masker))
+    _assert_terminal_safe(text)
+    failed = RawResponse(None, failure=Failure("protocol", HOSTILE, True))
+    _assert_terminal_safe(render(response_view(failed, masker)))
+
+
+def test_bodies_are_shown_in_their_charset(masker, render):
+    text = '{"Message": "Zoë says no"}'
+    for content_type, body in (
+        ("application/json; charset=utf-16", text.encode("utf-16")),
+        ("application/json; charset=utf-16-le", text.encode("utf-16-le")),
+        ("text/plain; charset=iso-8859-1", text.encode("latin-1")),
+    ):
+        response = RawResponse(200, (("Content-Type", content_type),), body)
+        shown = render(response_view(response, masker))
+        assert text in shown, content_type
+        assert "\x00" not in shown and "\\x00" not in shown
+
+
+def test_pii_in_a_utf16_body_is_masked(masker, render):
+    body = '{"name": "Zelda"}'.encode("utf-16")
+    response = RawResponse(200, (("Content-Type", "application/json; charset=utf-16"),), body)
+    shown = render(response_view(response, masker))
+    assert '{"name": "****"}' in shown and "Zelda" not in shown
+
+
+def test_check_line_is_terminal_safe(masker, render):
+    from pingpost.exchange_check import Check
+
+    outcome = Outcome("rejected", reason=HOSTILE)
+    check = Check("ping", REQUEST, RawResponse(200, (), b"x"), outcome, 1.0)
+    from pingpost.trace.exchange import check_line
+
+    _assert_terminal_safe(render(check_line(check, masker)))

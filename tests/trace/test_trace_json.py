@@ -84,8 +84,8 @@ def test_response_json_states_a_failure(masker):
 
 
 def test_undecodable_body_bytes_do_not_break_the_document(masker):
-    doc = response_json(RawResponse(200, body=b"\xff\xfeok"), masker)
-    assert doc["body"].endswith("ok") and doc["body_bytes"] == 4
+    doc = response_json(RawResponse(200, body=b"ok\xff\xfe"), masker)
+    assert doc["body"] == "ok\ufffd\ufffd" and doc["body_bytes"] == 4
     json.dumps(doc)
 
 
@@ -112,3 +112,10 @@ def test_free_text_is_masked_in_one_pass_yet_exactly_per_value():
     texts.put(doc, "other", "s3cret!")
     texts.done()
     assert (doc["nul"], doc["other"]) == ("has\x00nul ****", "****!")
+
+
+def test_a_body_is_decoded_with_its_charset_before_masking(masker):
+    headers = (("Content-Type", "application/json; charset=utf-16"),)
+    body = '{"name": "Zelda", "note": "ë"}'.encode("utf-16")
+    doc = response_json(RawResponse(200, headers, body), masker)
+    assert doc["body"] == '{"name": "****", "note": "ë"}'
