@@ -1,0 +1,108 @@
+"""Baseline: the benchmark's HTTP exchanges with bare aiohttp and no pingpost logic.
+
+For each lead: 10 pings at once (JSON, one per buyer), then one post (JSON,
+carrying the ping token) to the highest bidder; at most CONCURRENCY leads in
+flight. What pingpost adds on top (rendering, interpreting, ranking, deadlines,
+limits, the trace data) is the difference between this and `pingpost deliver`.
+
+    python benchmarks/baseline_aiohttp.py LEADS.jsonl --url http://127.0.0.1:8799 [--concurrency 50]
+
+Prints one JSON line: {"leads": N, "sold": N, "elapsed_s": ..., "leads_per_s": ...}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import time
+from decimal import Decimal
+from typing import Any
+
+import aiohttp
+
+BUYERS = [f"b{i:02d}" for i in range(1, 11)]
+HEADERS = {"X-Api-Key": "bench-key", "Content-Type": "application/json"}
+
+
+async def ping(session: aiohttp.ClientSession, url: str, lead: dict[str, Any], buyer: str) -> Any:
+    body = {
+        "source": f"{buyer}-src",
+        "postalCode": lead["ZipCode"],
+        "state": lead["State"],
+        "age": lead.get("Age"),
+    }
+    timeout = aiohttp.ClientTimeout(total=1.0)
+    try:
+        async with session.post(
+            f"{url}/{buyer}/ping", data=json.dumps(body), headers=HEADERS, timeout=timeout
+        ) as response:
+            answer = json.loads(await response.read())
+    except (aiohttp.ClientError, TimeoutError, ValueError):
+        return None
+    if answer.get("status") != "success":
+        return None
+    return Decimal(str(answer["price"])), answer["pingToken"], buyer, body
+
+
+async def deliver(session: aiohttp.ClientSession, url: str, lead: dict[str, Any]) -> bool:
+    bids = await asyncio.gather(*(ping(session, url, lead, buyer) for buyer in BUYERS))
+    valid = [b for b in bids if b is not None]
+    if not valid:
+        return False
+    _, token, buyer, body = max(valid, key=lambda b: b[0])
+    post = {
+        **body,
+        "pingToken": token,
+        "firstName": lead["FirstName"],
+        "lastName": lead["LastName"],
+        "phone": lead["Phone"],
+        "email": lead.get("Email"),
+    }
+    timeout = aiohttp.ClientTimeout(total=2.0)
+    try:
+        async with session.post(
+            f"{url}/{buyer}/post", data=json.dumps(post), headers=HEADERS, timeout=timeout
+        ) as response:
+            answer = json.loads(await response.read())
+    except (aiohttp.ClientError, TimeoutError, ValueError):
+        return False
+    return bool(answer.get("status") == "success")
+
+
+async def main(path: str, url: str, concurrency: int) -> dict[str, Any]:
+    started = time.monotonic()
+    slots = asyncio.Semaphore(concurrency)
+    connector = aiohttp.TCPConnector(limit=0)
+    sold = 0
+    leads = 0
+
+    async def one(line: str) -> None:
+        nonlocal sold
+        try:
+            ok = await deliver(session, url, json.loads(line))
+            sold += ok  # not `sold += await ...`: that reads `sold` before the await
+        finally:
+            slots.release()
+
+    async with aiohttp.ClientSession(connector=connector) as session:
+        tasks = set()
+        with open(path) as lines:
+            for line in lines:
+                await slots.acquire()
+                leads += 1
+                task = asyncio.create_task(one(line))
+                tasks.add(task)
+                task.add_done_callback(tasks.discard)
+        await asyncio.gather(*tasks)
+    elapsed = time.monotonic() - started
+    return {"leads": leads, "sold": sold, "elapsed_s": elapsed, "leads_per_s": leads / elapsed}
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("leads")
+    parser.add_argument("--url", default="http://127.0.0.1:8799")
+    parser.add_argument("--concurrency", type=int, default=50)
+    args = parser.parse_args()
+    print(json.dumps(asyncio.run(main(args.leads, args.url, args.concurrency))))

@@ -1,0 +1,224 @@
+"""In-process measurements of the engine against the sandbox process (used by run.py).
+
+- overhead: per lead, the auction's wall time minus its slowest ping and its posts;
+- deadline: rounds with one buyer that never answers;
+- batch: `run_batch` throughput without the CLI (and, with `profile=True`, where time goes).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import cProfile
+import dataclasses
+import io
+import os
+import pstats
+import statistics
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from harness import CONFIGS, URL_VARIABLE
+
+from pingpost.auction import AuctionResult, BatchStats, run_auction, run_batch
+from pingpost.config import Config, load_config
+from pingpost.leads import coerce_lead
+from pingpost.transport import HttpTransport
+
+
+def bench_config(url: str) -> Config:
+    os.environ[URL_VARIABLE] = url
+    return load_config(CONFIGS)
+
+
+def overhead_ms(result: AuctionResult) -> float:
+    """Wall time not spent waiting for buyers: duration - slowest ping - posts."""
+    pings = [a.ping.latency_ms for a in result.accounts if a.ping and a.ping.response]
+    posts = [a.post.latency_ms for a in result.accounts if a.post and a.post.response]
+    return result.duration_ms - max(pings, default=0.0) - sum(posts)
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return 0.0
+    index = min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))
+    return ordered[index]
+
+
+async def _overhead(url: str, lines: list[str], warmup: int) -> list[AuctionResult]:
+    config = bench_config(url)
+    lead_type = config.lead_type()
+    leads = [coerce_lead(_json(line), lead_type) for line in lines]
+    results = []
+    async with HttpTransport.for_config(config) as transport:
+        for i, lead in enumerate(leads):
+            result = await run_auction(lead, config, transport=transport)
+            if i >= warmup:
+                results.append(result)
+    return results
+
+
+def overhead(url: str, leads_file: Path, count: int = 300, warmup: int = 30) -> dict[str, Any]:
+    """Auctions one at a time, so nothing else shares the loop: the engine's own cost."""
+    lines = leads_file.read_text().splitlines()[: count + warmup]
+    results = asyncio.run(_overhead(url, lines, warmup))
+    costs = [overhead_ms(r) for r in results]
+    return {
+        "auctions": len(results),
+        "sold": sum(r.result == "sold" for r in results),
+        "p50_ms": percentile(costs, 50),
+        "p99_ms": percentile(costs, 99),
+        "max_ms": max(costs),
+        "auction_p50_ms": percentile([r.duration_ms for r in results], 50),
+    }
+
+
+async def _batch(
+    config: Config, lines: list[str], concurrency: int
+) -> tuple[BatchStats, list[float]]:
+    stats = BatchStats()
+    costs: list[float] = []
+    async with HttpTransport.for_config(config) as transport:
+        batch = run_batch(
+            lines, config, config.lead_type(), transport=transport, concurrency=concurrency
+        )
+        async for item in batch:
+            stats.add(item)
+            if item.result is not None:
+                costs.append(overhead_ms(item.result))
+    return stats, costs
+
+
+def batch(
+    url: str, leads_file: Path, concurrency: int = 50, profile: bool = False
+) -> dict[str, Any]:
+    """`run_batch` in this process: throughput without process start-up or output."""
+    config = bench_config(url)
+    lines = leads_file.read_text().splitlines()
+    profiler = cProfile.Profile() if profile else None
+    started = time.monotonic()
+    if profiler:
+        profiler.enable()
+    stats, costs = asyncio.run(_batch(config, lines, concurrency))
+    if profiler:
+        profiler.disable()
+    elapsed = time.monotonic() - started
+    figures: dict[str, Any] = {
+        "leads": stats.leads,
+        "sold": stats.sold,
+        "elapsed_s": elapsed,
+        "leads_per_s": stats.leads / elapsed,
+        "auction_p50_ms": stats.p50_ms,
+        "auction_p99_ms": stats.p99_ms,
+        "overhead_under_load_p50_ms": percentile(costs, 50),
+        "overhead_under_load_p99_ms": percentile(costs, 99),
+    }
+    if profiler:
+        figures["profile"] = profile_report(profiler)
+    return figures
+
+
+def deadline(
+    url: str,
+    leads_file: Path,
+    auctions: int = 100,
+    concurrency: int = 10,
+    ping_deadline: float = 0.5,
+) -> dict[str, Any]:
+    """Rounds with the never-answering `hang` buyer added: how late does each round end?"""
+    base = bench_config(url)
+    template = base.methods["b01"]
+    hang = template.model_copy(
+        update={
+            "name": "hang",
+            "ping": template.ping.model_copy(update={"url": f"{url}/hang/ping", "timeout": None}),
+            "post": template.post.model_copy(update={"url": f"{url}/hang/post"}),
+        }
+    )
+    account = base.accounts["b01-main"].model_copy(update={"name": "hang-main", "method": "hang"})
+    auction = base.settings.auction.model_copy(update={"ping_deadline": ping_deadline})
+    config = dataclasses.replace(
+        base,
+        methods={**base.methods, "hang": hang},
+        accounts={**base.accounts, "hang-main": account},
+        settings=base.settings.model_copy(update={"auction": auction}),
+    )
+    lines = leads_file.read_text().splitlines()[:auctions]
+    rounds: list[float] = []
+
+    async def main() -> None:
+        async with HttpTransport.for_config(config) as transport:
+            batch = run_batch(
+                lines, config, config.lead_type(), transport=transport, concurrency=concurrency
+            )
+            async for item in batch:
+                assert item.result is not None
+                statuses = {a.account: a.status for a in item.result.accounts}
+                assert statuses["hang-main"] == "error", statuses
+                rounds.append(item.result.ping_round_ms)
+
+    asyncio.run(main())
+    return {
+        "auctions": len(rounds),
+        "ping_deadline_ms": ping_deadline * 1000,
+        "round_p50_ms": percentile(rounds, 50),
+        "round_max_ms": max(rounds),
+        "late_max_ms": max(rounds) - ping_deadline * 1000,
+    }
+
+
+def profile_report(profiler: cProfile.Profile, top: int = 25) -> dict[str, Any]:
+    """Own time per area (pingpost module, aiohttp, asyncio, ...) and the top functions."""
+    stats = pstats.Stats(profiler)
+    areas: dict[str, float] = defaultdict(float)
+    total = 0.0
+    for (file, _, _), (_, _, tottime, _, _) in stats.stats.items():  # type: ignore[attr-defined]
+        areas[_area(file)] += tottime
+        total += tottime
+    text = io.StringIO()
+    pstats.Stats(profiler, stream=text).sort_stats("tottime").print_stats(top)
+    return {
+        "total_s": total,
+        "by_area": {
+            k: round(v / total, 3) for k, v in sorted(areas.items(), key=lambda kv: -kv[1])
+        },
+        "top": text.getvalue(),
+    }
+
+
+def _area(file: str) -> str:
+    path = file.replace("\\", "/")
+    if "/pingpost/" in path:
+        parts = path.split("/pingpost/", 1)[1].split("/")
+        return "pingpost." + (parts[0].removesuffix(".py"))
+    for name in (
+        "aiohttp",
+        "asyncio",
+        "jinja2",
+        "jmespath",
+        "pydantic",
+        "yarl",
+        "multidict",
+        "json",
+        "decimal",
+        "uuid",
+        "selectors",
+        "ssl",
+    ):
+        if f"/{name}/" in path or path.endswith(f"/{name}.py"):
+            return name
+    if path.startswith("~") or path.startswith("<"):
+        return "builtins"
+    return "other"
+
+
+def _json(line: str) -> Any:
+    import json
+
+    return json.loads(line)
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values) if values else 0.0
