@@ -60,11 +60,15 @@ class LeadError(PingpostError):
 
 class RenderError(PingpostError):
     """A request that cannot be built (bad template, body that does not parse, CR/LF in
-    a header). Names the method and phase; nothing is sent."""
+    a header). Names the method and phase; nothing is sent. `path` is the part at fault
+    inside the phase when known: ("mappings", "zip"), ("body",), ("headers", "X-Key")."""
 
-    def __init__(self, method: str, phase: str, message: str) -> None:
+    def __init__(
+        self, method: str, phase: str, message: str, *, path: tuple[str, ...] = ()
+    ) -> None:
         self.method = method
         self.phase = phase
+        self.path = path
         super().__init__(f"{method} {phase}: {message}")
 
 

@@ -6,7 +6,7 @@ pure functions; only `transport.py` turns one into the other.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 Headers = tuple[tuple[str, str], ...]
@@ -28,6 +28,9 @@ class RenderedRequest:
     url: str
     headers: Headers
     body: bytes = b""
+    # (lead field, text) of values rendered from lead fields, e.g. `("FirstName", "ADA")`
+    # for `format: upper`: the Masker hides those made from pii fields (P12).
+    sensitive: tuple[tuple[str, str], ...] = field(default=(), compare=False, repr=False)
 
     def header(self, name: str) -> str | None:
         lowered = name.lower()

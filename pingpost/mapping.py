@@ -32,7 +32,11 @@ __all__ = [
 
 
 class MappingError(ValueError):
-    """A config-level problem in a method's mappings (bad template, format, name clash)."""
+    """A config-level problem in a method's mappings (bad template, format, name clash).
+
+    `path` is the part of the phase at fault when known, e.g. ("mappings", "zip")."""
+
+    path: tuple[str, ...] = ()
 
 
 class LeadValueError(ValueError):
@@ -150,19 +154,34 @@ def apply_mappings(
     """
     fields: dict[str, Any] = {}
     for plan in plans:
-        value = _source_value(plan, render, lead_values, captures, lead_type)
-        if value is None and plan.default is not None:
-            value = plan.default
-        if value is not None and plan.value_map is not None:
-            value = _mapped(plan, value)
-        if value is not None and plan.formatter is not None:
-            value = _formatted(plan, value)
-        if value is None:
-            if _required(plan, lead_type):
-                raise MappingError(_missing_message(plan))
-            continue
-        fields[plan.name] = value
+        try:
+            value = _field_value(plan, render, lead_values, captures, lead_type)
+        except MappingError as exc:
+            exc.path = exc.path or ("mappings", plan.name)
+            raise
+        if value is not None:
+            fields[plan.name] = value
     return fields
+
+
+def _field_value(
+    plan: FieldPlan,
+    render: Callable[[str], str],
+    lead_values: Mapping[str, Any],
+    captures: Mapping[str, str],
+    lead_type: LeadType | None,
+) -> Any:
+    """One buyer field's value (None: left out); MappingError when it cannot be made."""
+    value = _source_value(plan, render, lead_values, captures, lead_type)
+    if value is None and plan.default is not None:
+        value = plan.default
+    if value is not None and plan.value_map is not None:
+        value = _mapped(plan, value)
+    if value is not None and plan.formatter is not None:
+        value = _formatted(plan, value)
+    if value is None and _required(plan, lead_type):
+        raise MappingError(_missing_message(plan))
+    return value
 
 
 def _source_value(
@@ -241,7 +260,7 @@ def _missing_message(plan: FieldPlan) -> str:
     if plan.source == "capture":
         return (
             f"buyer field `{plan.name}` needs the capture `{plan.key}`, which the ping did not "
-            f"provide (test-post/render: pass --capture {plan.key}=VALUE)"
+            "provide"
         )
     return f"buyer field `{plan.name}` is required but its {plan.source} gave no value"
 

@@ -22,6 +22,7 @@ from urllib.parse import quote, quote_plus, unquote_plus, urlsplit, urlunsplit
 from pingpost.exchange import Headers, RawResponse, RenderedRequest
 from pingpost.render.auth import literal_secrets, secret_header_names, secret_query_names
 from pingpost.render.values import text_value
+from pingpost.template_origins import ANY_FIELD
 
 if TYPE_CHECKING:
     from pingpost.config.bundle import Config
@@ -29,6 +30,8 @@ if TYPE_CHECKING:
 
 MASK = "****"
 MIN_PII_LENGTH = 2  # a one-letter value (an initial) would blank out half the output
+CASELESS_PII_LENGTH = 3  # pii this long is matched in any case (`ADA` for `Ada`)
+SHORT_SECRET = 4  # a shorter secret is masked only as a whole token (see docs/render.md)
 _CREDENTIAL_HEADERS = ("authorization", "proxy-authorization")
 _AUTH_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,15}")
 
@@ -44,17 +47,25 @@ class Masker:
         secret_headers: Iterable[str] = (),
         secret_params: Iterable[str] = (),
         mask_credentials: bool = True,
+        pii_fields: Iterable[str] = (),
+        mask_pii: bool = True,
     ) -> None:
         """`secret_headers`/`secret_params`: masked by name whatever their value;
-        `Authorization` too unless `mask_credentials` is off (`--show-secrets`)."""
-        values = {s for s in secrets if s} | {p for p in pii if len(p) >= MIN_PII_LENGTH}
-        needles = {form for value in values for form in _wire_forms(value)}
-        needles.discard(MASK)
-        self._needles = sorted((n for n in needles if n), key=len, reverse=True)
-        self._exact = frozenset(values)
+        `Authorization` too unless `mask_credentials` is off (`--show-secrets`).
+        `pii_fields`: the lead fields whose rendered forms (`RenderedRequest.sensitive`)
+        are masked too, unless `mask_pii` is off (`--show-pii`)."""
+        self._args = (tuple(secret_headers), tuple(secret_params), mask_credentials)
+        self._secrets = frozenset(s for s in secrets if s)
+        self._pii = (
+            frozenset(p for p in pii if len(p) >= MIN_PII_LENGTH) if mask_pii else frozenset()
+        )
+        self._pii_fields = frozenset(pii_fields)
+        self._mask_pii = mask_pii
+        self._exact = self._secrets | self._pii
+        self._needles = _needles(self._secrets, self._pii)
         standard = _CREDENTIAL_HEADERS if mask_credentials else ()
-        self._headers = frozenset(h.lower() for h in (*standard, *secret_headers))
-        self._params = frozenset(secret_params)
+        self._headers = frozenset(h.lower() for h in (*standard, *self._args[0]))
+        self._params = frozenset(self._args[1])
 
     @classmethod
     def for_lead(
@@ -78,17 +89,69 @@ class Masker:
             secret_headers=headers,
             secret_params=params,
             mask_credentials=not show_secrets,
+            pii_fields=() if lead is None else pii_fields(config, lead),
+            mask_pii=not show_pii,
+        )
+
+    @classmethod
+    def for_result(
+        cls, config: Config, result: Any, *, show_pii: bool = False, show_secrets: bool = False
+    ) -> Masker:
+        """`for_lead` for the lead of an auction or check result, also masking what its
+        requests made of pii fields (a buyer's response may echo them)."""
+        masker = cls.for_lead(config, result.lead, show_pii=show_pii, show_secrets=show_secrets)
+        return masker.with_requests(requests_of(result))
+
+    def with_values(self, pii: Iterable[str]) -> Masker:
+        """This masker, also masking `pii` (no-op when pii is shown)."""
+        extra = {p for p in pii if len(p) >= MIN_PII_LENGTH} - self._pii
+        if not extra or not self._mask_pii:
+            return self
+        headers, params, credentials = self._args
+        return Masker(
+            self._secrets,
+            self._pii | extra,
+            secret_headers=headers,
+            secret_params=params,
+            mask_credentials=credentials,
+            pii_fields=self._pii_fields,
+        )
+
+    def with_requests(self, requests: Iterable[RenderedRequest | None]) -> Masker:
+        """This masker, also masking the values `requests` rendered from pii fields."""
+        fields = self._pii_fields
+        if not fields or not self._mask_pii:
+            return self
+        return self.with_values(
+            text
+            for r in requests
+            if r is not None
+            for name, text in r.sensitive
+            if name in fields or name == ANY_FIELD
         )
 
     def text(self, s: str) -> str:
-        for needle in self._needles:
-            if needle in s:
-                s = s.replace(needle, MASK)
+        lowered: str | None = None
+        for needle, pattern, caseless in self._needles:
+            if pattern is None:
+                if needle in s:
+                    s = s.replace(needle, MASK)
+            elif not caseless:
+                if needle in s:
+                    s = pattern.sub(MASK, s)
+            else:
+                if lowered is None:
+                    lowered = s.lower()
+                if needle in lowered:  # a cheap pre-check before the caseless search
+                    masked = pattern.sub(MASK, s)
+                    if masked != s:
+                        s, lowered = masked, None
         return s
 
     def request(self, r: RenderedRequest) -> RenderedRequest:
+        masker = self.with_requests((r,))
         return replace(
-            r, url=self.url(r.url), headers=self.headers(r.headers), body=self.bytes(r.body)
+            r, url=masker.url(r.url), headers=masker.headers(r.headers), body=masker.bytes(r.body)
         )
 
     def response(self, r: RawResponse) -> RawResponse:
@@ -149,6 +212,51 @@ class Masker:
     def _mask_pair(self, pair: str) -> str:
         name, eq, _ = pair.partition("=")
         return f"{name}={MASK}" if eq and unquote_plus(name) in self._params else pair
+
+
+def requests_of(result: Any) -> list[RenderedRequest]:
+    """Every request in an auction result (`accounts`) or a check result (`checks`)."""
+    found: list[RenderedRequest | None] = []
+    for account in getattr(result, "accounts", ()):
+        found += [e.request for e in (account.ping, account.post) if e is not None]
+    found += [check.request for check in getattr(result, "checks", ())]
+    return [r for r in found if r is not None]
+
+
+def pii_fields(config: Config, lead: Lead) -> frozenset[str]:
+    lead_type = config.lead_types.get(lead.lead_type)
+    if lead_type is None:
+        return frozenset()
+    return frozenset(name for name, spec in lead_type.fields.items() if spec.pii)
+
+
+def _needles(
+    secrets: frozenset[str], pii: frozenset[str]
+) -> tuple[tuple[str, re.Pattern[str] | None, bool], ...]:
+    """(needle, pattern, caseless), longest first. No pattern: an exact `replace`. A
+    caseless needle is lower-cased (a quick pre-check on the lower-cased text); a secret
+    shorter than SHORT_SECRET is matched only as a whole token."""
+    found: dict[str, tuple[re.Pattern[str] | None, bool]] = {}
+    for value in pii:
+        caseless = len(value) >= CASELESS_PII_LENGTH
+        for form in _wire_forms(value):
+            if caseless:
+                found[form.lower()] = (re.compile(re.escape(form), re.IGNORECASE), True)
+            else:
+                found.setdefault(form, (None, False))
+    for value in secrets:
+        short = len(value) < SHORT_SECRET
+        for form in _wire_forms(value):
+            # a 1-3 character secret matched inside words would blank out every `h`
+            found[form] = (_token_pattern(form), False) if short else (None, False)
+    found.pop(MASK, None)
+    found.pop("", None)
+    ordered = sorted(found.items(), key=lambda item: len(item[0]), reverse=True)
+    return tuple((needle, pattern, caseless) for needle, (pattern, caseless) in ordered)
+
+
+def _token_pattern(form: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![^\W_]){re.escape(form)}(?![^\W_])")
 
 
 def pii_values(config: Config, lead: Lead) -> list[str]:

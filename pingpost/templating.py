@@ -36,15 +36,20 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.utils import missing
 from markupsafe import Markup
 
+from pingpost import template_limits as limits
 from pingpost.render.values import json_literal, text_value, xml_literal
+from pingpost.template_origins import LOOP_FILTER, RECORD_FILTER, SIZE_FILTER, instrument, origin
 
 Flavour = Literal["text", "url", "json", "xml"]
 
-MAX_RANGE = 10_000  # items a template loop may produce
 MAX_REPEAT = 1_000_000  # characters or items from `*`
 MAX_POWER = 1_000  # largest exponent of `**`
+MAX_WORK = limits.MAX_WORK
+# lipsum builds text on demand; cycler/joiner are not needed to build requests
+_UNNEEDED_GLOBALS = ("lipsum", "cycler", "joiner")
 
 __all__ = [
+    "MAX_WORK",
     "AccountVars",
     "Captures",
     "LeadValues",
@@ -52,6 +57,7 @@ __all__ = [
     "TemplateError",
     "compile_template",
     "is_template",
+    "lead_origin",
     "referenced_attributes",
     "render_template",
     "template_globals",
@@ -116,36 +122,62 @@ class _Undefined(StrictUndefined):
             )
 
 
-def _bounded_range(*args: int) -> range:
-    rng = range(*args)
-    if len(rng) > MAX_RANGE:
-        raise SecurityError(f"range() is limited to {MAX_RANGE} items in templates")
-    return rng
-
-
 def _size(value: Any) -> int | None:
     return len(value) if isinstance(value, str | list | tuple) else None
 
 
 class _Sandbox(ImmutableSandboxedEnvironment):
-    """No Python internals, no mutation of the context, no unbounded loops or repeats."""
+    """No Python internals, no mutation of the context, no unbounded loops, repeats or
+    paddings (every size-building operation is checked against the budget first)."""
 
-    intercepted_binops = frozenset({"*", "**"})
+    intercepted_binops = frozenset({"*", "**", "%", "+"})
 
     def call_binop(self, context: Context, operator_: str, left: Any, right: Any) -> Any:
         if operator_ == "*":
             for seq, times in ((left, right), (right, left)):
                 size = _size(seq)
-                if size is not None and isinstance(times, int) and size * times > MAX_REPEAT:
-                    raise SecurityError(f"`*` may build at most {MAX_REPEAT} items in templates")
+                if size is not None and isinstance(times, int):
+                    if size * times > MAX_REPEAT:
+                        raise SecurityError(
+                            f"`*` may build at most {MAX_REPEAT} items in templates"
+                        )
+                    limits.charge_chars(size * times, "`*`")
         if operator_ == "**" and isinstance(right, int | float) and abs(right) > MAX_POWER:
             raise SecurityError(f"`**` exponents are limited to {MAX_POWER} in templates")
-        return super().call_binop(context, operator_, left, right)
+        if operator_ == "%":
+            limits.check_printf(left)
+        result = super().call_binop(context, operator_, left, right)
+        return limits.sized(result) if operator_ == "+" else result
+
+    def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        target = getattr(__obj, "__wrapped__", __obj)  # str.format is wrapped by the sandbox
+        owner = getattr(target, "__self__", None)
+        if isinstance(owner, str):
+            name = getattr(target, "__name__", "")
+            if name in ("format", "format_map"):
+                limits.check_format_string(owner)
+            else:
+                limits.check_str_method(name, owner, args, kwargs)
+        return super().call(__context, __obj, *args, **kwargs)
+
+
+def _record(value: Any, tags: tuple[str, ...]) -> Any:
+    scope = limits.current_scope()
+    if scope is not None:
+        scope.record(tags, value)
+    return value
 
 
 def _make_env(finalize: Callable[[Any], Any]) -> _Sandbox:
     env = _Sandbox(undefined=_Undefined, autoescape=False, finalize=finalize, cache_size=0)
-    env.globals["range"] = _bounded_range
+    for name in _UNNEEDED_GLOBALS:
+        env.globals.pop(name, None)
+    env.globals["range"] = limits.bounded_range
+    for name in limits.GUARDED_FILTERS:
+        env.filters[name] = limits.guard_filter(name, env.filters[name])
+    env.filters[RECORD_FILTER] = _record
+    env.filters[LOOP_FILTER] = limits.counted
+    env.filters[SIZE_FILTER] = limits.sized
     return env
 
 
@@ -153,7 +185,8 @@ def _finalizer(encode: Callable[[Any], str]) -> Callable[[Any], Any]:
     def finalize(value: Any) -> Any:
         if isinstance(value, Undefined):
             str(value)  # raises: StrictUndefined (MissingValue for lead/var/capture)
-        return value if is_safe(value) else encode(value)
+        text = value if is_safe(value) else encode(value)
+        return limits.sized(text)  # every output counts: a loop cannot print gigabytes
 
     return finalize
 
@@ -172,7 +205,8 @@ def compile_template(source: str, flavour: Flavour = "text") -> Any:
     key = (flavour, source)
     template = _CACHE.get(key)
     if template is None:
-        template = _ENVS[flavour].from_string(source)
+        env = _ENVS[flavour]
+        template = env.from_string(instrument(env.parse(source)))
         _CACHE[key] = template
     return template
 
@@ -193,7 +227,16 @@ def render_template(source: str, flavour: Flavour, context: dict[str, Any]) -> s
     # Template.render() would copy Jinja's globals (a ChainMap) into every context.
     env = template.environment
     ctx = env.context_class(env, context, template.name, template.blocks)
-    return "".join(template.root_render_func(ctx))
+    if limits.current_scope() is not None:
+        return "".join(template.root_render_func(ctx))
+    with limits.render_scope():  # a template rendered on its own gets its own budget
+        return "".join(template.root_render_func(ctx))
+
+
+@functools.lru_cache(maxsize=4096)
+def lead_origin(source: str) -> tuple[str, ...]:
+    """The lead fields a template reads (`*`: it reads `lead` dynamically)."""
+    return origin(_ENVS["text"].parse(source))
 
 
 @functools.lru_cache(maxsize=4096)

@@ -244,7 +244,7 @@ def test_required_defaults_to_the_lead_fields_required() -> None:
 
 
 def test_a_capture_is_required_unless_said_otherwise() -> None:
-    with pytest.raises(MappingError, match="pass --capture ping_id=VALUE"):
+    with pytest.raises(MappingError, match="needs the capture `ping_id`, which the ping did not"):
         apply({"ping_id": {"capture": "ping_id"}})
     assert apply({"ping_id": {"capture": "ping_id", "required": False}}) == {}
 

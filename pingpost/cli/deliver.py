@@ -108,7 +108,7 @@ def print_result(
     """One lead's result on stdout: the trace, or the JSON document."""
     from pingpost.masking import Masker
 
-    masker = Masker.for_lead(cfg, result.lead, show_pii=show_pii)
+    masker = Masker.for_result(cfg, result, show_pii=show_pii)
     if as_json:
         from pingpost.trace.json import auction_json, dumps
 

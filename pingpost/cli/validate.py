@@ -62,10 +62,12 @@ def validate(
 
     def body() -> int:
         from pingpost.cli.validate_output import print_report
-        from pingpost.config.loader import validate_config
+        from pingpost.config.loader import validate_config, validate_paths
 
-        roots = list(paths) if paths else [config_dir(config)]
-        report = validate_config(roots, behaviour=offline)
+        if paths:
+            report = validate_paths(list(paths), behaviour=offline, config=config)
+        else:
+            report = validate_config([config_dir(config)], behaviour=offline)
         fmt = Format.json if json_ else output
         print_report(report, fmt.value, no_color=no_color)
         failed = report.errors or (strict and report.warnings)

@@ -53,9 +53,7 @@ def _lead_type_of(
 ) -> LeadType | None:
     target = loaded.get("lead_type", method.lead_type)
     if target is None:
-        if not loaded.has_unnamed("lead_type"):
-            message = _no_such("lead type", method.lead_type, loaded, "lead_type")
-            r.error(doc, ("lead_type",), message)
+        _dangling(r, loaded, doc, ("lead_type",), "lead type", method.lead_type, "lead_type")
         return None
     return target.model if isinstance(target.model, LeadType) else None
 
@@ -109,9 +107,7 @@ def _check_account(
     _check_pricing(r, doc, account, facts)
     target = loaded.get("delivery_method", account.method)
     if target is None:
-        if not loaded.has_unnamed("delivery_method"):
-            message = _no_such("delivery method", account.method, loaded, "delivery_method")
-            r.error(doc, ("method",), message)
+        _dangling(r, loaded, doc, ("method",), "delivery method", account.method, "delivery_method")
         return
     method = target.model
     if not isinstance(method, DeliveryMethod) or facts is None:
@@ -196,6 +192,17 @@ def _regex(r: Reporter, doc: Loaded, path: tuple[str | int, ...], pattern: str) 
         re.compile(pattern)
     except re.error as exc:
         r.error(doc, path, f"invalid regex `{pattern}`: {exc}")
+
+
+def _dangling(
+    r: Reporter, loaded: LoadedSet, doc: Loaded, path: NodePath, what: str, name: str, kind: str
+) -> None:
+    """A reference to a document that is not there, unless it may be in an unreadable file."""
+    if loaded.has_unnamed(kind):
+        return  # a document of that kind whose name could not be read: it may be that one
+    suppress, note = loaded.unread_definition(name)
+    if not suppress:
+        r.error(doc, path, _no_such(what, name, loaded, kind) + note)
 
 
 def _no_such(what: str, name: str, loaded: LoadedSet, kind: str) -> str:

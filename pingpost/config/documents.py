@@ -22,6 +22,7 @@ class Loaded:
     label: str  # `delivery_method `acme``, for messages
     tainted: bool = False  # a check found an error in it: skip the offline checks
     reference: str | None = None  # an account's `method`, even when the account has errors
+    secret_paths: frozenset[NodePath] = frozenset()  # strings holding an environment value
 
 
 class LoadedSet:
@@ -30,6 +31,8 @@ class LoadedSet:
     def __init__(self) -> None:
         self._docs: list[Loaded] = []
         self._first: dict[tuple[str, str], Loaded] = {}
+        # files that could not be read to the end: file -> its text (None: not decoded)
+        self.unreadable: dict[str, str | None] = {}
 
     def add(self, doc: Loaded) -> None:
         self._docs.append(doc)
@@ -54,6 +57,18 @@ class LoadedSet:
     def has_unnamed(self, kind: str) -> bool:
         """A document of `kind` whose name could not be read: any reference may be to it."""
         return any(d.kind == kind and d.name is None for d in self._docs)
+
+    def unread_definition(self, name: str) -> tuple[bool, str]:
+        """May `name` be defined in a file that could not be read? (suppress, note).
+
+        A file whose text names it most likely defines it: the dangling reference is
+        not reported (the file's own error is). A file that could not even be
+        decoded is named in a note on the reference's error.
+        """
+        if any(text is not None and name in text for text in self.unreadable.values()):
+            return True, ""
+        blind = [f"`{file}`" for file, text in self.unreadable.items() if text is None]
+        return False, f" ({', '.join(blind)} could not be read)" if blind else ""
 
     def references(self, kind: str) -> set[str]:
         return {d.reference for d in self._docs if d.kind == kind and d.reference}

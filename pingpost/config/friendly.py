@@ -209,7 +209,8 @@ def _close(word: str, candidates: Sequence[str]) -> str | None:
 
 def _did_you_mean(word: str, candidates: Sequence[str]) -> str:
     close = _close(word, candidates)
-    return f"; did you mean `{close}`?" if close else ""
+    # `429` (a number) is "close" to "429" (text): suggesting the same spelling helps nobody
+    return f"; did you mean `{close}`?" if close and close != word else ""
 
 
 def _tags(annotation: Any) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -98,6 +98,8 @@ def validate_config(
     for file_path, display in files:
         docs, file_problems, text = read_file(file_path, display)
         problems += file_problems
+        if file_problems:  # documents may be missing: references to them are not dangling
+            loaded.unreadable[display] = text
         if text is not None:
             texts[display] = text
         if docs and all(doc.data is None for doc in docs):
@@ -116,6 +118,45 @@ def validate_config(
     if usable is not None:
         usable = _with_warnings(usable, problems)
     return ValidationReport(usable, problems, tuple(d for _, d in files), frozenset(secrets), texts)
+
+
+def validate_paths(
+    paths: Sequence[Path],
+    *,
+    behaviour: bool = True,
+    config: Path | None = None,
+    env: Mapping[str, str] | None = None,
+) -> ValidationReport:
+    """`pingpost validate PATH...`: a file inside a config dir is checked with the rest of
+    its config (so its references resolve), and only the given paths' problems are shown.
+
+    The config of a file is `config` when the file lies in it, else the nearest
+    directory above it holding `pingpost.yaml` or `lead_types/`.
+    """
+    roots: list[Path] = []
+    for path in paths:
+        root = _config_root(path, config) if path.is_file() else None
+        if root is not None and root not in roots:
+            roots.append(root)
+    if not roots:
+        return validate_config(paths, behaviour=behaviour, env=env)
+    given = {display for _, display in discover(paths)}
+    report = validate_config([*paths, *roots], behaviour=behaviour, env=env)
+    return replace(
+        report,
+        problems=[p for p in report.problems if p.file in given],
+        files=tuple(f for f in report.files if f in given),
+    )
+
+
+def _config_root(file: Path, config: Path | None) -> Path | None:
+    resolved = file.resolve()
+    if config is not None and config.is_dir() and resolved.is_relative_to(config.resolve()):
+        return config
+    for folder in resolved.parents:
+        if (folder / "pingpost.yaml").is_file() or (folder / "lead_types").is_dir():
+            return folder
+    return None
 
 
 def discover(paths: Iterable[Path]) -> list[tuple[Path, str]]:
@@ -178,10 +219,21 @@ def _load_document(
             for p in problems_from(exc, DOCUMENT_MODELS[kind], marks, label)
             if (p.line, p.column) not in taken
         ]
-    ok = model is not None and not problems
+    ok = model is not None and not any(p.severity == "error" for p in problems)
     reference = result.data.get("method") if kind == "delivery_account" else None
     reference = reference if isinstance(reference, str) else None
-    loaded.add(Loaded(kind, name, model if ok else None, marks, label, reference=reference))
+    secret_paths = frozenset(result.secret_paths)
+    loaded.add(
+        Loaded(
+            kind,
+            name,
+            model if ok else None,
+            marks,
+            label,
+            reference=reference,
+            secret_paths=secret_paths,
+        )
+    )
     return problems
 
 
@@ -241,8 +293,6 @@ def _finish(
 
 
 def _with_warnings(config: Config, problems: list[Problem]) -> Config:
-    from dataclasses import replace
-
     return replace(config, warnings=tuple(p for p in problems if p.severity == "warning"))
 
 
@@ -260,6 +310,4 @@ def mask(text: str, secrets: Iterable[str]) -> str:
 def _masked(problems: list[Problem], secrets: set[str]) -> list[Problem]:
     if not secrets:
         return problems
-    from dataclasses import replace
-
     return [replace(p, message=mask(p.message, secrets)) for p in problems]

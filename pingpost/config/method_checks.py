@@ -188,7 +188,10 @@ def _template(
     try:
         use = analyse(source, flavour)
     except TemplateProblem as exc:
-        s.r.at(s.doc, s.doc.marks.text_position(path, exc.line), str(exc))
+        message = str(exc)
+        if path in s.doc.secret_paths:  # Jinja quotes the source: it may be part of a secret
+            message = "template error (details hidden: the value holds an environment secret)"
+        s.r.at(s.doc, s.doc.marks.text_position(path, exc.line), message)
         return
     allowed = {"lead", "account", "lead_id", "test"} | ({"ping"} if s.phase == "post" else set())
     allowed |= {"fields"} if in_body else set()

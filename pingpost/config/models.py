@@ -17,7 +17,9 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
+    StrictBool,
     Tag,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -40,8 +42,8 @@ FieldType = Literal[
 
 class LeadField(Model):
     type: FieldType = "string"
-    required: bool = False
-    pii: bool = False
+    required: StrictBool = False
+    pii: StrictBool = False
     min: float | None = None
     max: float | None = None
     pattern: str | None = None
@@ -78,9 +80,9 @@ class Mapping(Model):
     template: str | None = None
     default: Scalar = None
     map: dict[str, Scalar] | None = None
-    strict_map: bool = False
+    strict_map: StrictBool = False
     format: str | None = None
-    required: bool | None = None  # None: required when the lead field is required
+    required: StrictBool | None = None  # None: required when the lead field is required
 
     @model_validator(mode="before")
     @classmethod
@@ -159,7 +161,7 @@ class PathCondition(Model):
     gte: float | None = None
     lt: float | None = None
     lte: float | None = None
-    exists: bool | None = None
+    exists: StrictBool | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -292,13 +294,32 @@ class Response(Model):
 
 # --------------------------------------------------------------------------- requests
 
-RetryOn = Literal["connect", "timeout", "5xx", "429"]
+RETRY_ON = ("connect", "timeout", "5xx", "429")
+# `429` unquoted in YAML is an integer: the schema allows it, `Retry` reads it as "429"
+RetryOn = Annotated[
+    Literal["connect", "timeout", "5xx", "429"],
+    WithJsonSchema({"enum": [*RETRY_ON, 429]}),
+]
 
 
 class Retry(Model):
     attempts: int = Field(default=1, ge=1, le=10)  # every try, the first included
     backoff: float = Field(default=0.05, ge=0, le=60)  # seconds, doubled each retry
     on: tuple[RetryOn, ...] = ("connect",)
+
+    @field_validator("on", mode="before")
+    @classmethod
+    def _status_as_text(cls, value: Any) -> Any:
+        if isinstance(value, list | tuple):
+            return [_retry_code(item) for item in value]
+        return value
+
+
+def _retry_code(item: Any) -> Any:
+    """`429` (an int in YAML) -> "429"; anything else is left for the Literal to judge."""
+    if type(item) is int and str(item) in RETRY_ON:
+        return str(item)
+    return item
 
 
 class IdempotencyKey(Model):
@@ -337,7 +358,7 @@ class PingRequest(Request):
 
 
 class PostRequest(Request):
-    include_ping_mappings: bool = False  # start from the ping's mappings, then add/override
+    include_ping_mappings: StrictBool = False  # start from the ping's mappings, then add/override
 
 
 # --------------------------------------------------------------------------- examples
@@ -412,7 +433,7 @@ class Filter(Model):
     gte: float | None = None
     lt: float | None = None
     lte: float | None = None
-    exists: bool | None = None
+    exists: StrictBool | None = None
 
     @model_validator(mode="after")
     def _one_operator(self) -> Filter:
@@ -438,7 +459,7 @@ class DeliveryAccount(Model):
     name: str = Field(min_length=1)
     description: str | None = None
     method: str
-    enabled: bool = True
+    enabled: StrictBool = True
     environment: Literal["production", "test"] = "production"
     vars: dict[str, Scalar] = Field(default_factory=dict)
     priority: int = Field(default=0, ge=0)

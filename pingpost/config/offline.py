@@ -8,12 +8,13 @@ the same way in an auction.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Literal
 
 from pingpost.config.documents import Loaded, LoadedSet, Reporter
-from pingpost.config.marks import NodePath
+from pingpost.config.marks import NodePath, On
 from pingpost.config.method_checks import MethodFacts
 from pingpost.config.models import (
     DeliveryAccount,
@@ -113,13 +114,55 @@ def _render(
                     lead_type=lead_type,
                 )
             except RenderError as exc:
+                path = exc.path or _header(method, phase, str(exc))
+                if _inherited(method, phase, path):
+                    break  # a ping mapping the post includes: reported under the ping
                 detail = str(exc).removeprefix(f"{exc.method} {exc.phase}: ")
-                r.error(doc, (phase,), _render_failed(phase, lead_type, account, detail), on="key")
+                message = _render_failed(phase, lead_type, account, detail)
+                # a mapping by its buyer field's key; a url, header or body by its value
+                on: On = "key" if path[:1] in ((), ("mappings",)) else "value"
+                r.error(doc, (phase, *path), message, on=on)
                 break
             except LeadError as exc:
+                path = _buyer_field(method, phase, exc.problems)
+                if _inherited(method, phase, path):
+                    break
                 detail = "; ".join(exc.problems)
-                r.error(doc, (phase,), _render_failed(phase, lead_type, account, detail), on="key")
+                r.error(
+                    doc, (phase, *path), _render_failed(phase, lead_type, account, detail), on="key"
+                )
                 break
+
+
+_BUYER_FIELD = re.compile(r"buyer field `([^`]+)`")
+
+
+def _buyer_field(method: DeliveryMethod, phase: str, problems: list[str]) -> tuple[str, ...]:
+    """The mapping a sample value cannot go through (a format, a strict map), when named."""
+    request = method.ping if phase == "ping" else method.post
+    names = set(request.mappings)
+    if phase == "post" and method.post.include_ping_mappings:
+        names |= set(method.ping.mappings)
+    for problem in problems:
+        match = _BUYER_FIELD.search(problem)
+        if match is not None and match.group(1) in names:
+            return ("mappings", match.group(1))
+    return ()
+
+
+def _header(method: DeliveryMethod, phase: str, message: str) -> tuple[str, ...]:
+    """A header value refused after rendering (a CR or LF) names its header."""
+    request = method.ping if phase == "ping" else method.post
+    match = re.search(r"header `([^`]+)`", message)
+    return ("headers", match.group(1)) if match and match.group(1) in request.headers else ()
+
+
+def _inherited(method: DeliveryMethod, phase: str, path: tuple[str, ...]) -> bool:
+    """Is `path` a post mapping that comes unchanged from the ping (include_ping_mappings)?"""
+    if phase != "post" or not method.post.include_ping_mappings or path[:1] != ("mappings",):
+        return False
+    name = path[1] if len(path) > 1 else ""
+    return name in method.ping.mappings and name not in method.post.mappings
 
 
 def _render_failed(phase: Phase, lead_type: LeadType, account: DeliveryAccount, detail: str) -> str:

@@ -10,10 +10,10 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-from jinja2 import Environment, TemplateSyntaxError, meta, nodes
+from jinja2 import Environment, TemplateSyntaxError, nodes
 from jinja2.defaults import DEFAULT_NAMESPACE
 
-from pingpost.templating import Flavour, compile_template
+from pingpost.templating import Flavour, compile_template, template_roots
 
 # names a template may read besides the context's (`range` is the bounded one)
 GLOBALS = frozenset(DEFAULT_NAMESPACE) | {"range"}
@@ -25,7 +25,7 @@ class TemplateUse:
     names: frozenset[str]  # top-level names read and not set by the template itself
     lead_fields: frozenset[str]  # lead.X, lead['X']
     captures: frozenset[str]  # ping.X
-    account_vars: frozenset[str]  # account.vars.X
+    account_vars: frozenset[str]  # account.vars.X, but not those under `default`/`is defined`
 
 
 class TemplateProblem(ValueError):
@@ -45,11 +45,31 @@ def analyse(source: str, flavour: Flavour = "text") -> TemplateUse:
     except TemplateSyntaxError as exc:
         raise TemplateProblem(f"template error: {exc.message}", exc.lineno or 1) from None
     return TemplateUse(
-        names=frozenset(meta.find_undeclared_variables(tree)),
+        # the renderer asks template_roots() too (cached): the costly walk is done once
+        names=template_roots(source),
         lead_fields=frozenset(_attributes(tree, ("lead",))),
         captures=frozenset(_attributes(tree, ("ping",))),
-        account_vars=frozenset(_attributes(tree, ("account", "vars"))),
+        account_vars=frozenset(_attributes(tree, ("account", "vars")) - _guarded(tree)),
     )
+
+
+_DEFAULT_FILTERS = frozenset({"default", "d"})
+_DEFINED_TESTS = frozenset({"defined", "undefined"})
+
+
+def _guarded(tree: nodes.Template) -> set[str]:
+    """Vars X the template treats as optional: `account.vars.X | default(...)` or
+    `account.vars.X is defined` anywhere in it. An account need not set those."""
+    found: set[str] = set()
+    for node in tree.find_all((nodes.Filter, nodes.Test)):
+        assert isinstance(node, nodes.Filter | nodes.Test)
+        names = _DEFAULT_FILTERS if isinstance(node, nodes.Filter) else _DEFINED_TESTS
+        target = node.node
+        if node.name in names and isinstance(target, nodes.Getattr | nodes.Getitem):
+            name = _key(target)
+            if name is not None and _chain(target.node) == ("account", "vars"):
+                found.add(name)
+    return found
 
 
 def _attributes(tree: nodes.Template, chain: tuple[str, ...]) -> set[str]:

@@ -20,6 +20,27 @@ _MAY_RESOLVE = frozenset("0123456789+-.~nNtTfF")  # first characters of non-stri
 KEY_TYPES = frozenset({str, int, float, bool, type(None)})
 
 
+class YamlFloat(float):
+    """A float that remembers how it was written: `12.345678901234567891`, `250.00`.
+
+    Decimal fields (prices, bids) are built from `str()`, so money never passes
+    through a binary float; messages show the number as the user wrote it.
+    """
+
+    __slots__ = ("text",)
+    text: str
+
+    def __new__(cls, text: str) -> YamlFloat:
+        number = super().__new__(cls, text)
+        number.text = text if isinstance(text, str) else float.__repr__(number)  # unpickling
+        return number
+
+    def __repr__(self) -> str:
+        return self.text
+
+    __str__ = __repr__
+
+
 def resolve_plain(value: str) -> Any:
     """A plain (unquoted) scalar under the YAML 1.2 core schema."""
     if value and value[0] not in _MAY_RESOLVE:
@@ -36,7 +57,7 @@ def resolve_plain(value: str) -> Any:
         except ValueError:
             return value
     if _FLOAT.fullmatch(value):
-        return float(value)
+        return YamlFloat(value)
     return _SPECIAL_FLOATS.get(value, value)
 
 

@@ -57,11 +57,16 @@ def _form_quote(text: str) -> str:
     return text if _FORM_SAFE.fullmatch(text) else quote_plus(text, safe="")
 
 
+def _refuse_constant(name: str) -> Any:
+    # Python's json reads NaN/Infinity; JSON (RFC 8259) has no such literals.
+    raise ValueError(f"`{name}` is not valid JSON")
+
+
 def parse_back(content_type: str, body: bytes, *, template: str | None = None) -> None:
     """Raise BodyError unless `body` parses as `content_type`."""
     try:
         if content_type == "json":
-            json.loads(body)
+            json.loads(body, parse_constant=_refuse_constant)
         elif content_type == "xml":
             ElementTree.fromstring(body)
         elif content_type == "form" and not _FORM_BODY.fullmatch(body):

@@ -95,6 +95,7 @@ def preview_request(
     chosen, note = pick_account(config, method, account)
     notes = [note] if note else []
     given = dict(captures or {})
+    notes += _capture_warnings(method, phase, given)
     if phase == "post":
         missing = [n for n in captures_used(method) if n not in given]
         for name in missing:
@@ -112,20 +113,35 @@ def preview_request(
     return Preview(method, phase, lead, chosen, request, masker, tuple(notes))
 
 
+def _capture_warnings(method: DeliveryMethod, phase: Phase, given: Mapping[str, str]) -> list[str]:
+    """`--capture` that cannot matter: with a ping, or a name the post never reads."""
+    if not given:
+        return []
+    if phase == "ping":
+        return ["--capture is ignored with --phase ping (only the post reads captures)"]
+    used = captures_used(method)
+    unknown = sorted(set(given) - set(used))
+    if not unknown:
+        return []
+    names = ", ".join(f"`{n}`" for n in unknown)
+    reads = ", ".join(used) or "none"
+    return [f"--capture {names} is not read by the {method.name} post (it reads: {reads})"]
+
+
 def format_preview(preview: Preview, style: Style) -> str:
     """The masked request as raw HTTP, a curl command, or a JSON document."""
+    if style == "http":  # Host, target and Content-Length come from the real request
+        return http_text(preview.request, preview.masker)
     request = preview.masker.request(preview.request)
     if style == "curl":
         try:
             return curl_command(request)
         except ValueError as exc:
             raise UsageError(f"{exc}; use --as http or --as json") from None
-    if style == "json":
-        document = request_document(
-            request,
-            delivery_method=preview.method.name,
-            phase=preview.phase,
-            account=preview.account.name if preview.account else None,
-        )
-        return json_text(document)
-    return http_text(request)
+    document = request_document(
+        request,
+        delivery_method=preview.method.name,
+        phase=preview.phase,
+        account=preview.account.name if preview.account else None,
+    )
+    return json_text(document)

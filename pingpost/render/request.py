@@ -23,8 +23,9 @@ from pingpost.leads import Lead
 from pingpost.mapping import LeadValueError, MappingError, apply_mappings, nest
 from pingpost.render.auth import auth_headers, auth_query
 from pingpost.render.bodies import CONTENT_TYPES, BodyError, build_body, encode_pairs, parse_back
-from pingpost.render.plan import CACHE_SIZE, Phase, plan_for
+from pingpost.render.plan import CACHE_SIZE, Phase, Plan, plan_for
 from pingpost.render.values import XML_ILLEGAL, UnwritableValue, XmlIllegalCharacter
+from pingpost.template_limits import close_scope, open_scope, recordable_text
 from pingpost.templating import (
     AccountVars,
     Captures,
@@ -32,6 +33,8 @@ from pingpost.templating import (
     LeadValues,
     MissingValue,
     is_template,
+    lead_origin,
+    referenced_attributes,
     render_template,
     template_globals,
     template_roots,
@@ -44,6 +47,9 @@ _BAD_URL_CHARACTER = re.compile(r"[\x00-\x20\x7f]")
 _MEMO: dict[tuple[str, str, int, bool], tuple[object, str]] = {}
 _ACCOUNT_ONLY = frozenset({"account", "test"})
 _GLOBALS = template_globals()
+ACCEPT = {"json": "application/json", "xml": "application/xml"}
+ACCEPT_ENCODING = "gzip, deflate"  # what the transport decodes
+_DOT_SEGMENTS = frozenset({"", ".", ".."})
 
 
 def render_request(
@@ -66,6 +72,7 @@ def render_request(
     """
     plan = plan_for(method, phase)
     renderer = _Renderer(lead, account, captures, phase, lead_id, test)
+    scope, token = open_scope()  # the templates' work budget, and what they made of lead
     try:
         flat = apply_mappings(
             plan.fields,
@@ -77,13 +84,56 @@ def render_request(
         body = renderer.body(plan.request, nest(flat) if plan.nested else flat)
         url = renderer.url(plan.request, flat)
         headers = renderer.headers(plan.request, user_agent)
-    except (MappingError, BodyError) as exc:
-        raise RenderError(method.name, phase, str(exc)) from None
+    except MappingError as exc:
+        raise RenderError(method.name, phase, str(exc), path=exc.path) from None
+    except BodyError as exc:  # the body does not parse back
+        part = ("body",) if plan.request.body is not None else ()
+        raise RenderError(method.name, phase, str(exc), path=part) from None
     except LeadValueError as exc:
         raise LeadError([str(exc)], f"lead (for {method.name} {phase})") from None
     except XmlIllegalCharacter as exc:
         raise _xml_problem(method.name, phase, lead, exc) from None
-    return RenderedRequest(plan.request.method, url, headers, body)
+    finally:
+        close_scope(token)
+    sensitive = _lead_derived(plan, flat, scope.recorded)
+    return RenderedRequest(plan.request.method, url, headers, body, sensitive=sensitive)
+
+
+def _lead_derived(
+    plan: Plan, flat: Mapping[str, Any], recorded: list[tuple[str, str]]
+) -> tuple[tuple[str, str], ...]:
+    """(lead field, text) of the buyer field values and template outputs made from lead
+    values, so the Masker can hide what a mapping made of a pii field (P12)."""
+    found = recorded
+    for name, origin in _derived_fields(plan):
+        text = recordable_text(flat.get(name))
+        if text:
+            found += [(field, text) for field in origin]
+    return tuple(dict.fromkeys(found)) if found else ()
+
+
+_DERIVED: dict[int, tuple[Plan, tuple[tuple[str, tuple[str, ...]], ...]]] = {}
+
+
+def _derived_fields(plan: Plan) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """(buyer field, lead fields) of mappings whose value may differ from the lead's own
+    (a format, a value map, a template); an unchanged lead value is masked as it is."""
+    cached = _DERIVED.get(id(plan))
+    if cached is not None and cached[0] is plan:
+        return cached[1]
+    found: list[tuple[str, tuple[str, ...]]] = []
+    for field_plan in plan.fields:
+        if field_plan.source == "field" and field_plan.key is not None:
+            if field_plan.formatter is not None or field_plan.value_map is not None:
+                found.append((field_plan.name, (field_plan.key,)))
+        elif field_plan.template is not None:
+            origin = lead_origin(field_plan.template)
+            if origin:
+                found.append((field_plan.name, origin))
+    if len(_DERIVED) >= CACHE_SIZE:
+        _DERIVED.clear()
+    _DERIVED[id(plan)] = (plan, tuple(found))  # holding the plan keeps its id() valid
+    return tuple(found)
 
 
 # --------------------------------------------------------------------------- rendering
@@ -138,6 +188,16 @@ class _Renderer:
     def text(
         self, source: str, flavour: Flavour, where: str, context: dict[str, Any] | None = None
     ) -> str:
+        """`_text`, with the part at fault (`where`) kept on its error for validate."""
+        try:
+            return self._text(source, flavour, where, context)
+        except MappingError as exc:
+            exc.path = exc.path or _part_path(where)
+            raise
+
+    def _text(
+        self, source: str, flavour: Flavour, where: str, context: dict[str, Any] | None = None
+    ) -> str:
         """A config string: literal as is, or its template rendered; errors become
         MappingError saying where."""
         if not is_template(source):
@@ -174,6 +234,8 @@ class _Renderer:
         if self.test and request.test_url is not None:
             source, where = request.test_url, "test_url"
         url = self.text(source, "url", where)
+        if is_template(source):
+            self._check_path(url, source, where)
         extra: list[str] = []
         if request.content_type == "query" and flat:
             query = encode_pairs(flat)
@@ -187,11 +249,34 @@ class _Renderer:
         _check_url(url, where)
         return url
 
+    def _check_path(self, url: str, source: str, where: str) -> None:
+        """A value in the path must stay one segment: `..`, `.` or nothing would move it."""
+        path = urlsplit(url).path
+        template_path = urlsplit(source.partition("{")[0]).path  # the literal part
+        segments = path.split("/")[1:]
+        bad = [s for s in segments if s in (".", "..")]
+        if not bad and ("//" not in path or "//" in template_path):
+            return
+        captures: Captures = self.context.get("ping", Captures())
+        named = [
+            f"capture `{name}` is `{captures[name]}`"
+            for name in sorted(referenced_attributes(source, "ping"))
+            if captures.get(name) in _DOT_SEGMENTS
+        ]
+        culprit = "; ".join(named) or "a value inserted into it is empty, `.` or `..`"
+        raise MappingError(
+            f"the rendered {where} has an empty, `.` or `..` path segment: {culprit}, which "
+            "would change the URL path; refused (nothing was sent)"
+        )
+
     def headers(self, request: Request, user_agent: str) -> tuple[tuple[str, str], ...]:
         headers: dict[str, tuple[str, str]] = {}  # lower-cased name -> (name, value)
         if request.content_type in CONTENT_TYPES:
             headers["content-type"] = ("Content-Type", CONTENT_TYPES[request.content_type])
         headers["user-agent"] = ("User-Agent", user_agent)
+        # Set here, not by the HTTP client, so that what is shown is what is sent.
+        headers["accept"] = ("Accept", ACCEPT.get(request.response.format, "*/*"))
+        headers["accept-encoding"] = ("Accept-Encoding", ACCEPT_ENCODING)
         for name, value in request.headers.items():
             headers[name.lower()] = (name, self.text(value, "text", f"header `{name}`"))
         for name, value in auth_headers(request.auth, lambda s, w: self.text(s, "text", w)):
@@ -205,6 +290,15 @@ class _Renderer:
         return tuple(headers.values())
 
 
+def _part_path(where: str) -> tuple[str, ...]:
+    """`header `X-Key`` -> ("headers", "X-Key"), `auth token` -> ("auth", "token"), `url` ..."""
+    if where.startswith("header `"):
+        return ("headers", where[len("header `") : -1])
+    if where.startswith("auth "):
+        return ("auth", where[len("auth ") :])
+    return (where,) if where in ("url", "test_url", "body") else ()
+
+
 def _missing_message(missing: MissingValue, where: str) -> str:
     if missing.kind == "lead":
         return (
@@ -212,10 +306,7 @@ def _missing_message(missing: MissingValue, where: str) -> str:
             f"(guard it with `{{% if lead.{missing.name} is defined %}}` or `| default(...)`)"
         )
     if missing.kind == "capture":
-        return (
-            f"{where} uses ping.{missing.name}, which the ping did not capture "
-            f"(test-post/render: pass --capture {missing.name}=VALUE)"
-        )
+        return f"{where} uses ping.{missing.name}, which the ping did not capture"
     return f"{where}: {missing}"
 
 

@@ -10,11 +10,13 @@ from __future__ import annotations
 import json
 import re
 import shlex
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from pingpost.exchange import RenderedRequest
 
+MASK = "****"
 # C0 controls except tab and newline, DEL, and C1 controls.
 _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
@@ -28,21 +30,53 @@ def body_text(body: bytes) -> str:
     return body.decode("utf-8", "backslashreplace")
 
 
-def http_text(request: RenderedRequest) -> str:
-    """The request as it goes on the wire (Host and Content-Length as the client adds them)."""
+class Masking(Protocol):
+    """What the views need of `pingpost.masking.Masker`."""
+
+    def request(self, r: RenderedRequest) -> RenderedRequest: ...
+    def url(self, url: str) -> str: ...
+    def text(self, s: str) -> str: ...
+    def with_requests(self, requests: Iterable[RenderedRequest | None]) -> Masking: ...
+
+
+def http_text(request: RenderedRequest, masker: Masking | None = None) -> str:
+    """The request as it goes on the wire: Host and Content-Length as the client adds them,
+    taken from the real (`request`, unmasked) request; then masked with `masker`."""
     parts = urlsplit(request.url)
-    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     host = parts.hostname or ""
     if parts.port is not None:
         host = f"{host}:{parts.port}"
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    shown = request
+    if masker is not None:
+        masker = masker.with_requests((request,))  # what the request made of pii, too
+        shown = masker.request(request)
+        host, target = _masked_origin(request.url, host, masker)
     lines = [f"{request.method} {target} HTTP/1.1", f"Host: {host}"]
-    lines += [f"{name}: {value}" for name, value in request.headers]
+    lines += [f"{name}: {value}" for name, value in shown.headers]
     if request.body or request.method in ("POST", "PUT"):
-        lines.append(f"Content-Length: {len(request.body)}")
+        lines.append(f"Content-Length: {len(request.body)}")  # of the body actually sent
     text = "\n".join(lines) + "\n"
-    if request.body:
-        text += "\n" + body_text(request.body) + "\n"
-    return displayable(text)
+    if shown.body:
+        text += "\n" + body_text(shown.body) + "\n"
+    return displayable(text if masker is None else masker.text(text))
+
+
+def _masked_origin(url: str, host: str, masker: Masking) -> tuple[str, str]:
+    """Host and target, masked. When a secret covers the scheme and host (a secret base
+    URL), the Host line is masked whole and the target is what follows the secret."""
+    masked = masker.url(url)
+    scheme, _, rest = url.partition("://")
+    origin = f"{scheme}://{rest.split('/')[0].split('?')[0]}"
+    masked_origin = masker.text(origin)
+    if masked.startswith(masked_origin):  # no secret spans the host and the path
+        tail = masked[len(masked_origin) :].partition("#")[0]
+        shown_host = masker.text(host)
+        if MASK in masked_origin and MASK not in shown_host:
+            shown_host = MASK  # the secret is the scheme and host together
+        return shown_host, tail if tail.startswith("/") else "/" + tail
+    tail = masked.partition(MASK)[2].partition("#")[0]
+    return MASK, tail if tail.startswith("/") else "/" + tail
 
 
 def curl_command(request: RenderedRequest) -> str:

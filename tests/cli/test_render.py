@@ -97,6 +97,9 @@ def config_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return root
 
 
+SENT = '{"zip":"94105","source":"1234","name":"Ada O\'Neil","phone":"4155550100"}'
+
+
 def invoke(config_dir: Path, *args: str) -> tuple[int, str, str]:
     result = CliRunner().invoke(app, ["render", *args, "--config", str(config_dir)])
     return result.exit_code, result.stdout, result.stderr
@@ -105,12 +108,15 @@ def invoke(config_dir: Path, *args: str) -> tuple[int, str, str]:
 def test_http_is_the_default_and_masks_secrets_and_pii(config_dir: Path) -> None:
     code, out, err = invoke(config_dir, "acme", "--phase", "post", "--capture", "ping_id=p/1")
     assert code == 0, err
-    assert out.splitlines()[:5] == [
+    assert out.splitlines()[:8] == [
         "POST /post/p%2F1 HTTP/1.1",
         "Host: api.acme.example",
         "Content-Type: application/json",
         "User-Agent: pingpost",
+        "Accept: */*",
+        "Accept-Encoding: gzip, deflate",
         "Authorization: Bearer ****",
+        f"Content-Length: {len(SENT)}",  # of the body sent, not of the masked one shown
     ]
     assert out.rstrip().endswith('{"zip":"94105","source":"1234","name":"****","phone":"****"}')
     assert TOKEN not in out and "Ada" not in out and "4155550100" not in out
@@ -146,6 +152,10 @@ def test_curl_output_is_masked_and_runnable_with_show_secrets(config_dir: Path) 
         "-H",
         "User-Agent: pingpost",
         "-H",
+        "Accept: */*",
+        "-H",
+        "Accept-Encoding: gzip, deflate",
+        "-H",
         f"Authorization: Bearer {TOKEN}",
         "--data-binary",
         '{"zip":"94105","source":"1234","name":"Ada O\'Neil","phone":"4155550100"}',
@@ -167,7 +177,11 @@ def test_json_output(config_dir: Path) -> None:
             "account": None,
             "method": "GET",
             "url": "https://echo.example/ping?zip=94105&state=CA&api_key=****",
-            "headers": {"User-Agent": "pingpost"},
+            "headers": {
+                "User-Agent": "pingpost",
+                "Accept": "*/*",
+                "Accept-Encoding": "gzip, deflate",
+            },
             "body": "",
         }
 
@@ -184,6 +198,58 @@ def test_post_placeholders_are_announced(config_dir: Path) -> None:
     assert code == 0
     assert "POST /post/placeholder-ping_id HTTP/1.1" in out
     assert "placeholder captures (pass --capture NAME=VALUE): ping_id=placeholder-ping_id" in err
+
+
+def no_vars(method: str) -> str:
+    """The method without its account var (so it renders without an account)."""
+    return method.replace('{value: "{{ account.vars.source_id }}"}', '{value: "1234"}')
+
+
+def test_http_view_is_exact_when_the_base_url_is_a_secret(
+    config_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("H2_BASE", "https://api.acme.example")
+    based = no_vars(ACME.replace("name: acme", "name: based")).replace(
+        "url: https://api.acme.example/post/", "url: ${H2_BASE}/post/"
+    )
+    (config_dir / "based.yaml").write_text(based, encoding="utf-8")
+    code, out, err = invoke(config_dir, "based", "--phase", "post", "--capture", "ping_id=p-1")
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[:2] == ["POST /post/p-1 HTTP/1.1", "Host: ****"]
+    body = '{"zip":"94105","source":"1234","name":"Ada O\'Neil","phone":"4155550100"}'
+    assert f"Content-Length: {len(body)}" in lines
+    assert "api.acme.example" not in out
+
+
+def test_what_a_mapping_makes_of_pii_is_masked(config_dir: Path, tmp_path: Path) -> None:
+    """P12 by origin: upper-cased, sliced or reversed pii is still pii."""
+    shaped = no_vars(ACME.replace("name: acme", "name: shaped")).replace(
+        "    name: FirstName\n    phone: Phone\n",
+        "    loud: {field: FirstName, format: upper}\n"
+        "    quiet: {field: FirstName, format: lower}\n"
+        '    mixed: {template: "{{ lead.FirstName[:3] }}-{{ lead.FirstName | reverse }}"}\n'
+        '    dots: {template: "{{ lead.Phone[:3] }}.{{ lead.Phone[3:6] }}.{{ lead.Phone[6:] }}"}\n',
+    )
+    (config_dir / "shaped.yaml").write_text(shaped, encoding="utf-8")
+    args = ["shaped", "--phase", "post", "--capture", "ping_id=p-1"]
+    for style in ("http", "curl", "json"):
+        code, out, err = invoke(config_dir, *args, "--as", style)
+        assert code == 0, err
+        for leaked in ("ADA O", "ada o", "Ada-", "lieN", "415.555"):
+            assert leaked.lower() not in out.lower(), (style, leaked)
+    code, out, _ = invoke(config_dir, *args, "--show-pii")
+    assert "ADA O'NEIL" in out and "ada o'neil" in out
+
+
+def test_captures_that_cannot_matter_are_warned_about(config_dir: Path) -> None:
+    code, _, err = invoke(config_dir, "acme", "--capture", "ping_id=1")
+    assert code == 0 and "--capture is ignored with --phase ping" in err
+    code, _, err = invoke(config_dir, "acme", "--phase", "post", "--capture", "pingid=1")
+    assert code == 0
+    assert "--capture `pingid` is not read by the acme post (it reads: ping_id)" in err
+    code, _, err = invoke(config_dir, "acme", "--phase", "post", "--capture", "ping_id=1")
+    assert code == 0 and "--capture" not in err
 
 
 def test_test_mode_and_test_accounts_use_test_url(config_dir: Path) -> None:

@@ -11,6 +11,8 @@ from typer.testing import CliRunner
 
 from pingpost.cli.app import app
 
+CONFIGS = Path(__file__).resolve().parents[2] / "configs"
+
 ROOT = Path(__file__).resolve().parents[2]
 BROKEN = ROOT / "tests" / "fixtures" / "broken"
 
@@ -140,8 +142,8 @@ EXPECTED: dict[str, list[tuple[int, int, str, str]]] = {
     "example_mismatch": [(31, 40, "error", "example `sold` ping: expected bid 9.05, got 9.50")],
     "body_not_json": [
         (
-            21,
-            1,
+            25,
+            9,
             "error",
             "the post cannot be built for lead type `auto`'s sample and account `gold`: the "
             "rendered json body does not parse: Expecting ',' delimiter: line 1 column 39 "
@@ -365,3 +367,32 @@ def test_huge_hostile_files_are_refused_cleanly(
     assert result.exit_code == 1
     assert result.stdout.startswith(expected)
     assert "Traceback" not in result.output
+
+
+def test_a_file_inside_a_config_dir_is_checked_with_its_config(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    root = tmp_path / "configs"
+    shutil.copytree(CONFIGS, root)
+    account = root / "accounts" / "acme-legacy.yaml"
+    account.write_text(account.read_text() + "priority: -1\n")
+    method = root / "methods" / "acme-json.yaml"
+    result = runner.invoke(app, ["validate", str(method)])
+    # its lead type resolves, and the account's own error is not this file's problem
+    assert result.exit_code == 0, result.output
+    assert "0 errors, 0 warnings in 1 file" in result.output
+    result = runner.invoke(app, ["validate", str(account), "--format", "json"])
+    assert result.exit_code == 1
+    problems = json.loads(result.stdout)
+    assert {p["file"] for p in problems} == {str(account)}
+    assert any("priority" in p["message"] for p in problems)
+
+
+def test_a_lone_file_outside_any_config_dir_is_checked_alone(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    lone = tmp_path / "acme-json.yaml"
+    shutil.copy(CONFIGS / "methods" / "acme-json.yaml", lone)
+    result = runner.invoke(app, ["validate", str(lone), "--format", "json"])
+    assert result.exit_code == 1
+    assert "no lead type named `auto_insurance`" in result.stdout

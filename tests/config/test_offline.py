@@ -14,14 +14,14 @@ def with_method(tmp_path: Path, old: str, new: str, **files: str):  # type: igno
     return check(tmp_path, {M: METHOD.replace(old, new, 1), **files})
 
 
-def test_a_body_that_does_not_parse_is_reported_at_the_phase(tmp_path: Path) -> None:
+def test_a_body_that_does_not_parse_is_reported_at_the_body(tmp_path: Path) -> None:
     report = with_method(
         tmp_path,
         "    email: {field: Email, required: false}\n",
         "    email: {field: Email, required: false}\n  body: '{\"lead\": {{ fields }}'\n",
     )
     [(file, line, column, message)] = found(report)
-    assert (file, line, column) == ("acme.yaml", 15, 1)
+    assert (file, line, column) == ("acme.yaml", 20, 9)
     assert message.startswith(
         "the post cannot be built for lead type `auto`'s sample and account `gold`: "
     )
@@ -31,7 +31,7 @@ def test_a_body_that_does_not_parse_is_reported_at_the_phase(tmp_path: Path) -> 
 def test_a_format_the_sample_cannot_take(tmp_path: Path) -> None:
     report = with_method(tmp_path, "zip: Zip", "zip: {field: State, format: int}")
     [(file, line, column, message)] = found(report)
-    assert (file, line, column) == ("acme.yaml", 4, 1)
+    assert (file, line, column) == ("acme.yaml", 8, 5)  # the buyer field `zip`
     assert message.startswith("the ping cannot be built for lead type `auto`'s sample")
     assert "format `int` for buyer field `zip`" in message
 
@@ -44,8 +44,8 @@ def test_a_template_reading_a_field_the_sample_lacks(tmp_path: Path) -> None:
         '  timeout: 1.0\n  headers: {X-Age: "{{ lead.Age }}"}',
         **{L: lead_type},
     )
-    [(_, line, _, message)] = found(report)
-    assert line == 4
+    [(_, line, column, message)] = found(report)
+    assert (line, column) == (7, 20)  # the header's value
     assert "lead.Age" in message
 
 
@@ -55,8 +55,8 @@ def test_every_distinct_account_is_rendered(tmp_path: Path) -> None:
     )
     silver = ACCOUNT.replace("name: gold", "name: silver").replace('"s-1"', '"s-1\\nX-Evil: 1"')
     report = check(tmp_path, {M: method, "accounts/silver.yaml": silver})
-    [(_, line, _, message)] = found(report)
-    assert line == 4
+    [(_, line, column, message)] = found(report)
+    assert (line, column) == (7, 23)  # the header's value
     assert message.startswith(
         "the ping cannot be built for lead type `auto`'s sample and account `silver`: "
     )
@@ -115,3 +115,30 @@ def test_a_rejection_example_with_status_rules(tmp_path: Path) -> None:
     assert (line, column) == (39, 25)
     assert message.startswith("example `bad bid` ping: expected outcome accepted, got error (")
     assert "invalid bid" in message
+
+
+def test_a_ping_mapping_the_post_includes_is_reported_once(tmp_path: Path) -> None:
+    report = with_method(
+        tmp_path,
+        "  url: https://acme.example/post\n",
+        "  url: https://acme.example/post\n  include_ping_mappings: true\n",
+    )
+    assert report.errors == []
+    method = METHOD.replace("zip: Zip", "zip: {field: State, format: int}").replace(
+        "  url: https://acme.example/post\n",
+        "  url: https://acme.example/post\n  include_ping_mappings: true\n",
+    )
+    [(file, line, column, message)] = found(check(tmp_path, {M: method}))
+    assert (file, line, column) == ("acme.yaml", 8, 5)
+    assert message.startswith("the ping cannot be built")
+
+
+def test_a_failing_post_mapping_is_located_at_its_buyer_field(tmp_path: Path) -> None:
+    report = with_method(
+        tmp_path,
+        "    email: {field: Email, required: false}\n",
+        "    email: {value: x, map: {y: z}, strict_map: true}\n",
+    )
+    [(file, line, column, message)] = found(report)
+    assert (file, line, column) == ("acme.yaml", 19, 5)
+    assert "buyer field `email`" in message

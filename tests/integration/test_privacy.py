@@ -156,3 +156,98 @@ def test_invalid_config_error_does_not_echo_a_secret(runner, careless):
         assert result.exit_code in (1, 2)
         assert "ping_deadline" in result.output
         assert_no_canaries(result.stdout, result.stderr)
+
+
+# --------------------------------------------------------------------------- pii made over
+
+# What mappings and templates make of the canary pii: no longer equal to the lead's values,
+# still pii (P12 by origin). A careless buyer echoes them back, in another case.
+SHAPER_METHOD = """\
+kind: delivery_method
+name: shaper
+lead_type: auto_insurance
+ping:
+  url: {base}/shaper/ping
+  timeout: 1
+  mappings:
+    zip: ZipCode
+    loud: {{field: FirstName, format: upper}}
+    backwards: {{template: "{{{{ lead.LastName | reverse }}}}"}}
+    spoken: {{template: "{{{{ lead.Email | replace('@', ' at ') }}}}"}}
+    dotted: {{template: "{{{{ lead.Phone[:3] }}}}~{{{{ lead.Phone[3:] }}}}"}}
+  response:
+    accept: {{path: status, equals: accepted}}
+    reason: message
+post:
+  url: {base}/shaper/post
+  body: '{{"who": {{{{ lead.FirstName | lower | replace("canary", "kanari") }}}}}}'
+  response: {{accept: {{path: result, equals: success}}}}
+"""
+SHAPER_ACCOUNT = """\
+kind: delivery_account
+name: shaper-main
+method: shaper
+pricing: {fixed_price: 2}
+"""
+SHAPED = ("CANARYFIRST", "tsalyranaC", "canary.pii at example.com", "415~5550199", "kanarifirst")
+
+
+@pytest.fixture
+def shaping(buyer_setup):
+    setup = buyer_setup("acme")
+    setup.answer("acme", "ping", {"status": "rejected", "message": "no"})
+    setup.answer(
+        "shaper",
+        "ping",
+        {
+            "status": "rejected",
+            "message": "dup: TSALYRANAC / Canary.Pii At Example.Com / 415~5550199",
+        },
+    )
+    setup.answer("shaper", "post", {"result": "failure", "message": "KANARIFIRST?"})
+    (setup.dir / "methods" / "shaper.yaml").write_text(SHAPER_METHOD.format(base=setup.base))
+    (setup.dir / "accounts" / "shaper.yaml").write_text(SHAPER_ACCOUNT)
+    return setup
+
+
+SHAPED_MODES = {
+    "deliver -v": ["deliver", "{lead}", "-v"],
+    "deliver --json": ["deliver", "{lead}", "--json"],
+    "deliver batch --json": ["deliver", "{leads}", "--json"],
+    "deliver batch -v": ["deliver", "{leads}", "-v"],
+    "test-ping": ["test-ping", "shaper", "--lead", "{lead}"],
+    "test-ping --json": ["test-ping", "shaper", "--lead", "{lead}", "--json"],
+    "test-post": ["test-post", "shaper", "--lead", "{lead}"],
+    "test-post --json": ["test-post", "shaper", "--lead", "{lead}", "--json"],
+    "render": ["render", "shaper"],
+    "render post": ["render", "shaper", "--phase", "post"],
+    "render --as curl": ["render", "shaper", "--as", "curl"],
+    "render --json": ["render", "shaper", "--json"],
+}
+
+
+def assert_nothing_shaped(*texts: str) -> None:
+    assert_no_canaries(*texts)
+    for text in texts:
+        for value in SHAPED:
+            assert value.lower() not in text.lower(), f"made-over pii leaked: {value}"
+
+
+@pytest.mark.parametrize("mode", list(SHAPED_MODES))
+def test_pii_made_over_by_mappings_is_masked_in_every_mode(runner, shaping, mode):
+    lead, leads = str(shaping.lead_file()), str(shaping.leads_file([json.dumps(LEAD)]))
+    args = [a.format(lead=lead, leads=leads) for a in SHAPED_MODES[mode]]
+    result = runner.invoke(app, [*args, "-c", str(shaping.dir)])
+    assert result.exit_code in (0, 1), f"{mode}: {result.output}"
+    assert_nothing_shaped(result.stdout, result.stderr)
+    assert "****" in result.stdout
+
+
+def test_the_made_over_pii_really_was_sent_and_shown_on_request(runner, shaping):
+    lead = str(shaping.lead_file())
+    result = runner.invoke(app, ["test-ping", "shaper", "--lead", lead, "-c", str(shaping.dir)])
+    assert result.exit_code == 1
+    sent = shaping.requests("shaper", "ping")[0]
+    assert (sent["loud"], sent["backwards"], sent["spoken"]) == SHAPED[:3]
+    shown = runner.invoke(app, ["render", "shaper", "--show-pii", "-c", str(shaping.dir)])
+    assert all(value in shown.stdout for value in SHAPED[:4])

@@ -169,6 +169,14 @@ def test_a_json_body_that_does_not_parse_is_refused_with_a_hint() -> None:
     assert (info.value.method, info.value.phase) == ("acme", "ping")
 
 
+@pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity"])
+def test_a_json_body_with_nan_or_infinity_is_refused(literal: str) -> None:
+    """Python's json accepts them; JSON does not, nor will the buyer."""
+    method = make_method({"content_type": "json", "body": '{"x": ' + literal + ', "y": 1}'})
+    with pytest.raises(RenderError, match=f"does not parse: `{literal}` is not valid JSON"):
+        render_request(method, "ping", make_lead())
+
+
 def test_an_xml_body_that_does_not_parse_is_refused() -> None:
     method = make_method({"content_type": "xml", "body": "<a>{{ lead.ZipCode }}</b>"})
     with pytest.raises(RenderError, match="acme ping: the rendered xml body does not parse"):

@@ -29,6 +29,27 @@ def test_url_templates_quote_inserted_values() -> None:
     assert request.url == "https://buyer.example/forms/a%2Fb%3Fc%3Dd%23e%20f/post"
 
 
+@pytest.mark.parametrize("token", ["..", ".", ""])
+def test_a_capture_cannot_move_the_url_path(token: str) -> None:
+    method = make_method(post={"url": "https://buyer.example/forms/{{ ping.token }}/post"})
+    with pytest.raises(RenderError, match=f"capture `token` is `{re.escape(token)}`"):
+        render_request(method, "post", make_lead(), captures={"token": token})
+
+
+def test_dots_inside_a_path_value_and_empty_query_values_are_fine() -> None:
+    method = make_method(
+        post={"url": "https://buyer.example/f/{{ ping.token }}/p?x={{ ping.empty }}"}
+    )
+    request = render_request(method, "post", make_lead(), captures={"token": "a..b", "empty": ""})
+    assert request.url == "https://buyer.example/f/a..b/p?x="
+
+
+def test_a_lead_value_cannot_move_the_url_path_either() -> None:
+    method = make_method({"url": "https://buyer.example/{{ lead.Note }}/ping"})
+    with pytest.raises(RenderError, match=r"empty, `\.` or `\.\.` path segment"):
+        render_request(method, "ping", make_lead(Note=".."))
+
+
 def test_a_value_marked_safe_is_not_quoted_in_a_url() -> None:
     method = make_method({"url": "{{ account.vars.base | safe }}/ping"})
     account = make_account(vars={"base": "https://x.example:8443/v2"})
@@ -80,8 +101,31 @@ def test_default_headers_and_overrides() -> None:
     assert request.headers == (
         ("content-type", "application/vnd.acme+json"),
         ("User-Agent", "pingpost/9"),
+        ("Accept", "*/*"),
+        ("Accept-Encoding", "gzip, deflate"),
         ("X-Api-Version", "2"),
     )
+
+
+@pytest.mark.parametrize(
+    ("response_format", "accept"),
+    [("json", "application/json"), ("xml", "application/xml"), ("auto", "*/*"), ("text", "*/*")],
+)
+def test_accept_follows_the_response_format(response_format: str, accept: str) -> None:
+    """The HTTP client would add Accept and Accept-Encoding unseen: render sets them."""
+    ping = {"response": {"format": response_format}}
+    request = render_request(make_method(ping), "ping", make_lead())
+    assert request.header("Accept") == accept
+    assert request.header("Accept-Encoding") == "gzip, deflate"
+
+
+def test_the_method_may_set_accept_itself() -> None:
+    ping = {"headers": {"accept": "text/plain", "Accept-Encoding": "identity"}}
+    request = render_request(make_method(ping), "ping", make_lead())
+    assert [v for k, v in request.headers if k.lower().startswith("accept")] == [
+        "text/plain",
+        "identity",
+    ]
 
 
 def test_header_templates_use_the_context() -> None:
@@ -194,6 +238,16 @@ def test_a_missing_capture_in_a_post_template_is_named() -> None:
     method = make_method(post={"url": "https://buyer.example/{{ ping.token }}"})
     with pytest.raises(RenderError, match=r"url uses ping\.token, which the ping did not capture"):
         render_request(method, "post", make_lead())
+
+
+def test_a_missing_capture_message_gives_no_cli_hint_of_its_own() -> None:
+    """test-post adds `(pass --capture NAME=VALUE)` itself: the hint must not come twice."""
+    templated = make_method(post={"url": "https://buyer.example/{{ ping.token }}"})
+    mapped = make_method(post={"mappings": {"t": {"capture": "token"}}})
+    for method in (templated, mapped):
+        with pytest.raises(RenderError) as info:
+            render_request(method, "post", make_lead())
+        assert "token" in str(info.value) and "--capture" not in str(info.value)
 
 
 def test_a_missing_lead_value_in_a_url_template_is_named() -> None:

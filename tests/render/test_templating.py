@@ -8,8 +8,9 @@ import pytest
 from jinja2 import TemplateSyntaxError, UndefinedError
 from jinja2.exceptions import SecurityError
 
+from pingpost.template_limits import MAX_CHARS, MAX_WIDTH, render_scope
 from pingpost.templating import (
-    MAX_RANGE,
+    MAX_WORK,
     AccountVars,
     Captures,
     LeadValues,
@@ -33,8 +34,7 @@ def render(source: str, flavour: Any = "text", **context: Any) -> str:
         "{{ lead.__class__ }}",
         "{{ lead.__class__.__mro__ }}",
         "{{ ''.__class__.__mro__[1].__subclasses__() }}",
-        "{{ lipsum.__globals__ }}",
-        "{{ cycler.__init__.__globals__ }}",
+        "{{ namespace.__init__.__globals__ }}",
     ],
 )
 def test_python_internals_are_out_of_reach(source: str) -> None:
@@ -50,9 +50,91 @@ def test_the_context_cannot_be_mutated() -> None:
 
 
 def test_loops_are_bounded() -> None:
-    assert render("{% for i in range(3) %}{{ i }}{% endfor %}") == "012"
-    with pytest.raises(SecurityError, match=f"limited to {MAX_RANGE}"):
+    assert render("{% for i in range(3) %}{{ i }}{{ loop.last }}{% endfor %}") == (
+        "0false1false2true"
+    )
+    with pytest.raises(SecurityError, match=f"work budget \\({MAX_WORK} loop"):
         render("{% for i in range(10**6) %}{% endfor %}")
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "{% for i in range(10000) %}{% for j in range(10000) %}{% endfor %}{% endfor %}",
+        "{% for a in 'x' * 1000 %}{% for b in 'x' * 1000 %}{% endfor %}{% endfor %}",
+        "{% for i in range(9000) %}{{ range(9000) | length }}{% endfor %}",
+    ],
+)
+def test_nested_loops_share_one_work_budget(source: str) -> None:
+    with pytest.raises(SecurityError, match="exceeds its work budget"):
+        render(source)
+
+
+def test_the_budget_is_per_request_scope() -> None:
+    loop = "{% for i in range(30000) %}{% endfor %}"
+    for _ in range(5):
+        render(loop)  # each template on its own gets a fresh budget
+    with render_scope(), pytest.raises(SecurityError, match="work budget"):
+        for _ in range(5):
+            render(loop)  # one request's templates share theirs
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "{{ 'a'.center(10**9) | length }}",
+        "{{ 'a'.ljust(10**9) }}",
+        "{{ 'a'.zfill(10**9) }}",
+        "{{ 'a\tb'.expandtabs(10**8) }}",
+        "{{ '{:>999999999}'.format(1) }}",
+        "{{ '{:.999999999f}'.format(1) }}",
+        "{{ '{:{w}}'.format(1, w=10**9) }}",
+        "{{ '{0:>999999999}'.format_map({}) }}",
+        "{{ '%999999999d' % 1 }}",
+        "{{ '%*d' % (10**9, 1) }}",
+        "{{ '%999999999d' | format(1) }}",
+        "{{ 'x' | indent(999999999) }}",
+        "{{ 'x' | center(999999999) }}",
+        "{{ 'x' | wordwrap(999999999) }}",
+        "{{ 'x' | truncate(999999999) }}",
+        "{{ ('a' * 100000) | replace('a', 'b' * 200) }}",
+        "{{ ('a' * 100000).replace('a', 'b' * 200) }}",
+        "{{ range(10000) | join('x' * 2000) }}",
+        "{{ ('x' * 2000).join(range(10000)) }}",
+        "{% set ns = namespace(s='x') %}{% for i in range(40) %}"
+        "{% set ns.s = ns.s ~ ns.s %}{% endfor %}",
+        "{% set ns = namespace(s='x') %}{% for i in range(40) %}"
+        "{% set ns.s = ns.s + ns.s %}{% endfor %}",
+        "{% for i in range(30000) %}{{ 'x' * 1000 }}{% endfor %}",
+    ],
+)
+def test_size_building_calls_are_capped(source: str) -> None:
+    with pytest.raises(SecurityError, match="work budget"):
+        render(source)
+
+
+def test_size_budget_adds_up_over_calls() -> None:
+    source = "{% for i in range(101) %}{{ 'a'.center(WIDTH) | length }}{% endfor %}"
+    source = source.replace("WIDTH", str(MAX_WIDTH))
+    assert MAX_WIDTH * 101 > MAX_CHARS
+    with pytest.raises(SecurityError, match=f"{MAX_CHARS} characters"):
+        render(source)
+
+
+def test_ordinary_padding_and_formatting_still_work() -> None:
+    out = render(
+        "{{ 'ab'.center(6) }}|{{ '{:>5}'.format(7) }}|{{ '{:.2f}'.format(1.5) }}|"
+        "{{ '%05d' % 3 }}|{{ 'x\ny' | indent(2) }}|{{ 'abcdef' | truncate(5, leeway=0) }}|"
+        "{{ 'a-b' | replace('-', '+') }}|{{ [1, 2] | join(',') }}|{{ '%s' | format('f') }}"
+    )
+    assert out == "  ab  |    7|1.50|00003|x\n  y|ab...|a+b|1,2|f"
+
+
+@pytest.mark.parametrize("name", ["lipsum", "cycler", "joiner"])
+def test_unneeded_globals_are_gone(name: str) -> None:
+    assert name not in template_globals()
+    with pytest.raises(UndefinedError):
+        render("{{ %s() }}" % name)  # noqa: UP031
 
 
 @pytest.mark.parametrize("source", ["{{ 'x' * 10**9 }}", "{{ [1] * 10**9 }}", "{{ 2 ** 100000 }}"])

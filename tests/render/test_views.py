@@ -43,6 +43,25 @@ def test_http_text_is_the_wire_request() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("secrets", "first_lines"),
+    [
+        (["https://buyer.example:8443"], ["POST /v2/ping?a=1 HTTP/1.1", "Host: ****"]),
+        (["buyer.example"], ["POST /v2/ping?a=1 HTTP/1.1", "Host: ****:8443"]),
+        (["v2"], ["POST /****/ping?a=1 HTTP/1.1", "Host: buyer.example:8443"]),
+    ],
+)
+def test_masked_http_text_keeps_target_host_and_length_of_the_real_request(
+    secrets: list[str], first_lines: list[str]
+) -> None:
+    from pingpost.masking import Masker
+
+    text = http_text(REQUEST, Masker(secrets, ["Adá O'Neil"]))
+    assert text.splitlines()[:2] == first_lines
+    assert "Content-Length: 22" in text  # the body sent, not the shorter masked one
+    assert "Authorization: Bearer ****" in text and text.endswith('{"name":"****"}\n')
+
+
 def test_http_text_of_a_get_has_no_body_or_length() -> None:
     request = RenderedRequest("GET", "https://b.example", (("User-Agent", "pingpost"),))
     assert http_text(request) == "GET / HTTP/1.1\nHost: b.example\nUser-Agent: pingpost\n"
