@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 
@@ -92,25 +92,21 @@ def test_ping(
     """Send one real ping to a buyer: the request, the raw response, and what it meant."""
 
     def body() -> int:
-        from pingpost.exchange_check import MaskedErrors, prepare_target, run_check
-        from pingpost.render.preview import load_method
-
-        cfg, chosen = load_method(config_dir(config), method)
-        with MaskedErrors(cfg, show_pii=show_pii, show_secrets=show_secrets) as guard:
-            target, note = prepare_target(
-                cfg,
-                chosen,
-                lead_path=lead,
-                account=account,
-                test=test,
-                ping_url=url,
-                post_url=post_url,
-                timeout=timeout,
-            )
-            guard.lead = target.lead
-            _note(note)
-            result = run_check(cfg, target, phase="ping", then_post=post)
-            return _report(result, guard.masker, json_, no_color)
+        target_options = {"ping_url": url, "post_url": post_url}
+        return _check(
+            config,
+            method,
+            "ping",
+            target_options,
+            lead,
+            account,
+            test,
+            timeout,
+            show=(show_pii, show_secrets),
+            as_json=json_,
+            no_color=no_color,
+            then_post=post,
+        )
 
     run(body, debug=debug)
 
@@ -141,28 +137,62 @@ def test_post(
     """Send one real post to a buyer, alone: give the ping's values with --capture."""
 
     def body() -> int:
-        from pingpost.exchange_check import MaskedErrors, parse_captures, prepare_target, run_check
-        from pingpost.render.preview import load_method
+        from pingpost.exchange_check import parse_captures
 
-        captures = parse_captures(capture or [])
-        cfg, chosen = load_method(config_dir(config), method)
-        with MaskedErrors(cfg, show_pii=show_pii, show_secrets=show_secrets) as guard:
-            target, note = prepare_target(
-                cfg,
-                chosen,
-                lead_path=lead,
-                account=account,
-                test=test,
-                post_url=url,
-                post_option="--url",
-                timeout=timeout,
-            )
-            guard.lead = target.lead
-            _note(note)
-            result = run_check(cfg, target, phase="post", captures=captures)
-            return _report(result, guard.masker, json_, no_color)
+        target_options = {"post_url": url, "post_option": "--url"}
+        return _check(
+            config,
+            method,
+            "post",
+            target_options,
+            lead,
+            account,
+            test,
+            timeout,
+            show=(show_pii, show_secrets),
+            as_json=json_,
+            no_color=no_color,
+            captures=parse_captures(capture or []),
+        )
 
     run(body, debug=debug)
+
+
+def _check(
+    config: Path | None,
+    method: str,
+    phase: Literal["ping", "post"],
+    target_options: dict[str, Any],
+    lead: Path | None,
+    account: str | None,
+    test: bool,
+    timeout: float | None,
+    *,
+    show: tuple[bool, bool],
+    as_json: bool,
+    no_color: bool,
+    **check_options: Any,
+) -> int:
+    """What test-ping and test-post share: load, prepare, send, report, all errors masked."""
+    from pingpost.exchange_check import MaskedErrors, prepare_target, run_check
+    from pingpost.render.preview import load_method
+
+    show_pii, show_secrets = show
+    cfg, chosen = load_method(config_dir(config), method)
+    with MaskedErrors(cfg, show_pii=show_pii, show_secrets=show_secrets) as guard:
+        target, note = prepare_target(
+            cfg,
+            chosen,
+            lead_path=lead,
+            account=account,
+            test=test,
+            timeout=timeout,
+            **target_options,
+        )
+        guard.lead = target.lead
+        _note(note)
+        result = run_check(cfg, target, phase=phase, **check_options)
+        return _report(result, guard.masker, as_json, no_color)
 
 
 def _note(note: str | None) -> None:
