@@ -10,10 +10,11 @@ token rendered from a template is hidden too.
 
 from __future__ import annotations
 
+import builtins
 import functools
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -34,6 +35,7 @@ CASELESS_PII_LENGTH = 3  # pii this long is matched in any case (`ADA` for `Ada`
 SHORT_SECRET = 4  # a shorter secret is masked only as a whole token (see docs/render.md)
 _CREDENTIAL_HEADERS = ("authorization", "proxy-authorization")
 _AUTH_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,15}")
+_SEP = "\x00"  # joins values masked in one call (`Masker.texts`)
 
 
 class Masker:
@@ -99,8 +101,25 @@ class Masker:
     ) -> Masker:
         """`for_lead` for the lead of an auction or check result, also masking what its
         requests made of pii fields (a buyer's response may echo them)."""
-        masker = cls.for_lead(config, result.lead, show_pii=show_pii, show_secrets=show_secrets)
-        return masker.with_requests(requests_of(result))
+        lead = result.lead
+        if show_pii or lead is None:
+            return cls.for_lead(config, lead, show_pii=show_pii, show_secrets=show_secrets)
+        # What `for_lead(...).with_requests(...)` gives, built once: a masker's needles
+        # are a large part of the cost of printing one lead of a batch.
+        fields = pii_fields(config, lead)
+        pii = pii_values(config, lead)
+        pii += _sensitive_values(requests_of(result), fields) if fields else ()
+        secrets, headers, params = (
+            (frozenset(), (), ()) if show_secrets else _config_secrets(config)
+        )
+        return cls(
+            secrets,
+            pii,
+            secret_headers=headers,
+            secret_params=params,
+            mask_credentials=not show_secrets,
+            pii_fields=fields,
+        )
 
     def with_values(self, pii: Iterable[str]) -> Masker:
         """This masker, also masking `pii` (no-op when pii is shown)."""
@@ -122,43 +141,76 @@ class Masker:
         fields = self._pii_fields
         if not fields or not self._mask_pii:
             return self
-        return self.with_values(
-            text
-            for r in requests
-            if r is not None
-            for name, text in r.sensitive
-            if name in fields or name == ANY_FIELD
-        )
+        return self.with_values(_sensitive_values(requests, fields))
 
     def text(self, s: str) -> str:
         lowered: str | None = None
-        for needle, pattern, caseless in self._needles:
-            if pattern is None:
-                if needle in s:
-                    s = s.replace(needle, MASK)
-            elif not caseless:
+        for needle, pattern, form in self._needles:
+            if pattern is not None:  # a short secret, as a whole token
                 if needle in s:
                     s = pattern.sub(MASK, s)
+            elif form is None:
+                if needle in s:
+                    s = s.replace(needle, MASK)
             else:
                 if lowered is None:
                     lowered = s.lower()
                 if needle in lowered:  # a cheap pre-check before the caseless search
-                    masked = pattern.sub(MASK, s)
+                    masked = _caseless_sub(form, needle, s)
                     if masked != s:
                         s, lowered = masked, None
         return s
 
+    def texts(self, values: Sequence[str]) -> list[str]:
+        """`[self.text(v) for v in values]`, in one `text` call over their join when exact.
+
+        Joining ASCII values with NUL is exact: when no value contains NUL, a needle
+        could only match across two values by containing NUL itself, which would remove
+        a separator; the split then comes out short and each value is masked on its own
+        instead. A short secret's whole-token bounds see NUL as they see the ends of a
+        value. Non-ASCII text is masked value by value: there, the caseless pre-check of
+        one value could let the IGNORECASE search reach another (`ſ` for `s`).
+        """
+        if len(values) < 2 or not self._needles:
+            return [self.text(v) for v in values]
+        joined = _SEP.join(values)
+        if joined.isascii() and not any(_SEP in v for v in values):
+            masked = self.text(joined).split(_SEP)
+            if len(masked) == len(values):
+                return masked
+        return [self.text(v) for v in values]
+
     def request(self, r: RenderedRequest) -> RenderedRequest:
         masker = self.with_requests((r,))
+        url = r.url
+        if masker._params or "@" in url:
+            url = masker._mask_url_parts(url)
+        body = masker._body_text(r.body)
+        free = [v for k, v in r.headers if k.lower() not in masker._headers]
+        masked = masker.texts([url, *free] if body is None else [url, *free, body])
         return replace(
-            r, url=masker.url(r.url), headers=masker.headers(r.headers), body=masker.bytes(r.body)
+            r,
+            url=masked[0],
+            headers=masker._rebuilt(r.headers, masked[1 : 1 + len(free)]),
+            body=r.body if body is None else _encoded(masked[-1]),
         )
 
     def response(self, r: RawResponse) -> RawResponse:
         failure = r.failure
+        body = self._body_text(r.body)
+        free = [v for k, v in r.headers if k.lower() not in self._headers]
+        values = [*free] if body is None else [*free, body]
         if failure is not None:
-            failure = replace(failure, detail=self.text(failure.detail))
-        return replace(r, headers=self.headers(r.headers), body=self.bytes(r.body), failure=failure)
+            values.append(failure.detail)
+        masked = self.texts(values)
+        if failure is not None:
+            failure = replace(failure, detail=masked.pop())
+        return replace(
+            r,
+            headers=self._rebuilt(r.headers, masked[: len(free)]),
+            body=r.body if body is None else _encoded(masked[-1]),
+            failure=failure,
+        )
 
     def value(self, obj: Any) -> Any:
         """Deep-mask a JSON-ready value (dict keys are kept)."""
@@ -185,10 +237,22 @@ class Masker:
         return tuple((k, self._header_value(k, v)) for k, v in headers)
 
     def bytes(self, data: bytes) -> bytes:
+        text = self._body_text(data)
+        return data if text is None else _encoded(self.text(text))
+
+    def _body_text(self, data: builtins.bytes) -> str | None:
+        """`data` as text to mask (None: nothing to mask); `_encoded` gives the bytes back."""
         if not data or not self._needles:
-            return data
-        text = data.decode("utf-8", "surrogateescape")  # any bytes round-trip unchanged
-        return self.text(text).encode("utf-8", "surrogateescape")
+            return None
+        return data.decode("utf-8", "surrogateescape")  # any bytes round-trip unchanged
+
+    def _rebuilt(self, headers: Headers, masked: Sequence[str]) -> Headers:
+        """`headers` with the values not masked by name replaced, in order, by `masked`."""
+        free = iter(masked)
+        return tuple(
+            (k, next(free) if k.lower() not in self._headers else self._header_value(k, v))
+            for k, v in headers
+        )
 
     def _header_value(self, name: str, value: str) -> str:
         if name.lower() not in self._headers:
@@ -230,29 +294,80 @@ def pii_fields(config: Config, lead: Lead) -> frozenset[str]:
     return frozenset(name for name, spec in lead_type.fields.items() if spec.pii)
 
 
-def _needles(
-    secrets: frozenset[str], pii: frozenset[str]
-) -> tuple[tuple[str, re.Pattern[str] | None, bool], ...]:
-    """(needle, pattern, caseless), longest first. No pattern: an exact `replace`. A
-    caseless needle is lower-cased (a quick pre-check on the lower-cased text); a secret
-    shorter than SHORT_SECRET is matched only as a whole token."""
-    found: dict[str, tuple[re.Pattern[str] | None, bool]] = {}
+def _sensitive_values(
+    requests: Iterable[RenderedRequest | None], fields: frozenset[str]
+) -> list[str]:
+    """What `requests` rendered from the pii `fields` (or from a field of unknown origin)."""
+    return [
+        text
+        for r in requests
+        if r is not None
+        for name, text in r.sensitive
+        if name in fields or name == ANY_FIELD
+    ]
+
+
+# (needle, pattern, form): a pattern is a short secret's whole-token search; a form is
+# a caseless pii form (needle is its lower case); neither is an exact `replace`.
+_Needle = tuple[str, re.Pattern[str] | None, str | None]
+
+
+def _needles(secrets: frozenset[str], pii: frozenset[str]) -> tuple[_Needle, ...]:
+    """The needles of `secrets` and `pii`, longest first. A caseless needle is lower-cased
+    (a quick pre-check on the lower-cased text); a secret shorter than SHORT_SECRET is
+    matched only as a whole token. A secret's needle wins over a pii one."""
+    found: dict[str, tuple[re.Pattern[str] | None, str | None]] = {}
     for value in pii:
         caseless = len(value) >= CASELESS_PII_LENGTH
         for form in _wire_forms(value):
             if caseless:
-                found[form.lower()] = (re.compile(re.escape(form), re.IGNORECASE), True)
+                found[form.lower()] = (None, form)
             else:
-                found.setdefault(form, (None, False))
+                found.setdefault(form, (None, None))
+    found.update(_secret_needles(secrets))
+    found.pop(MASK, None)
+    found.pop("", None)
+    ordered = sorted(found.items(), key=lambda item: len(item[0]), reverse=True)
+    return tuple((needle, pattern, form) for needle, (pattern, form) in ordered)
+
+
+@functools.lru_cache(maxsize=8)
+def _secret_needles(secrets: frozenset[str]) -> dict[str, tuple[re.Pattern[str] | None, None]]:
+    """The secrets' part of `_needles`: the same for every lead of a run, so built once."""
+    found: dict[str, tuple[re.Pattern[str] | None, None]] = {}
     for value in secrets:
         short = len(value) < SHORT_SECRET
         for form in _wire_forms(value):
             # a 1-3 character secret matched inside words would blank out every `h`
-            found[form] = (_token_pattern(form), False) if short else (None, False)
-    found.pop(MASK, None)
-    found.pop("", None)
-    ordered = sorted(found.items(), key=lambda item: len(item[0]), reverse=True)
-    return tuple((needle, pattern, caseless) for needle, (pattern, caseless) in ordered)
+            found[form] = (_token_pattern(form), None) if short else (None, None)
+    return found
+
+
+def _encoded(text: str) -> bytes:
+    return text.encode("utf-8", "surrogateescape")
+
+
+def _caseless_sub(form: str, needle: str, s: str) -> str:
+    """`form` masked in `s` in any case, as `re.sub` with IGNORECASE would. ASCII text and
+    form (the usual case) need no regex: their case folding is exactly `str.lower`, which
+    keeps every position, so the matches are the non-overlapping finds of `needle`."""
+    if not (s.isascii() and form.isascii()):
+        return _caseless_pattern(form).sub(MASK, s)
+    lowered = s.lower()  # not the caller's pre-check copy: `s` may have changed since
+    parts: list[str] = []
+    start = 0
+    at = lowered.find(needle)
+    while at >= 0:
+        parts += (s[start:at], MASK)
+        start = at + len(needle)
+        at = lowered.find(needle, start)
+    parts.append(s[start:])
+    return "".join(parts)
+
+
+@functools.lru_cache(maxsize=1024)
+def _caseless_pattern(form: str) -> re.Pattern[str]:
+    return re.compile(re.escape(form), re.IGNORECASE)
 
 
 def _token_pattern(form: str) -> re.Pattern[str]:

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 _API = {
     "run_auction": "pingpost.auction.engine",
+    "AuctionInterrupted": "pingpost.auction.engine",
+    "AuctionControl": "pingpost.auction.posting",
     "run_auction_sync": "pingpost.auction.engine",
     "run_batch": "pingpost.auction.batch",
     "read_lines": "pingpost.auction.batch",
@@ -27,6 +29,8 @@ _API = {
 
 __all__ = [
     "AccountResult",
+    "AuctionControl",
+    "AuctionInterrupted",
     "AuctionResult",
     "BatchItem",
     "BatchStats",
@@ -39,7 +43,8 @@ __all__ = [
 
 if TYPE_CHECKING:  # pragma: no cover
     from pingpost.auction.batch import BatchItem, read_lines, run_batch
-    from pingpost.auction.engine import run_auction, run_auction_sync
+    from pingpost.auction.engine import AuctionInterrupted, run_auction, run_auction_sync
+    from pingpost.auction.posting import AuctionControl
     from pingpost.auction.result import AccountResult, AuctionResult, Exchange
     from pingpost.auction.stats import BatchStats
 

@@ -19,10 +19,11 @@ from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any
 
 from pingpost.auction.engine import run_auction
+from pingpost.auction.posting import AuctionControl
 from pingpost.auction.result import AuctionResult
 from pingpost.config.bundle import Config
 from pingpost.config.models import LeadType
-from pingpost.errors import LeadError
+from pingpost.errors import LeadError, PingpostError
 from pingpost.leads import Lead, parse_lead_line
 
 if TYPE_CHECKING:
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
 # default is 700). Each lead allocates thousands of short-lived objects, and with the
 # default the collector re-scans the in-flight auctions' objects about once a millisecond:
 # a quarter of the batch's CPU, measured (benchmarks/run.py). Collections still happen.
-BATCH_GC_THRESHOLD = 10_000
+BATCH_GC_THRESHOLD = 50_000
 _gc_users = 0
 _gc_saved: tuple[int, int, int] = gc.get_threshold()
 
@@ -60,7 +61,22 @@ class BatchItem:
 
     line_no: int  # 1-based
     result: AuctionResult | None = None
-    error: LeadError | None = None
+    error: LeadError | AuctionFailed | None = None
+
+
+class AuctionFailed(PingpostError):
+    """An auction raised (a bug): reported for its line like a bad line; the batch goes on."""
+
+    exit_code = 1
+
+
+@dataclass(frozen=True)
+class PostInFlight:
+    """An auction cancelled while its post was in flight: the post may have sold (P6)."""
+
+    line_no: int
+    lead_id: str
+    account: str
 
 
 async def run_batch(
@@ -74,6 +90,7 @@ async def run_batch(
     dry_run: bool = False,
     source: str = "-",
     stop: asyncio.Event | None = None,
+    in_flight: list[PostInFlight] | None = None,
 ) -> AsyncIterator[BatchItem]:
     """Run an auction per line; yield each item as soon as it finishes (not in line order).
 
@@ -86,12 +103,16 @@ async def run_batch(
     Setting `stop` (e.g. on a first Ctrl-C) drains the batch: no new line is
     read, the auctions in flight finish (a post may be under way: its outcome
     must be reported, P6) and are yielded, then the iterator ends. Closing the
-    iterator early instead cancels the auctions still in flight.
+    iterator early instead cancels the auctions still in flight; those with a post
+    in flight are then appended to `in_flight`, to be reported as in doubt.
     """
     if concurrency < 1:
         raise ValueError("concurrency must be at least 1")
     feed = _Feed(
-        concurrency, lambda line_no, lead: _auction(line_no, lead, config, transport, test, dry_run)
+        concurrency,
+        lambda line_no, lead, control: _auction(
+            line_no, lead, config, transport, test, dry_run, control
+        ),
     )
     reader = asyncio.create_task(feed.read(lines, lead_type, source, stop))
     watcher = asyncio.create_task(_stop_reading(stop, reader)) if stop is not None else None
@@ -100,6 +121,8 @@ async def run_batch(
             while (item := await feed.next()) is not None:
                 yield item
     finally:
+        if in_flight is not None:
+            in_flight.extend(feed.posts_in_flight())
         feed.cancel()
         reader.cancel()
         if watcher is not None:
@@ -112,12 +135,14 @@ class _Feed:
     """The reader side of a batch: starts auctions as slots free up, queues what finishes."""
 
     def __init__(
-        self, concurrency: int, start: Callable[[int, Lead], Coroutine[Any, Any, BatchItem]]
+        self,
+        concurrency: int,
+        start: Callable[[int, Lead, AuctionControl], Coroutine[Any, Any, BatchItem]],
     ) -> None:
         self._slots = asyncio.Semaphore(concurrency)
         self._auction = start
         self._finished: asyncio.Queue[asyncio.Task[BatchItem] | BatchItem | None] = asyncio.Queue()
-        self._running: set[asyncio.Task[BatchItem]] = set()
+        self._running: dict[asyncio.Task[BatchItem], tuple[int, AuctionControl]] = {}
         self._owed = 0  # items started (or refused) and not yet taken by the consumer
         self._reading = True
         self.failure: BaseException | None = None
@@ -155,12 +180,13 @@ class _Feed:
         except LeadError as exc:
             self._finished.put_nowait(BatchItem(line_no, error=exc))
             return
-        task = asyncio.create_task(self._auction(line_no, lead))
-        self._running.add(task)
+        control = AuctionControl()
+        task = asyncio.create_task(self._auction(line_no, lead, control))
+        self._running[task] = (line_no, control)
         task.add_done_callback(self._done)
 
     def _done(self, task: asyncio.Task[BatchItem]) -> None:
-        self._running.discard(task)
+        self._running.pop(task, None)
         self._finished.put_nowait(task)
 
     async def next(self) -> BatchItem | None:
@@ -175,6 +201,13 @@ class _Feed:
             return got.result() if isinstance(got, asyncio.Task) else got
         return None
 
+    def posts_in_flight(self) -> list[PostInFlight]:
+        return [
+            PostInFlight(line_no, control.lead_id or "", control.posting)
+            for line_no, control in self._running.values()
+            if control.posting is not None
+        ]
+
     def cancel(self) -> None:
         for task in self._running:
             task.cancel()
@@ -186,9 +219,21 @@ async def _stop_reading(stop: asyncio.Event, reader: asyncio.Task[None]) -> None
 
 
 async def _auction(
-    line_no: int, lead: Lead, config: Config, transport: Transport, test: bool, dry_run: bool
+    line_no: int,
+    lead: Lead,
+    config: Config,
+    transport: Transport,
+    test: bool,
+    dry_run: bool,
+    control: AuctionControl,
 ) -> BatchItem:
-    result = await run_auction(lead, config, transport=transport, test=test, dry_run=dry_run)
+    try:
+        result = await run_auction(
+            lead, config, transport=transport, test=test, dry_run=dry_run, control=control
+        )
+    except Exception as exc:  # a bug in one auction must not end the batch
+        failed = AuctionFailed(f"line {line_no}: auction failed: {type(exc).__name__}: {exc}")
+        return BatchItem(line_no, error=failed)
     return BatchItem(line_no, result=result)
 
 

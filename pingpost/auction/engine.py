@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from pingpost.auction.context import AuctionContext, Entry, why_not_rendered
 from pingpost.auction.eligibility import ineligibility
 from pingpost.auction.pinging import ping_round
-from pingpost.auction.posting import PostRun, post_in_turn
+from pingpost.auction.posting import AuctionControl, PostRun, post_in_turn
 from pingpost.auction.result import AuctionResult, AuctionStatus, Exchange
 from pingpost.auction.selection import Bid, rank, tiers
 from pingpost.config.bundle import Config
@@ -30,6 +30,15 @@ if TYPE_CHECKING:
 DRY_RUN = "dry run"
 
 
+class AuctionInterrupted(asyncio.CancelledError):
+    """The auction was cancelled after a post was sent: `result` records what is known
+    (the post cut off is `in_doubt`), so the caller can still report it (P6)."""
+
+    def __init__(self, result: AuctionResult) -> None:
+        super().__init__("auction interrupted after a post was sent")
+        self.result = result
+
+
 async def run_auction(
     lead: Lead,
     config: Config,
@@ -38,29 +47,57 @@ async def run_auction(
     lead_id: str | None = None,
     test: bool = False,
     dry_run: bool = False,
+    control: AuctionControl | None = None,
 ) -> AuctionResult:
     """Run the auction for one valid lead and return every account's status.
 
     `dry_run` renders every ping and post (with placeholder captures) without
     sending anything. Raises only for bugs; a buyer's failure is a status.
+    `control` lets the caller see the post in flight and stop after it.
+    Cancelled once a post was sent, it raises `AuctionInterrupted` (a
+    `CancelledError`) carrying the result so far.
     """
     started = time.monotonic()
+    control = control if control is not None else AuctionControl()
     ctx = AuctionContext(lead, lead_id or str(uuid.uuid4()), config, transport, test)
+    control.lead_id = ctx.lead_id
     entries = _entries(lead, config)
     eligible = _eligible(entries, lead, config)
     run = PostRun(
         max_posts=config.settings.auction.max_posts,
         hold_in_doubt=config.settings.auction.in_doubt == "hold",
+        control=control,
     )
     ping_ms = 0.0
+    interrupted = False
     if dry_run:
         _dry_run(eligible, ctx)
     else:
-        ping_ms = await _deliver(eligible, ctx, run)
+        try:
+            ping_ms = await _deliver(eligible, ctx, run)
+        except asyncio.CancelledError:
+            if not run.posted_to:  # nothing can have been sold: a plain cancellation
+                raise
+            interrupted = True
+    result = _result(ctx, entries, eligible, run, started, ping_ms, dry_run)
+    if interrupted:
+        raise AuctionInterrupted(result) from None
+    return result
+
+
+def _result(
+    ctx: AuctionContext,
+    entries: list[Entry],
+    eligible: list[Entry],
+    run: PostRun,
+    started: float,
+    ping_ms: float,
+    dry_run: bool,
+) -> AuctionResult:
     result, reason = _verdict(entries, eligible, run, dry_run)
     return AuctionResult(
         lead_id=ctx.lead_id,
-        lead=lead,
+        lead=ctx.lead,
         result=result,
         sold_to=run.winner.name if run.winner else None,
         price=run.price if run.winner else None,
@@ -174,6 +211,8 @@ def _verdict(
         return "unsold", "no delivery account buys this lead type"
     if not eligible:
         return "unsold", "every account was filtered out"
+    if run.control.stopping:
+        return "unsold", "interrupted"
     if not run.tried:
         return "unsold", "no valid bid"
     if run.exhausted and any(e.status == "accepted" for e in entries):

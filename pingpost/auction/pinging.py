@@ -21,8 +21,9 @@ from pingpost.responses.outcome import Outcome
 # result (which carries attempts and timings) before it cancels the stragglers.
 GUARD_GRACE = 0.010
 
+TIMEOUT = "timeout: no complete response before the deadline"  # the transport's words (P1)
 ROUND_TIMEOUT = Outcome(
-    status="error", reason="timeout", decided_by="the ping round's deadline passed"
+    status="error", reason=TIMEOUT, decided_by="the ping round's deadline passed"
 )
 
 
@@ -49,7 +50,7 @@ async def ping_round(entries: list[Entry], ctx: AuctionContext) -> float:
     for task in pending:
         entry, request = tasks[task]
         entry.ping = Exchange(request, None, ROUND_TIMEOUT, latency_ms=elapsed_ms, attempts=1)
-        entry.set("error", "timeout")
+        entry.set("error", TIMEOUT)
     for task in done:
         entry, request = tasks[task]
         error = task.exception()

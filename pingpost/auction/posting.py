@@ -7,6 +7,7 @@ its buyer is `in_doubt`; by default (`in_doubt: hold`) that ends the auction.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -18,6 +19,21 @@ from pingpost.exchange import RawResponse, RenderedRequest
 from pingpost.responses import interpret
 from pingpost.responses.outcome import Outcome
 
+INTERRUPTED_POSTING = "interrupted while posting"
+
+
+@dataclass
+class AuctionControl:
+    """Lets the caller of one auction watch it and stop it gently (Ctrl-C, SIGTERM).
+
+    `stopping` ends the auction after the post in flight (no new post, no new
+    ping round): a post cut off midway could be a sale nobody knows about (P6).
+    """
+
+    lead_id: str | None = None  # set when the auction starts
+    posting: str | None = None  # the account whose post is in flight, if any
+    stopping: bool = False
+
 
 @dataclass
 class PostRun:
@@ -25,6 +41,7 @@ class PostRun:
 
     max_posts: int
     hold_in_doubt: bool = True
+    control: AuctionControl = field(default_factory=AuctionControl)
     winner: Entry | None = None
     price: Decimal | None = None
     held_by: Entry | None = None  # the in-doubt post that stopped the auction (hold)
@@ -33,7 +50,8 @@ class PostRun:
 
     @property
     def over(self) -> bool:
-        return self.winner is not None or self.held_by is not None or self.exhausted
+        over = self.winner is not None or self.held_by is not None or self.exhausted
+        return over or self.control.stopping
 
     @property
     def exhausted(self) -> bool:
@@ -44,6 +62,8 @@ class PostRun:
             return f"sold to {self.winner.name}"
         if self.held_by is not None:
             return f"held: the post to {self.held_by.name} is in doubt"
+        if self.control.stopping and not self.exhausted:
+            return "interrupted"
         return f"max_posts ({self.max_posts}) reached"
 
 
@@ -64,7 +84,16 @@ async def _post(entry: Entry, ctx: AuctionContext, run: PostRun) -> None:
         entry.set("post_error", f"post not sent: {why_not_rendered(exc)}")
         return
     run.posted_to.append(entry.name)
-    response, outcome = await _send(entry, request, ctx)
+    run.control.posting = entry.name
+    try:
+        response, outcome = await _send(entry, request, ctx)
+    except asyncio.CancelledError:  # cut off mid-post: it may have reached the buyer (P6)
+        entry.post = Exchange(request, None, _interrupted())
+        entry.set("in_doubt", INTERRUPTED_POSTING)
+        run.held_by = entry
+        raise
+    finally:
+        run.control.posting = None
     latency = response.elapsed_ms if response is not None else 0.0
     attempts = response.attempts if response is not None else 1
     entry.post = Exchange(request, response, outcome, latency_ms=latency, attempts=attempts)
@@ -92,6 +121,10 @@ async def _send(
         return response, interpret(post.response, response, phase="post")
     except Exception as exc:
         return response, _internal("reading the response of", exc)
+
+
+def _interrupted() -> Outcome:
+    return Outcome(status="in_doubt", reason=INTERRUPTED_POSTING, decided_by="interrupted")
 
 
 def _internal(doing: str, exc: Exception) -> Outcome:

@@ -53,6 +53,7 @@ class BatchStats:
         self.started = time.monotonic() if started is None else started
         self.finished = self.started
         self.sold = 0
+        self.sold_in_doubt = 0  # sold while an earlier post is in doubt (`in_doubt: fallback`)
         self.unsold = 0
         self.in_doubt = 0
         self.invalid = 0
@@ -69,6 +70,8 @@ class BatchStats:
         if result.result == "sold":
             self.sold += 1
             self.revenue += result.price or Decimal(0)
+            if any(a.status == "in_doubt" for a in result.accounts):
+                self.sold_in_doubt += 1
         elif result.result == "in_doubt":
             self.in_doubt += 1
         else:
@@ -102,6 +105,7 @@ class BatchStats:
         return {
             "leads": self.leads,
             "sold": self.sold,
+            "sold_in_doubt": self.sold_in_doubt,
             "unsold": self.unsold,
             "in_doubt": self.in_doubt,
             "invalid": self.invalid,

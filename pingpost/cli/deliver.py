@@ -62,6 +62,15 @@ def deliver(
     concurrency: Annotated[
         int, typer.Option("--concurrency", min=1, max=10_000, help="Auctions in flight (batch).")
     ] = 50,
+    lead_id: Annotated[
+        str | None,
+        typer.Option(
+            "--lead-id",
+            help="Lead id for one lead (default: a new uuid); keeps the idempotency key "
+            "<lead_id>:<account> stable when an in-doubt lead is delivered again.",
+            show_default=False,
+        ),
+    ] = None,
     show_pii: ShowPiiOption = False,
     no_color: NoColorOption = False,
     debug: DebugOption = False,
@@ -69,22 +78,25 @@ def deliver(
     """Run the auction: ping every eligible buyer, post to the best bid, show the trace."""
 
     def body() -> int:
+        from pingpost.errors import UsageError
+
         cfg = load(config)
         kind = cfg.lead_type(lead_type)
         if lead == "-" or lead.endswith(BATCH_SUFFIXES):
+            if lead_id is not None:
+                raise UsageError("--lead-id is for one lead, not a batch")
             output = _output(json_, verbose, show_pii, no_color)
             return _batch(
                 cfg, kind, lead, output, test=test, dry_run=dry_run, concurrency=concurrency
             )
-        from pingpost.auction import run_auction_sync
+        from pingpost.cli.one_lead import checked_lead_id, deliver_and_print
         from pingpost.leads import load_lead
 
         one = load_lead(Path(lead), kind)
-        result = run_auction_sync(one, cfg, test=test, dry_run=dry_run)
-        print_result(
-            cfg, result, as_json=json_, verbose=verbose, show_pii=show_pii, no_color=no_color
-        )
-        return auction_exit_code(result)
+        return deliver_and_print(
+            one, cfg, as_json=json_, verbose=verbose, show_pii=show_pii, no_color=no_color,
+            test=test, dry_run=dry_run, lead_id=checked_lead_id(lead_id),
+        )  # fmt: skip
 
     run(body, debug=debug)
 
@@ -168,7 +180,11 @@ def _batch(
             test=test,
             dry_run=dry_run,
         )
-        stats = asyncio.run(batch)
+        try:
+            stats = asyncio.run(batch)
+        except KeyboardInterrupt:  # a second Ctrl-C: report the posts it cut off, then exit 130
+            output.aborted()
+            raise
     output.err.print()
     output.err.print(summary_table(stats, dry_run=dry_run))
     stop = output.stop

@@ -45,8 +45,7 @@ def demo(
     """Run a full auction against simulated buyers on this machine (no network needed)."""
 
     def body() -> int:
-        from pingpost.auction import run_auction_sync
-        from pingpost.cli.deliver import auction_exit_code, print_result
+        from pingpost.cli.one_lead import deliver_and_print
         from pingpost.config import load_config
         from pingpost.leads import load_lead
 
@@ -55,9 +54,8 @@ def demo(
             print(f"sandbox: simulated buyers on {sandbox.url}", file=sys.stderr)
             cfg = load_config(configs)
             lead = load_lead(lead_file, cfg.lead_type())
-            result = run_auction_sync(lead, cfg)
-        print_result(cfg, result, as_json=json_, verbose=verbose, no_color=no_color)
-        return auction_exit_code(result)
+            # printed inside: an interrupted auction's result is printed before the sandbox stops
+            return deliver_and_print(lead, cfg, as_json=json_, verbose=verbose, no_color=no_color)
 
     run(body, debug=debug)
 

@@ -128,13 +128,14 @@ def _redirect(
 ) -> _Decision:
     """A 3xx the `status` map does not name. Redirects are never followed (P13): the
     endpoint moved or the URL is wrong, which is the buyer's `error` on a ping. On a
-    post the buyer cannot have processed the lead, so it is a definitive `rejected`."""
+    post it is `in_doubt` (P6): a 303 See Other is a normal "created" answer, so the
+    buyer may have taken the lead; only a `status` map entry makes it definitive."""
     location = (response.header("location") or "").strip()
     if len(location) > _MAX_LOCATION:
         location = location[:_MAX_LOCATION] + "…"
     target = f" to {location}" if location else ""
     cause = f"HTTP {status} redirect{target} not followed"
-    verdict: OutcomeStatus = "error" if phase == "ping" else "rejected"
+    verdict: OutcomeStatus = "error" if phase == "ping" else "in_doubt"
     rule = f"HTTP 3xx → {verdict}"
     verdicts.append(RuleVerdict("status", rule, True, f"got {status}"))
     return _Decision(verdict, f"{rule} (redirects are not followed)", cause, "cause_only")

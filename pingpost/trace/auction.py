@@ -19,8 +19,8 @@ from rich.text import Text
 
 from pingpost.render.views import displayable
 from pingpost.trace.console import section
-from pingpost.trace.exchange import STATUS_STYLES, exchange_view, ms, shown
-from pingpost.trace.json import MaskerLike, money
+from pingpost.trace.exchange import STATUS_STYLES, dollars, exchange_view, ms, shown
+from pingpost.trace.json import MaskerLike
 
 if TYPE_CHECKING:
     from pingpost.auction.result import AccountResult, AuctionResult
@@ -99,13 +99,13 @@ def lead_panel(result: AuctionResult, masker: MaskerLike, *, per_row: int = 2) -
 
 
 def _bid(account: AccountResult) -> Text:
-    return Text(f"${money(account.bid)}" if account.bid is not None else "", "bold")
+    return Text(dollars(account.bid), "bold")
 
 
 def _reason(account: AccountResult, result: AuctionResult, masker: MaskerLike) -> Text:
     if account.status == "sold":
         if result.price is not None and result.price != account.bid:
-            return Text(f"post price ${money(result.price)}", "bold")
+            return Text(f"post price {dollars(result.price)}", "bold")
         return Text("")
     # "outbid: sold to x" under the status "outbid" reads better as "sold to x"
     reason = (account.reason or "").removeprefix(f"{account.status}: ")
@@ -172,7 +172,7 @@ def posts_view(result: AuctionResult, masker: MaskerLike) -> Group | None:
         line.append(outcome.status, STATUS_STYLES.get(outcome.status, ""))
         line.append(f"  {ms(post.latency_ms)}" if post is not None else "", "dim")
         if outcome.price is not None:
-            line.append(f"  price ${money(outcome.price)}", "bold")
+            line.append(f"  price {dollars(outcome.price)}", "bold")
         if outcome.reason:
             line.append("  ")
             line.append(shown(masker, outcome.reason))
@@ -185,10 +185,16 @@ def final_line(result: AuctionResult, masker: MaskerLike) -> Text:
     if result.dry_run:
         return _dry_run_line(result)
     if result.result == "sold":
-        price = f"${money(result.price)}" if result.price is not None else "no price"
-        return Text.assemble(
+        price = dollars(result.price) if result.price is not None else "no price"
+        line = Text.assemble(
             ("SOLD", "bold green"), f" to {result.sold_to} for ", (price, "bold"), f" in {took}"
         )
+        if any(a.status == "in_doubt" for a in result.accounts):  # `in_doubt: fallback`
+            doubtful = ", ".join(a.account for a in result.accounts if a.status == "in_doubt")
+            line.append(
+                f" — warning: the post to {doubtful} may also have reached its buyer", "bold red"
+            )
+        return line
     if result.result == "in_doubt":
         return Text.assemble(
             ("IN DOUBT", "bold magenta"),

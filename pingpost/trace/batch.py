@@ -37,7 +37,7 @@ from pingpost.render.views import displayable
 from pingpost.trace.auction import auction_trace, final_line
 
 if TYPE_CHECKING:
-    from pingpost.auction.batch import BatchItem
+    from pingpost.auction.batch import BatchItem, PostInFlight
     from pingpost.auction.result import AuctionResult
     from pingpost.auction.stats import BatchStats
     from pingpost.config.bundle import Config
@@ -109,6 +109,7 @@ def summary_table(stats: BatchStats, *, dry_run: bool = False) -> Table:
     rows = [
         ("leads", f"{figures['leads']:,}"),
         ("sold", f"{figures['sold']:,}"),
+        ("sold, another post in doubt", f"{figures.get('sold_in_doubt', 0):,}"),
         ("unsold", f"{figures['unsold']:,}"),
         ("in doubt", f"{figures['in_doubt']:,}"),
         ("invalid", f"{figures['invalid']:,}"),
@@ -138,6 +139,7 @@ class BatchStop:
     def __init__(self) -> None:
         self.why: str | None = None
         self.last_line = 0  # the last line number delivered
+        self.aborted = False  # a second signal cancelled the auctions in flight
 
     def __call__(self, why: str) -> None:
         if self.why is None:
@@ -157,30 +159,35 @@ class BatchStop:
 
     @contextmanager
     def on_interrupt(self, err: Console) -> Iterator[None]:
-        """First Ctrl-C: stop reading; second: cancel what is in flight (KeyboardInterrupt)."""
+        """First Ctrl-C or SIGTERM: stop reading, drain; second: cancel what is in flight
+        (KeyboardInterrupt; the posts it cut off are reported by `BatchOutput.aborted`)."""
         loop = asyncio.get_running_loop()
         task = asyncio.current_task()
 
-        def interrupted() -> None:
+        def interrupted(why: str) -> None:
             if self.why is None:
-                self("interrupted")
+                self(why)
                 err.print(STOPPING)
             elif task is not None:
+                self.aborted = True
                 task.cancel()
 
-        try:
-            loop.add_signal_handler(signal.SIGINT, interrupted)
-        except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, Windows
-            yield
-            return
+        installed: list[signal.Signals] = []
+        for sig, why in ((signal.SIGINT, "interrupted"), (signal.SIGTERM, "terminated")):
+            try:
+                loop.add_signal_handler(sig, interrupted, why)
+            except (NotImplementedError, RuntimeError, ValueError):  # not the main thread
+                continue
+            installed.append(sig)
         try:
             yield
         except asyncio.CancelledError:
-            if self.why == "interrupted":
+            if self.aborted:
                 raise KeyboardInterrupt from None
             raise
         finally:
-            loop.remove_signal_handler(signal.SIGINT)
+            for sig in installed:
+                loop.remove_signal_handler(sig)
 
 
 @dataclass
@@ -194,6 +201,38 @@ class BatchOutput:
     show_pii: bool = False
     render_errors: int = 0  # dry run: accounts whose requests could not be rendered
     stop: BatchStop = field(default_factory=BatchStop)
+    stats: BatchStats | None = None  # set when the batch starts (for the summary on abort)
+    in_flight: list[PostInFlight] = field(default_factory=list)  # posts cut off by an abort
+
+    def aborted(self) -> None:
+        """After a hard abort: every post cut off in flight as in doubt, on stderr (and a
+        JSON line on stdout with --json), counted in the summary's `in doubt`."""
+        for post in sorted(self.in_flight, key=lambda p: p.line_no):
+            why = "the batch was aborted while posting; it may have reached its buyer"
+            self.err.print(
+                Text(
+                    f"line {post.line_no}: IN DOUBT: lead {post.lead_id}: the post to "
+                    f"{post.account} was cut off ({why})",
+                    "bold magenta",
+                ),
+                soft_wrap=True,
+            )
+            if self.as_json:
+                document = {
+                    "line": post.line_no,
+                    "lead_id": post.lead_id,
+                    "result": "in_doubt",
+                    "in_doubt": post.account,
+                    "reason": "interrupted while posting",
+                }
+                _write_json_line(document)
+        if self.stats is not None:
+            import time
+
+            self.stats.finished = time.monotonic()
+            self.stats.in_doubt += len(self.in_flight)
+            self.err.print()
+            self.err.print(summary_table(self.stats))
 
     def item(self, item: BatchItem, config: Config, progress: BatchProgress) -> None:
         self.stop.last_line = max(self.stop.last_line, item.line_no)
@@ -209,6 +248,8 @@ class BatchOutput:
         if item.error is not None:
             text = Text(f"error: {displayable(str(item.error))}", "red")
             progress.console.print(text, soft_wrap=True)
+            if self.as_json:  # stdout stays a complete record: one JSON line per line read
+                _write_json_line({"line": item.line_no, "error": displayable(str(item.error))})
             return
         result = item.result
         assert result is not None  # a BatchItem holds a result or an error
@@ -225,6 +266,12 @@ class BatchOutput:
         else:
             line = Text.assemble((f"line {item.line_no} ", "dim"), final_line(result, masker))
             self.out.print(line, soft_wrap=True)
+
+
+def _write_json_line(document: dict[str, Any]) -> None:
+    from pingpost.trace.json import dumps
+
+    sys.stdout.write(dumps(document, pretty=False) + "\n")
 
 
 def _silence_stdout() -> None:
@@ -259,7 +306,7 @@ async def deliver_batch(
     from pingpost.auction import BatchStats, run_batch
     from pingpost.transport import HttpTransport
 
-    stats = BatchStats()
+    stats = output.stats = BatchStats()
     # with stdout on the same terminal, results print above the bar instead of through it
     progress = BatchProgress(output.err, total, redirect_stdout=output.out.is_terminal)
     with progress, output.stop.on_interrupt(output.err):
@@ -273,6 +320,7 @@ async def deliver_batch(
                 test=test,
                 dry_run=dry_run,
                 source=source,
+                in_flight=output.in_flight,
             )
             async for item in items:
                 stats.add(item)

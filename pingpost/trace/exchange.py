@@ -12,6 +12,7 @@ charset, as the rules read them.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from decimal import Decimal
 from http import HTTPStatus
 from typing import TYPE_CHECKING
 
@@ -23,7 +24,7 @@ from pingpost.exchange import Headers, RawResponse, RenderedRequest
 from pingpost.render.views import displayable
 from pingpost.responses.decode import text_of
 from pingpost.trace.console import section
-from pingpost.trace.json import MaskerLike, money
+from pingpost.trace.json import MaskerLike
 
 if TYPE_CHECKING:
     from pingpost.exchange_check import Check, CheckResult
@@ -37,6 +38,16 @@ STATUS_STYLES = {
     "error": "bold red",
     "in_doubt": "bold magenta",
 }
+
+
+def dollars(value: Decimal | None) -> str:
+    """Money for people: `$1,234.50`; never fewer than two decimals, never a digit lost
+    (`$0.125`). JSON keeps the exact decimal string instead."""
+    if value is None:
+        return ""
+    exponent = value.as_tuple().exponent
+    places = max(2, -exponent) if isinstance(exponent, int) else 2
+    return f"${value:,.{places}f}"
 
 
 def shown(masker: MaskerLike, text: str) -> str:
@@ -144,9 +155,9 @@ def outcome_view(outcome: Outcome, masker: MaskerLike, *, latency_ms: float | No
     """`accepted  bid $8.50  captures transaction_id=…  (decided by …)`."""
     text = Text.assemble(("outcome ", "dim"), (outcome.status, STATUS_STYLES[outcome.status]))
     if outcome.bid is not None:
-        text.append_text(Text.assemble(("  bid ", "dim"), (f"${money(outcome.bid)}", "bold")))
+        text.append_text(Text.assemble(("  bid ", "dim"), (dollars(outcome.bid), "bold")))
     if outcome.price is not None:
-        text.append_text(Text.assemble(("  price ", "dim"), (f"${money(outcome.price)}", "bold")))
+        text.append_text(Text.assemble(("  price ", "dim"), (dollars(outcome.price), "bold")))
     if outcome.reason:
         text.append_text(Text.assemble(("  reason ", "dim"), shown(masker, outcome.reason)))
     if latency_ms is not None:
@@ -192,9 +203,9 @@ def check_line(check: Check, masker: MaskerLike) -> Text:
     )
     details = []
     if check.outcome.bid is not None:
-        details.append(f"bid ${money(check.outcome.bid)}")
+        details.append(f"bid {dollars(check.outcome.bid)}")
     if check.outcome.price is not None:
-        details.append(f"price ${money(check.outcome.price)}")
+        details.append(f"price {dollars(check.outcome.price)}")
     problem = diagnose(check) or (check.outcome.reason if status != "accepted" else None)
     if problem:
         details.append(shown(masker, problem))

@@ -54,8 +54,8 @@ def classify_failure(exc: BaseException, phase: Phase, url: str) -> Failure:
     if isinstance(exc, SlotTimeout):
         return Failure(
             "connect",
-            f"no free connection slot for `{exc.pool}` before the deadline "
-            f"({exc.limit} in use; raise max_connections if the buyer can take more)",
+            f"timeout waiting for a free connection (max_connections {exc.limit}; "
+            "raise it if the buyer can take more)",
             False,
         )
     if isinstance(exc, DeadlinePassed):
@@ -91,7 +91,7 @@ def _after_send(exc: BaseException) -> Failure:
     if isinstance(exc, TooLarge):
         return Failure("too_large", str(exc), True)
     if isinstance(exc, TimeoutError):
-        return Failure("timeout", "no complete response before the deadline", True)
+        return Failure("timeout", "timeout: no complete response before the deadline", True)
     if isinstance(exc, aiohttp.ServerDisconnectedError):
         detail = "connection closed by the server before a complete response"
         return Failure("reset", detail, True)

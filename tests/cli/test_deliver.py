@@ -117,9 +117,12 @@ def test_batch_json_lines_bad_line_reported_and_summary(runner, market):
     leads = market.leads_file([good, "{not json", good, json.dumps({**LEAD, "State": "ZZ"})])
     result = deliver(runner, market, str(leads), "--json")
     assert result.exit_code == 1  # invalid lines: not every lead sold
-    docs = [json.loads(line) for line in result.stdout.splitlines()]
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    docs = [d for d in lines if "error" not in d]
     assert sorted(d["line"] for d in docs) == [1, 3]
     assert all(d["result"] == "sold" and d["schema_version"] == 1 for d in docs)
+    errors = sorted((d["line"], d["error"]) for d in lines if "error" in d)
+    assert [n for n, _ in errors] == [2, 4] and f"{leads}:2" in errors[0][1]  # also on stdout
     assert f"{leads}:2" in result.stderr and f"{leads}:4" in result.stderr
     assert "sold" in result.stderr and "invalid" in result.stderr and "$25.00" in result.stderr
     assert_no_canaries(result.output)

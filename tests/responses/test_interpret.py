@@ -248,8 +248,15 @@ def test_an_unmapped_redirect_is_explained_not_followed(status: int) -> None:
     reason = f"HTTP {status} redirect to https://buyer.example/v2/ping not followed"
     assert (ping.status, ping.reason) == ("error", reason)
     post = interpret(FLAG_RULES, moved, phase="post")
-    assert (post.status, post.reason) == ("rejected", reason)  # never processed: definitive
+    assert (post.status, post.reason) == ("in_doubt", reason)  # 303 may mean "created" (P6)
     assert interpret(rules("{}"), moved).status == "error"
+
+
+def test_a_redirect_on_a_post_is_definitive_only_when_the_status_map_names_it() -> None:
+    created = answer("", 303, headers={"Location": "https://buyer.example/leads/1"})
+    assert interpret(FLAG_RULES, created, phase="post").status == "in_doubt"
+    mapped = rules("{status: {303: reject}, accept: {path: Success, equals: true}}")
+    assert interpret(mapped, created, phase="post").status == "rejected"
 
 
 def test_a_redirect_without_location_and_a_mapped_redirect() -> None:

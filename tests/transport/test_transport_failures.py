@@ -168,7 +168,7 @@ def test_a_deadline_already_past_sends_nothing_even_on_a_warm_connection() -> No
 
 def test_hang_after_the_request_is_a_timeout() -> None:
     result, server = asyncio.run(exchange(hang, closed=True, seconds=0.2))
-    check(result, "timeout", True, "no complete response before the deadline")
+    check(result, "timeout", True, "timeout: no complete response before the deadline")
     assert len(server.requests) == 1
     assert server.open == 0  # the client closed the connection it gave up on
 

@@ -50,7 +50,7 @@ def test_waiting_for_a_slot_counts_against_the_deadline_and_is_connect_kind() ->
     assert holder.failure is not None and holder.failure.kind == "timeout"
     assert waiter.failure is not None
     assert (waiter.failure.kind, waiter.failure.may_have_arrived) == ("connect", False)
-    assert "no free connection slot for `a`" in waiter.failure.detail
+    assert "timeout waiting for a free connection (max_connections" in waiter.failure.detail
     assert elsewhere.status == 200  # within its own 0.2 s, while pool `a` is stuck
     assert len(stuck.requests) == 1  # the waiter never reached the buyer
 

@@ -62,8 +62,8 @@ def test_waiting_for_a_pool_slot_is_connect_kind() -> None:
     failure = classify_failure(SlotTimeout("acme-gold", 5), "slot", URL)
     assert failure == Failure(
         "connect",
-        "no free connection slot for `acme-gold` before the deadline "
-        "(5 in use; raise max_connections if the buyer can take more)",
+        "timeout waiting for a free connection (max_connections 5; "
+        "raise it if the buyer can take more)",
         False,
     )
 
