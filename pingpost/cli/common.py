@@ -45,6 +45,29 @@ VerboseOption = Annotated[
 ]
 DebugOption = Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")]
 NoColorOption = Annotated[bool, typer.Option("--no-color", help="Plain output, no colors.")]
+MethodArg = Annotated[
+    str,
+    typer.Argument(
+        metavar="METHOD", help="Delivery method: its name, or the YAML file that defines it."
+    ),
+]
+LeadOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--lead", help="Lead JSON file (default: the lead type's sample).", show_default=False
+    ),
+]
+AccountOption = Annotated[
+    str | None,
+    typer.Option(
+        "--account",
+        help="Account whose vars and environment apply (default: the one using the method).",
+        show_default=False,
+    ),
+]
+ShowSecretsOption = Annotated[
+    bool, typer.Option("--show-secrets", help="Show secrets (masked by default).")
+]
 ShowPiiOption = Annotated[
     bool, typer.Option("--show-pii", help="Show lead fields marked pii (masked by default).")
 ]

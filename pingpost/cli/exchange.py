@@ -14,11 +14,15 @@ import typer
 from pingpost.cli.common import (
     EXIT_NEGATIVE,
     EXIT_OK,
+    AccountOption,
     ConfigOption,
     DebugOption,
     JsonOption,
+    LeadOption,
+    MethodArg,
     NoColorOption,
     ShowPiiOption,
+    ShowSecretsOption,
     TestOption,
     config_dir,
     console,
@@ -29,26 +33,6 @@ if TYPE_CHECKING:
     from pingpost.exchange_check import CheckResult
     from pingpost.masking import Masker
 
-MethodArg = Annotated[
-    str,
-    typer.Argument(
-        metavar="METHOD", help="Delivery method: its name, or the YAML file that defines it."
-    ),
-]
-LeadOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--lead", help="Lead JSON file (default: the lead type's sample).", show_default=False
-    ),
-]
-AccountOption = Annotated[
-    str | None,
-    typer.Option(
-        "--account",
-        help="Account whose vars and environment apply (default: the one using the method).",
-        show_default=False,
-    ),
-]
 UrlOption = Annotated[
     str | None,
     typer.Option(
@@ -63,9 +47,6 @@ TimeoutOption = Annotated[
         help="Seconds for the whole exchange (default: the method's, then the settings').",
         show_default=False,
     ),
-]
-ShowSecretsOption = Annotated[
-    bool, typer.Option("--show-secrets", help="Show secrets in the request (masked by default).")
 ]
 
 

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import sys
 from enum import StrEnum
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from pingpost.cli.common import (
     EXIT_OK,
+    AccountOption,
     ConfigOption,
     DebugOption,
     JsonOption,
+    LeadOption,
+    MethodArg,
     ShowPiiOption,
+    ShowSecretsOption,
     TestOption,
     config_dir,
     run,
@@ -32,24 +35,7 @@ class StyleChoice(StrEnum):
     json = "json"
 
 
-MethodArg = Annotated[
-    str, typer.Argument(help="Delivery method: its name, or the YAML file that defines it.")
-]
 PhaseOption = Annotated[PhaseChoice, typer.Option("--phase", help="Which request to render.")]
-LeadOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--lead", help="Lead JSON file (default: the lead type's sample).", show_default=False
-    ),
-]
-AccountOption = Annotated[
-    str | None,
-    typer.Option(
-        "--account",
-        help="Account whose vars and environment apply (default: the one using the method).",
-        show_default=False,
-    ),
-]
 CaptureOption = Annotated[
     list[str] | None,
     typer.Option(
@@ -63,9 +49,6 @@ CaptureOption = Annotated[
 StyleOption = Annotated[
     StyleChoice,
     typer.Option("--as", help="http: the raw request; curl: a runnable command; json."),
-]
-ShowSecretsOption = Annotated[
-    bool, typer.Option("--show-secrets", help="Show secrets (masked by default).")
 ]
 
 
