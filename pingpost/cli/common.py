@@ -32,6 +32,7 @@ ConfigOption = Annotated[
     typer.Option(
         "--config",
         "-c",
+        metavar="DIR",
         help="Config directory (default: $PINGPOST_CONFIG, else ./configs).",
         show_default=False,
     ),
@@ -54,13 +55,17 @@ MethodArg = Annotated[
 LeadOption = Annotated[
     Path | None,
     typer.Option(
-        "--lead", help="Lead JSON file (default: the lead type's sample).", show_default=False
+        "--lead",
+        metavar="FILE",
+        help="Lead JSON file (default: the lead type's sample).",
+        show_default=False,
     ),
 ]
 AccountOption = Annotated[
     str | None,
     typer.Option(
         "--account",
+        metavar="NAME",
         help="Account whose vars and environment apply (default: the one using the method).",
         show_default=False,
     ),
