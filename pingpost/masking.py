@@ -174,7 +174,8 @@ class Masker:
         if len(values) < 2 or not self._needles:
             return [self.text(v) for v in values]
         joined = _SEP.join(values)
-        if joined.isascii() and not any(_SEP in v for v in values):
+        # no value holds NUL: the join has exactly its separators (one C-level count)
+        if joined.isascii() and joined.count(_SEP) == len(values) - 1:
             masked = self.text(joined).split(_SEP)
             if len(masked) == len(values):
                 return masked
@@ -211,6 +212,21 @@ class Masker:
             body=r.body if body is None else _encoded(masked[-1]),
             failure=failure,
         )
+
+    def by_name(self, name: str, value: str) -> str | None:
+        """A header's value masked by its name (a credential header), else None: the value
+        is free text, for `text`/`texts`."""
+        return self._header_value(name, value) if name.lower() in self._headers else None
+
+    def url_parts(self, url: str) -> str:
+        """`url` with its password and credential query parameters masked: what `url` and
+        `request` mask before the free text (the caller masks that with `text`/`texts`)."""
+        return self._mask_url_parts(url) if self._params or "@" in url else url
+
+    def own(self, r: RenderedRequest) -> bool:
+        """Whether `request(r)` masks with this masker (its pii forms are known already),
+        so that `r`'s free text may be masked in one `texts` call with other text."""
+        return self.with_requests((r,)) is self
 
     def value(self, obj: Any) -> Any:
         """Deep-mask a JSON-ready value (dict keys are kept)."""
@@ -327,7 +343,9 @@ def _needles(secrets: frozenset[str], pii: frozenset[str]) -> tuple[_Needle, ...
     found.update(_secret_needles(secrets))
     found.pop(MASK, None)
     found.pop("", None)
-    ordered = sorted(found.items(), key=lambda item: len(item[0]), reverse=True)
+    # ties in text order: a set's iteration order varies with the hash seed and with how
+    # the set was built, and the masking (and `for_result` == `for_lead`) must not
+    ordered = sorted(found.items(), key=lambda item: (-len(item[0]), item[0]))
     return tuple((needle, pattern, form) for needle, (pattern, form) in ordered)
 
 

@@ -21,22 +21,14 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-)
 from rich.table import Table
 from rich.text import Text
 
 from pingpost.render.views import displayable
-from pingpost.trace.auction import auction_trace, final_line
 
 if TYPE_CHECKING:
+    from rich.progress import Progress
+
     from pingpost.auction.batch import BatchItem, PostInFlight
     from pingpost.auction.result import AuctionResult
     from pingpost.auction.stats import BatchStats
@@ -67,6 +59,19 @@ class BatchProgress:
     """A transient progress bar on stderr; a no-op when stderr is not a terminal."""
 
     def __init__(self, err: Console, total: int | None, *, redirect_stdout: bool) -> None:
+        self.console = err
+        self._progress: Progress | None = None
+        if not err.is_terminal:  # no bar: nor its machinery (a pipe's start-up is shorter)
+            return
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            SpinnerColumn,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
         self._progress = Progress(
             SpinnerColumn(),
             TextColumn("delivering"),
@@ -77,16 +82,15 @@ class BatchProgress:
             TimeElapsedColumn(),
             console=err,
             transient=True,
-            disable=not err.is_terminal,
             redirect_stdout=redirect_stdout,
             redirect_stderr=False,
             refresh_per_second=4,
         )
-        self._task: TaskID = self._progress.add_task("batch", total=total, sold=0, rate=0.0)
-        self.console = err
+        self._task = self._progress.add_task("batch", total=total, sold=0, rate=0.0)
 
     def __enter__(self) -> BatchProgress:
-        self._progress.start()
+        if self._progress is not None:
+            self._progress.start()
         return self
 
     def __exit__(
@@ -95,12 +99,14 @@ class BatchProgress:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self._progress.stop()
+        if self._progress is not None:
+            self._progress.stop()
 
     def update(self, stats: BatchStats) -> None:
-        self._progress.update(
-            self._task, completed=stats.leads, sold=stats.sold, rate=stats.leads_per_s
-        )
+        if self._progress is not None:
+            self._progress.update(
+                self._task, completed=stats.leads, sold=stats.sold, rate=stats.leads_per_s
+            )
 
 
 def summary_table(stats: BatchStats, *, dry_run: bool = False) -> Table:
@@ -260,7 +266,10 @@ class BatchOutput:
 
             document: dict[str, Any] = {"line": item.line_no, **auction_json(result, masker)}
             sys.stdout.write(dumps(document, pretty=False) + "\n")
-        elif self.verbose:
+            return
+        from pingpost.trace.auction import auction_trace, final_line
+
+        if self.verbose:
             self.out.print(Text(f"line {item.line_no}", "bold"))
             self.out.print(auction_trace(result, masker, verbose=True), crop=False)
         else:

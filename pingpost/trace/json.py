@@ -8,7 +8,7 @@ the masker here, before serialisation (P12). Money is a decimal string.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, MutableMapping, MutableSequence, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -46,6 +46,15 @@ def headers_json(headers: Headers) -> dict[str, str]:
     return out
 
 
+class _FastMasker(MaskerLike, Protocol):
+    """A masker that also says what it masks by name (`pingpost.masking.Masker`), so that
+    a request's or a response's free text joins the one `texts` call of its document."""
+
+    def by_name(self, name: str, value: str) -> str | None: ...
+    def url_parts(self, url: str) -> str: ...
+    def own(self, r: RenderedRequest) -> bool: ...
+
+
 class _Texts:
     """The free text of one document (reasons, verdicts, captures, ...), masked in one
     `masker.text` call when the document is complete: a lead has ~150 such strings, and
@@ -55,18 +64,28 @@ class _Texts:
 
     def __init__(self, masker: MaskerLike) -> None:
         self.masker = masker
-        self._slots: list[tuple[dict[str, Any], str]] = []
+        self._slots: list[tuple[Any, Any]] = []
+        self._then: list[Callable[[], None]] = []  # what is built from masked values
+        by_name = getattr(masker, "by_name", None)
+        self.fast: _FastMasker | None = masker if callable(by_name) else None  # type: ignore[assignment]
 
-    def put(self, target: dict[str, Any], key: str, value: str | None) -> None:
+    def put(self, target: MutableMapping[str, Any] | MutableSequence[Any], key: Any,
+            value: str | None) -> None:  # fmt: skip
         target[key] = value
         if value:
             self._slots.append((target, key))
+
+    def then(self, step: Callable[[], None]) -> None:
+        self._then.append(step)
 
     def done(self) -> None:
         masked = self.masker.texts([target[key] for target, key in self._slots])
         for (target, key), value in zip(self._slots, masked, strict=True):
             target[key] = value
         self._slots.clear()
+        for step in self._then:
+            step()
+        self._then.clear()
 
 
 def request_json(request: RenderedRequest, masker: MaskerLike) -> dict[str, Any]:
@@ -79,6 +98,54 @@ def request_json(request: RenderedRequest, masker: MaskerLike) -> dict[str, Any]
     }
 
 
+def _request(request: RenderedRequest, texts: _Texts) -> dict[str, Any]:
+    """`request_json`, its free text masked with the rest of the document when that is the
+    same masking: the masker's own pii forms, and a body shown as its ASCII bytes."""
+    fast = texts.fast
+    body = request.body
+    if fast is None or not _ascii_text(body, request.header("content-type")):
+        return request_json(request, texts.masker)
+    if not fast.own(request):
+        return request_json(request, texts.masker)
+    document: dict[str, Any] = {"method": request.method}
+    texts.put(document, "url", fast.url_parts(request.url))
+    _headers(request.headers, fast, texts, document)
+    texts.put(document, "body", body.decode("ascii"))
+    return document
+
+
+def _headers(headers: Headers, fast: _FastMasker, texts: _Texts, into: dict[str, Any]) -> None:
+    """`into["headers"]`: `headers_json` of the masked headers, once the text is masked."""
+    values: list[str | None] = []
+    for name, value in headers:
+        values.append(fast.by_name(name, value))
+        if values[-1] is None:
+            texts.put(values, len(values) - 1, value)
+    into["headers"] = None
+
+    def build() -> None:  # every value is a str by now: `done` filled the free ones
+        masked = [str(v) for v in values]
+        into["headers"] = headers_json(tuple(zip((n for n, _ in headers), masked, strict=True)))
+
+    texts.then(build)
+
+
+def _ascii_text(body: bytes, content_type: str | None) -> bool:
+    """Whether `text_of` shows `body` as its ASCII bytes, masked or not: no BOM, no XML
+    declaration to read a charset from, and no charset but UTF-8's. (Masking ASCII text
+    inserts `****` only, so it cannot make a charset, a BOM or a declaration.)"""
+    if not body.isascii() or body.startswith(b"<?xml"):
+        return False
+    _, _, params = (content_type or "").partition(";")
+    for param in params.split(";"):
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "charset":
+            charset = value.strip().strip("\"'").lower()
+            if charset not in ("", "utf-8", "utf8"):
+                return False
+    return True
+
+
 def response_json(response: RawResponse, masker: MaskerLike) -> dict[str, Any]:
     texts = _Texts(masker)
     document = _response(response, texts)
@@ -87,7 +154,12 @@ def response_json(response: RawResponse, masker: MaskerLike) -> dict[str, Any]:
 
 
 def _response(response: RawResponse, texts: _Texts) -> dict[str, Any]:
-    masked = texts.masker.response(response)
+    fast = texts.fast
+    if fast is None or response.failure is not None:
+        masked = texts.masker.response(response)
+        headers: dict[str, str] | None = headers_json(masked.headers)
+    else:  # headers masked with the document's text; the raw body is not needed (below)
+        masked, headers = response, None
     failure: dict[str, Any] | None = None
     if masked.failure is not None:
         failure = {"kind": masked.failure.kind, "detail": None}
@@ -95,13 +167,15 @@ def _response(response: RawResponse, texts: _Texts) -> dict[str, Any]:
         failure["may_have_arrived"] = masked.failure.may_have_arrived
     document: dict[str, Any] = {
         "status": masked.status,
-        "headers": headers_json(masked.headers),
+        "headers": headers,
         "body": None,
         "body_bytes": len(response.body),
         "elapsed_ms": round(masked.elapsed_ms, 1),
         "attempts": masked.attempts,
         "failure": failure,
     }
+    if headers is None and fast is not None:
+        _headers(response.headers, fast, texts, document)
     # Decoded with its charset before masking: pii in a UTF-16 body is found only then.
     texts.put(document, "body", text_of(response.body, response.header("content-type")))
     return document
@@ -150,7 +224,7 @@ def exchange_json(exchange: Exchange, masker: MaskerLike) -> dict[str, Any]:
 def _exchange(exchange: Exchange, texts: _Texts) -> dict[str, Any]:
     request, response, outcome = exchange.request, exchange.response, exchange.outcome
     return {
-        "request": None if request is None else request_json(request, texts.masker),
+        "request": None if request is None else _request(request, texts),
         "response": None if response is None else _response(response, texts),
         "latency_ms": round(exchange.latency_ms, 1),
         "attempts": exchange.attempts,
