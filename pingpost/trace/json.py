@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping, MutableMapping, MutableSequence, Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from pingpost.exchange import Headers, RawResponse, RenderedRequest
 from pingpost.responses.decode import text_of
@@ -21,6 +21,9 @@ if TYPE_CHECKING:
     from pingpost.responses.outcome import Outcome
 
 SCHEMA_VERSION = 1
+
+
+T = TypeVar("T")
 
 
 class MaskerLike(Protocol):
@@ -88,6 +91,16 @@ class _Texts:
         self._then.clear()
 
 
+def _masked(
+    build: Callable[[T, _Texts], dict[str, Any]], part: T, masker: MaskerLike
+) -> dict[str, Any]:
+    """Build one document, then mask all its free text in one pass."""
+    texts = _Texts(masker)
+    document = build(part, texts)
+    texts.done()
+    return document
+
+
 def request_json(request: RenderedRequest, masker: MaskerLike) -> dict[str, Any]:
     masked = masker.request(request)
     return {
@@ -147,10 +160,7 @@ def _ascii_text(body: bytes, content_type: str | None) -> bool:
 
 
 def response_json(response: RawResponse, masker: MaskerLike) -> dict[str, Any]:
-    texts = _Texts(masker)
-    document = _response(response, texts)
-    texts.done()
-    return document
+    return _masked(_response, response, masker)
 
 
 def _response(response: RawResponse, texts: _Texts) -> dict[str, Any]:
@@ -182,10 +192,7 @@ def _response(response: RawResponse, texts: _Texts) -> dict[str, Any]:
 
 
 def outcome_json(outcome: Outcome, masker: MaskerLike) -> dict[str, Any]:
-    texts = _Texts(masker)
-    document = _outcome(outcome, texts)
-    texts.done()
-    return document
+    return _masked(_outcome, outcome, masker)
 
 
 def _outcome(outcome: Outcome, texts: _Texts, into: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -215,10 +222,7 @@ def _outcome(outcome: Outcome, texts: _Texts, into: dict[str, Any] | None = None
 
 def exchange_json(exchange: Exchange, masker: MaskerLike) -> dict[str, Any]:
     """One phase with one account: `{request, response, latency_ms, attempts, outcome}`."""
-    texts = _Texts(masker)
-    document = _exchange(exchange, texts)
-    texts.done()
-    return document
+    return _masked(_exchange, exchange, masker)
 
 
 def _exchange(exchange: Exchange, texts: _Texts) -> dict[str, Any]:
