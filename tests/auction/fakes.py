@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from pingpost.auction import run_auction
+from pingpost.auction.result import AccountResult, AuctionResult
 from pingpost.config.bundle import Config
 from pingpost.config.models import DeliveryAccount, DeliveryMethod, LeadType, Settings
 from pingpost.exchange import Failure, RawResponse, RenderedRequest
@@ -183,3 +185,16 @@ class FakeTransport:
 
     def paths(self) -> list[str]:
         return [urlsplit(r.url).path for r, _ in self.sent]
+
+
+# Running one auction and reading its statuses, for the engine tests.
+def auction(cfg: Config, transport: FakeTransport, lead: Lead = LEAD, **kw: Any) -> AuctionResult:
+    return asyncio.run(run_auction(lead, cfg, transport=transport, lead_id="lead-1", **kw))
+
+
+def by_name(result: AuctionResult) -> dict[str, AccountResult]:
+    return {a.account: a for a in result.accounts}
+
+
+def statuses(result: AuctionResult) -> dict[str, str]:
+    return {a.account: a.status for a in result.accounts}

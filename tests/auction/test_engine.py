@@ -10,35 +10,23 @@ from typing import Any
 import pytest
 
 from pingpost.auction import run_auction
-from pingpost.auction.result import AccountResult, AuctionResult
-from pingpost.config.bundle import Config
-from pingpost.leads import Lead
 
 from .fakes import (
     LEAD,
     FakeTransport,
     account,
+    auction,
     bid,
+    by_name,
     config,
     hang,
     method,
     reject,
     reply,
     sold,
+    statuses,
     stuck,
 )
-
-
-def auction(cfg: Config, transport: FakeTransport, lead: Lead = LEAD, **kw: Any) -> AuctionResult:
-    return asyncio.run(run_auction(lead, cfg, transport=transport, lead_id="lead-1", **kw))
-
-
-def by_name(result: AuctionResult) -> dict[str, AccountResult]:
-    return {a.account: a for a in result.accounts}
-
-
-def statuses(result: AuctionResult) -> dict[str, str]:
-    return {a.account: a.status for a in result.accounts}
 
 
 def test_the_highest_bid_sells_and_every_account_gets_its_status() -> None:

@@ -2,40 +2,24 @@
 
 from __future__ import annotations
 
-import asyncio
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
-from pingpost.auction import run_auction
-from pingpost.auction.result import AccountResult, AuctionResult
-from pingpost.config.bundle import Config
-from pingpost.leads import Lead
-
 from .fakes import (
-    LEAD,
     FakeTransport,
     account,
+    auction,
     bid,
+    by_name,
     config,
     failure,
     method,
     reply,
     sold,
+    statuses,
 )
-
-
-def auction(cfg: Config, transport: FakeTransport, lead: Lead = LEAD, **kw: Any) -> AuctionResult:
-    return asyncio.run(run_auction(lead, cfg, transport=transport, lead_id="lead-1", **kw))
-
-
-def by_name(result: AuctionResult) -> dict[str, AccountResult]:
-    return {a.account: a for a in result.accounts}
-
-
-def statuses(result: AuctionResult) -> dict[str, str]:
-    return {a.account: a.status for a in result.accounts}
 
 
 def test_a_confirmed_post_price_overrides_the_bid() -> None:
