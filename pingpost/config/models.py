@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Discriminator,
@@ -486,10 +487,60 @@ class HttpSettings(Model):
     user_agent: str = "pingpost"
 
 
+class ServeSettings(Model):
+    """`pingpost serve`: how many auctions run at once, and the admin key."""
+
+    max_in_flight: int = Field(default=100, ge=1, le=100_000)
+    admin_key: str | None = Field(default=None, min_length=1)  # else $PINGPOST_ADMIN_KEY
+
+
 class Settings(Model):
     kind: Literal["settings"] = "settings"
     auction: AuctionSettings = Field(default_factory=AuctionSettings)
     http: HttpSettings = Field(default_factory=HttpSettings)
+    serve: ServeSettings = Field(default_factory=ServeSettings)
+
+
+# --------------------------------------------------------------------------- sources
+
+RATE_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0}
+RATE_PATTERN = r"^[1-9][0-9]*/(s|m|h)$"
+
+
+def _rate(value: str) -> str:
+    count, _, unit = value.partition("/")
+    if not (count.isdigit() and int(count) > 0 and unit in RATE_UNITS):
+        raise ValueError(
+            f"`{value}` is not a rate: write requests per second, minute or hour, "
+            "like `50/s`, `600/m` or `10000/h`"
+        )
+    return value
+
+
+Rate = Annotated[
+    str,
+    AfterValidator(_rate),
+    WithJsonSchema({"type": "string", "pattern": RATE_PATTERN}),
+]
+
+
+class Source(Model):
+    """A lead source of `pingpost serve` (a web form, an affiliate): its key and its rights."""
+
+    kind: Literal["source"]
+    name: str = Field(min_length=1)
+    description: str | None = None
+    api_key: str = Field(min_length=1)  # `${ENV}`: a secret, masked everywhere
+    lead_types: tuple[str, ...] | None = None  # None: every lead type
+    rate_limit: Rate | None = None  # per instance: `50/s`, `600/m`, `10000/h`
+    enabled: StrictBool = True
+
+    def per_second(self) -> float | None:
+        """The rate limit as requests per second (None: no limit)."""
+        if self.rate_limit is None:
+            return None
+        count, _, unit = self.rate_limit.partition("/")
+        return int(count) / RATE_UNITS[unit]
 
 
 AllCondition.model_rebuild()
@@ -502,4 +553,5 @@ DOCUMENT_MODELS: dict[str, type[Model]] = {
     "delivery_method": DeliveryMethod,
     "delivery_account": DeliveryAccount,
     "settings": Settings,
+    "source": Source,
 }
