@@ -130,6 +130,8 @@ def _decode_json(text: str, source: str) -> object:
         ) from None
     except _Bad as bad:
         raise LeadJsonError([str(bad)], source) from None
+    except RecursionError:  # `[[[[...` a hundred thousand deep: no lead looks like that
+        raise LeadJsonError(["not valid JSON: nested too deeply"], source) from None
 
 
 def _refuse_constant(name: str) -> object:

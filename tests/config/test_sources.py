@@ -30,9 +30,11 @@ def test_a_source_loads_with_its_key_from_the_environment(tmp_path: Path) -> Non
 
 
 def test_rates_per_minute_and_hour(tmp_path: Path) -> None:
-    text = SOURCE.replace("50/s", "600/m") + "---\n" + SOURCE.replace("web-form", "b").replace(
-        "50/s", "7200/h"
-    ).replace("WEBFORM_KEY", "B_KEY")
+    text = (
+        SOURCE.replace("50/s", "600/m")
+        + "---\n"
+        + SOURCE.replace("web-form", "b").replace("50/s", "7200/h").replace("WEBFORM_KEY", "B_KEY")
+    )
     report = check(tmp_path, {"sources/web.yaml": text}, env={**ENV, "B_KEY": "b-key-0123456789"})
     assert report.config is not None
     assert report.config.lead_sources["web-form"].per_second() == 10.0
@@ -40,16 +42,16 @@ def test_rates_per_minute_and_hour(tmp_path: Path) -> None:
 
 
 def test_a_bad_rate_is_located_and_says_how_to_write_one(tmp_path: Path) -> None:
-    report = check(
-        tmp_path, {"sources/web.yaml": SOURCE.replace("50/s", "50 per second")}, env=ENV
-    )
+    report = check(tmp_path, {"sources/web.yaml": SOURCE.replace("50/s", "50 per second")}, env=ENV)
     (problem,) = found(report)
     assert problem[:3] == ("web.yaml", 5, 13)
     assert "`50 per second` is not a rate" in problem[3] and "`50/s`" in problem[3]
 
 
 def test_an_unknown_lead_type_is_located(tmp_path: Path) -> None:
-    report = check(tmp_path, {"sources/web.yaml": SOURCE.replace("[auto]", "[auto, autoo]")}, env=ENV)
+    report = check(
+        tmp_path, {"sources/web.yaml": SOURCE.replace("[auto]", "[auto, autoo]")}, env=ENV
+    )
     assert found(report) == [
         ("web.yaml", 4, 20, "no lead type named `autoo`; did you mean `auto`? (known: auto)")
     ]
