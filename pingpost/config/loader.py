@@ -248,7 +248,7 @@ def _literal_key(raw: dict[Any, Any], marks: DocMarks) -> list[Problem]:
         return []
     message = (
         "the api_key is written in the config: anyone who can read the configs can post "
-        "leads as this source; read it from the environment instead: `api_key: \"${NAME}\"`"
+        'leads as this source; read it from the environment instead: `api_key: "${NAME}"`'
     )
     return [marks.problem(("api_key",), message, severity="warning")]
 

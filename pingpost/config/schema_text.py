@@ -114,16 +114,14 @@ DESCRIPTIONS = {
     "AuctionSettings.post_timeout": "Seconds for a post whose method sets no timeout.",
     "HttpSettings.max_response_bytes": "Larger responses are refused unread.",
     "HttpSettings.max_connections_per_account": "Concurrent connections per account.",
-    "ServeSettings.max_in_flight": "Auctions at once per instance; past it, 503 with "
-    "Retry-After.",
+    "ServeSettings.max_in_flight": "Auctions at once per instance; past it, 503 with Retry-After.",
     "ServeSettings.admin_key": "Key for POST /v1/admin/reload (use ${ENV}); else "
     "$PINGPOST_ADMIN_KEY.",
     "Source.kind": "source",
     "Source.name": "Unique source name; recorded with each auction it posts.",
     "Source.api_key": "Sent as `Authorization: Bearer KEY` or `X-Api-Key: KEY`; use ${ENV}.",
     "Source.lead_types": "The lead types it may post (default: every lead type).",
-    "Source.rate_limit": "Requests per second, minute or hour per instance: 50/s, 600/m, "
-    "10000/h.",
+    "Source.rate_limit": "Requests per second, minute or hour per instance: 50/s, 600/m, 10000/h.",
     "Source.enabled": "false: its key is refused (401).",
     "Retry.attempts": "Every try, the first included.",
     "Retry.backoff": "Seconds before the first retry, doubled each time.",
