@@ -31,7 +31,7 @@ POSTED = ("sold", "post_rejected", "post_error", "in_doubt")
 
 
 # `*_created` series double the text for nothing a dashboard uses
-disable_created_metrics()
+disable_created_metrics()  # type: ignore[no-untyped-call]
 
 
 class Metrics:
