@@ -12,6 +12,7 @@ the auction metrics: only auctions are logged as auctions.
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 from aiohttp import web
@@ -38,7 +39,8 @@ from pingpost.trace.json import auction_json, dumps
 
 MAX_BODY_BYTES = 1024 * 1024  # spec: bodies over 1 MB are 413
 SERVICE: web.AppKey[Service] = web.AppKey("service", Service)
-NOTE = "pingpost.note"  # request key: what the access log says about this request
+# what the access log says about a request (source, lead type, auction id, result)
+NOTE: web.RequestKey[dict[str, Any]] = web.RequestKey("note", dict)
 ANONYMOUS = "-"  # the idempotency scope of posts without a source (--insecure-no-auth)
 DRAIN_RETRY_AFTER = "5"
 
@@ -269,8 +271,20 @@ async def _auction_once(
             409, "idempotency_key_in_use", "a request with this Idempotency-Key is still being "
             "handled; send it again shortly for its answer", headers={"Retry-After": "1"},
         )  # fmt: skip
-    note["replayed"] = True
+    note.update(_replayed(answer.body))
     return stored_answer(answer.status, answer.body, replayed=True)
+
+
+def _replayed(body: bytes) -> dict[str, Any]:
+    """What the access log says of a replayed answer: the first auction's id and result."""
+    try:
+        document = json.loads(body)
+    except ValueError:
+        document = None
+    if not isinstance(document, dict) or "lead_id" not in document:
+        return {"replayed": True}
+    return {"auction_id": document.get("lead_id"), "result": document.get("result"),
+            "replayed": True}  # fmt: skip
 
 
 def _wait_budget(current: ServiceConfig) -> float:
