@@ -61,7 +61,10 @@ ping:
 post:
   url: {url}/{name}/post
   timeout: {post_timeout}
-  mappings: {{pingToken: {{capture: token}}, phone: {{field: Phone, format: digits}}, name: FirstName}}
+  mappings:
+    pingToken: {{capture: token}}
+    phone: {{field: Phone, format: digits}}
+    name: FirstName
   response:
     accept: {{path: status, equals: success}}
     reject: {{path: status, equals: rejected}}
@@ -237,23 +240,49 @@ class Process:
     process: subprocess.Popen[str]
     url: str
     lines: list[str]
+    reader: threading.Thread
 
     def events(self) -> list[dict[str, Any]]:
         return [json.loads(line) for line in self.lines if line.startswith("{")]
 
+    def signal(self, signum: int) -> None:
+        self.process.send_signal(signum)
 
-def start_process(
-    args: Sequence[str], env: Mapping[str, str], *, wait: bool = True
-) -> Process | subprocess.Popen[str]:
+    def finish(self, timeout: float = 30) -> int:
+        """Wait for the exit (killing it past `timeout`), read stderr to the end, close it."""
+        try:
+            code = self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            code = self.process.wait()
+        self.reader.join(10)
+        if self.process.stderr is not None:
+            self.process.stderr.close()
+        return code
+
+    def saw(self, event: str) -> bool:
+        return any(f'"event":"{event}"' in line for line in list(self.lines))
+
+
+def command(args: Sequence[str]) -> list[str]:
+    return [sys.executable, "-m", "pingpost", "serve", "--port", "0", "--log-format", "json",
+            *args]  # fmt: skip
+
+
+def run_to_end(args: Sequence[str], env: Mapping[str, str]) -> subprocess.CompletedProcess[str]:
+    """`pingpost serve ARGS` expected to stop by itself (refused at start)."""
+    return subprocess.run(
+        command(args), capture_output=True, text=True, cwd=ROOT, env={**os.environ, **env},
+        timeout=60,
+    )  # fmt: skip
+
+
+def start_process(args: Sequence[str], env: Mapping[str, str]) -> Process:
     """`python -m pingpost serve ARGS` with JSON logs; waits for its `listening` line."""
-    command = [sys.executable, "-m", "pingpost", "serve", "--port", "0", "--log-format", "json",
-               *args]  # fmt: skip
     process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+        command(args), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=ROOT,
         env={**os.environ, **env},
     )  # fmt: skip
-    if not wait:
-        return process
     assert process.stderr is not None
     lines: list[str] = []
     deadline = time.monotonic() + 60
@@ -263,12 +292,12 @@ def start_process(
             break
         lines.append(line)
         if '"event":"listening"' in line:
-            url = json.loads(line)["url"]
             reader = threading.Thread(target=_drain, args=(process, lines), daemon=True)
             reader.start()
-            return Process(process, url, lines)
+            return Process(process, json.loads(line)["url"], lines, reader)
     process.kill()
-    raise AssertionError("serve did not start:\n" + "".join(lines) + (process.stderr.read()))
+    rest = process.communicate()[1]
+    raise AssertionError("serve did not start:\n" + "".join(lines) + rest)
 
 
 def _drain(process: subprocess.Popen[str], lines: list[str]) -> None:

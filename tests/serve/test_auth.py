@@ -191,7 +191,7 @@ def test_admin_key_is_not_a_source_key(two_buyers: tuple[Sandbox, Path]) -> None
 
 
 def test_config_with_sources_written_plainly_still_loads(tmp_path: Path) -> None:
-    config = write_config(tmp_path, "http://127.0.0.1:9", ["a"],
-                          sources="kind: source\nname: s\napi_key: plain-key-0123456789\n")  # fmt: skip
+    plain = "kind: source\nname: s\napi_key: plain-key-0123456789\n"
+    config = write_config(tmp_path, "http://127.0.0.1:9", ["a"], sources=plain)
     with running_service(config) as service:
         assert call(f"{service.url}/healthz").status == 200

@@ -12,7 +12,17 @@ import pytest
 
 from pingpost.sandbox import Sandbox
 
-from .helpers import HOME, KEY, LEAD, OTHER_KEY, buyer, call, post_lead, running_service, write_config
+from .helpers import (
+    HOME,
+    KEY,
+    LEAD,
+    OTHER_KEY,
+    buyer,
+    call,
+    post_lead,
+    running_service,
+    write_config,
+)
 
 
 def problem_of(answer: object, status: int, code: str) -> dict[str, object]:

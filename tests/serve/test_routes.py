@@ -142,7 +142,7 @@ def _with_admin(config: Path) -> None:
 
 
 def test_admin_reload_swaps_the_config(two_buyers: tuple[Sandbox, Path]) -> None:
-    sandbox, config = two_buyers
+    _, config = two_buyers
     _with_admin(config)
     with running_service(config) as service:
         before = post_lead(service.url).json()
