@@ -225,7 +225,7 @@ def test_parse_lead_line_locates_problems() -> None:
     ],
 )
 def test_text_that_is_not_json_is_a_json_error_never_a_crash(text: str) -> None:
-    with pytest.raises(LeadJsonError, match="not valid JSON|given twice|not a number"):
+    with pytest.raises(LeadJsonError, match=r"not valid JSON|given twice|not a number"):
         decode_lead_json(text, "POST /v1/leads")
 
 
