@@ -37,7 +37,7 @@ def check_lead_type_controls(r: Reporter, doc: Loaded, lead_type: LeadType) -> N
         r.error(
             doc,
             ("id_field",),
-            f"id_field `{name}` is a {spec.type} field: the auction id comes from a string "
+            f"id_field `{name}` is of type {spec.type}: the auction id comes from a string "
             "or integer field",
         )
     elif not spec.required:

@@ -62,7 +62,9 @@ def test_months_end_on_their_last_day(moment: str, key: str, end: str) -> None:
 
 
 def test_month_reset_words() -> None:
-    assert describe_end("month", at("2026-12-31 23:59"), NY) == "resets Jan 1 00:00 America/New_York"
+    assert (
+        describe_end("month", at("2026-12-31 23:59"), NY) == "resets Jan 1 00:00 America/New_York"
+    )
 
 
 def test_spring_forward_day_is_23_hours_and_still_ends_at_midnight() -> None:
