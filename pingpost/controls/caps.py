@@ -67,13 +67,22 @@ def cap_verdict(
     would pass it is refused later, when its post intent is reserved.
     """
     for claim in claims:
-        used = usage.get(claim.window, Usage())
+        used = usage.get(claim.window)
+        if used is None or not is_full(claim, used):
+            continue
         per = period_of(claim)
         if claim.leads is not None and used.leads >= claim.leads:
             return f"capped: {_leads(claim.leads, per)} reached ({describe_end(per, at, zone)})"
-        if claim.spend is not None and used.spend >= claim.spend:
-            return f"capped: {_spend(claim.spend, per)} reached ({describe_end(per, at, zone)})"
+        assert claim.spend is not None
+        return f"capped: {_spend(claim.spend, per)} reached ({describe_end(per, at, zone)})"
     return None
+
+
+def is_full(claim: CapClaim, used: Usage) -> bool:
+    """No room left in this claim's window, whatever the price of the next sale."""
+    return (claim.leads is not None and used.leads >= claim.leads) or (
+        claim.spend is not None and used.spend >= claim.spend
+    )
 
 
 def reached_reason(reached: CapReached, amount: Decimal, at: float, zone: ZoneInfo) -> str:

@@ -24,9 +24,10 @@ from decimal import Decimal
 
 from pingpost.config.bundle import Config
 from pingpost.controls.cache import TimedCache
-from pingpost.controls.caps import cap_verdict, reached_reason
+from pingpost.controls.caps import cap_verdict, is_full, reached_reason
 from pingpost.controls.dedupe import dedupe_key
 from pingpost.controls.health import Health, Pause
+from pingpost.controls.overview import AccountOverview, overview
 from pingpost.controls.rules import AccountRules
 from pingpost.controls.verdicts import (
     LeadCheck,
@@ -60,6 +61,9 @@ class Controls:
         self.health = Health({n: a.health for n, a in config.accounts.items() if a.health})
         self._capped = [r for r in self.rules.values() if r.caps is not None]
         self._usage: TimedCache[UsageMap] = TimedCache(cache_for)
+        self._windows_since, self._windows_until = float("inf"), float("-inf")
+        self._usage_changes = 0  # counts every change of the cached counters
+        self._cap_memo: dict[str, tuple[int, tuple[CapClaim, ...], Verdict | None]] = {}
         self._states: TimedCache[dict[str, AccountState]] = TimedCache(cache_for)
         self._salt: bytes | None = None
         self._keyed = _keyed_lead_types(config)
@@ -128,12 +132,21 @@ class Controls:
             reason = paused_reason(state.paused_until, state.pause_reason, rules.zone, now)
             return Verdict("paused", reason, name)
         claims = rules.claims(now)
-        if claims:
-            mine = {c.window: usage.get((name, c.window), Usage()) for c in claims}
-            capped = cap_verdict(claims, mine, now, rules.zone)
-            if capped is not None:
-                return Verdict("capped", capped, name)
-        return None
+        if not claims:
+            return None
+        # the verdict only changes with the counters or the windows: remember it till then
+        memo = self._cap_memo.get(name)
+        if memo is not None and memo[0] == self._usage_changes and memo[1] is claims:
+            return memo[2]
+        verdict = None
+        for claim in claims:
+            used = usage.get((name, claim.window))
+            if used is not None and is_full(claim, used):
+                capped = cap_verdict((claim,), {claim.window: used}, now, rules.zone)
+                verdict = Verdict("capped", capped or "capped", name)
+                break
+        self._cap_memo[name] = (self._usage_changes, claims, verdict)
+        return verdict
 
     async def _duplicates(
         self, key: str, names: Sequence[str], now: float, verdicts: dict[str, Verdict]
@@ -161,6 +174,7 @@ class Controls:
             self._usage.value[(intent.account, reached.claim.window)] = Usage(
                 reached.used_leads, reached.used_spend
             )
+            self._usage_changes += 1
         rules = self.rules[intent.account]
         reason = reached_reason(reached, intent.amount, self.clock(), rules.zone)
         return Verdict("capped", reason, intent.account)
@@ -203,6 +217,10 @@ class Controls:
         rules = self.rules[account]
         return Verdict("paused", paused_reason(pause.until, pause.reason, rules.zone, now), account)
 
+    async def overview(self) -> list[AccountOverview]:
+        """Every account's controls now, read fresh from the store (`pingpost accounts`)."""
+        return await overview(self.config, self.store, self.clock())
+
     # -- reading the store -----------------------------------------------------------------
 
     async def _salt_bytes(self) -> bytes:
@@ -219,21 +237,27 @@ class Controls:
         return states
 
     async def _current_usage(self, now: float) -> UsageMap:
+        """Every capped account's counters for the windows of `now`."""
+        windows_ended = not self._windows_since <= now < self._windows_until
+        if self._usage.value is not None and self._usage.fresh(now) and not windows_ended:
+            return self._usage.value
         needed = {r.name: [c.window for c in r.claims(now)] for r in self._capped}
-        cached = self._usage.value
-        missing = cached is None or any(
-            (a, w) not in cached for a, ws in needed.items() for w in ws
-        )
 
         async def read() -> UsageMap:
             return dict(await self.store.usage(needed))
 
-        return await self._usage.get(now, read, stale=missing)
+        usage = await self._usage.get(now, read, stale=windows_ended)
+        self._usage_changes += 1
+        # the windows read stay the current ones until the first of them ends
+        self._windows_since = now
+        self._windows_until = min(r.claims_until(now) for r in self._capped)
+        return usage
 
     def _count(self, intent: PostIntent, leads: int, spend: Decimal) -> None:
         usage = self._usage.value
         if usage is None:
             return
+        self._usage_changes += 1
         for claim in intent.claims:
             old = usage.get((intent.account, claim.window), Usage())
             usage[(intent.account, claim.window)] = Usage(old.leads + leads, old.spend + spend)

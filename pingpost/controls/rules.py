@@ -63,3 +63,8 @@ class AccountRules:
         claims = self.caps.claims(at, self.zone)
         self._claims = (claims, at, self.caps.valid_until(at, self.zone))
         return claims
+
+    def claims_until(self, at: float) -> float:
+        """When the claims of `at` stop being the current ones."""
+        self.claims(at)
+        return self._claims[2]

@@ -63,6 +63,20 @@ class Schedule:
             return "never opens"
         return f"opens {show_local(opens, self.zone, day=True)} {self.zone.key}"
 
+    def next_close(self, at: float) -> float | None:
+        """When an open schedule closes next (None: it never closes)."""
+        for edge in sorted(t for t in self._edges(at) if t > at):
+            if not self.is_open(edge):
+                return edge
+        return None
+
+    def closes_text(self, at: float) -> str:
+        """`closes Fri 17:30 America/New_York`."""
+        closes = self.next_close(at)
+        if closes is None:
+            return "never closes"
+        return f"closes {show_local(closes, self.zone, day=True)} {self.zone.key}"
+
     def _edges(self, at: float) -> list[float]:
         """Every window start and end from the day before `at` to eight days after."""
         midnight = wall(at, self.zone).replace(hour=0, minute=0, second=0, microsecond=0)
