@@ -11,6 +11,11 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from pingpost.config.control_checks import (
+    check_account_controls,
+    check_lead_type_controls,
+    check_settings_controls,
+)
 from pingpost.config.documents import Loaded, LoadedSet, Reporter
 from pingpost.config.marks import NodePath
 from pingpost.config.method_checks import MethodFacts, check_method
@@ -29,6 +34,8 @@ def run_checks(loaded: LoadedSet) -> CheckResult:
     settings_doc = loaded.settings()
     settings = settings_doc.model if settings_doc is not None else None
     settings = settings if isinstance(settings, Settings) else Settings()
+    if settings_doc is not None:
+        check_settings_controls(r, loaded, settings_doc, settings)
     for doc in loaded.valid("lead_type"):
         _check_lead_type(r, doc)
     facts: dict[str, MethodFacts] = {}
@@ -41,6 +48,7 @@ def run_checks(loaded: LoadedSet) -> CheckResult:
         account = doc.model
         assert isinstance(account, DeliveryAccount)
         _check_account(r, loaded, doc, account, facts.get(account.method))
+        check_account_controls(r, doc, account, settings)
     _check_sources(r, loaded)
     used = loaded.references("delivery_account")
     for doc in loaded.valid("delivery_method"):
@@ -65,6 +73,7 @@ def _lead_type_of(
 def _check_lead_type(r: Reporter, doc: Loaded) -> None:
     lead_type = doc.model
     assert isinstance(lead_type, LeadType)
+    check_lead_type_controls(r, doc, lead_type)
     for name, spec in lead_type.fields.items():
         path = ("fields", name)
         if spec.type == "enum" and not spec.values:

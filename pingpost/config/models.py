@@ -25,6 +25,15 @@ from pydantic import (
     model_validator,
 )
 
+from pingpost.config.control_models import (
+    AccountDedupe,
+    Cap,
+    Health,
+    LeadDedupe,
+    Schedule,
+    TimeZoneName,
+)
+
 Scalar = str | int | float | bool | None
 
 
@@ -58,6 +67,8 @@ class LeadType(Model):
     description: str | None = None
     fields: dict[str, LeadField]
     sample: dict[str, Any] | None = None  # a valid lead; validate renders every method with it
+    dedupe: LeadDedupe | None = None  # refuse a lead seen within a window (spec/operations.md)
+    id_field: str | None = None  # a lead field whose value becomes the auction id
 
 
 # --------------------------------------------------------------------------- mappings
@@ -467,18 +478,27 @@ class DeliveryAccount(Model):
     pricing: Pricing = Field(default_factory=Pricing)
     filters: tuple[Filter, ...] = ()
     max_connections: int | None = Field(default=None, ge=1, le=1000)  # overrides settings
+    # buyer controls (spec/operations.md); none of them is on unless written
+    timezone: TimeZoneName | None = None  # None: settings.timezone, else UTC
+    schedule: Schedule | None = None  # None: always open
+    caps: tuple[Cap, ...] = ()
+    dedupe: AccountDedupe | None = None
+    exclusive: StrictBool = True  # false: buys shared leads (settings auction.max_sells)
+    weight: float = Field(default=1.0, gt=0, le=1_000_000)  # for strategy: weighted
+    health: Health | None = None
 
 
 # --------------------------------------------------------------------------- settings
 
 
 class AuctionSettings(Model):
-    strategy: Literal["highest_bid", "priority"] = "highest_bid"
+    strategy: Literal["highest_bid", "priority", "round_robin", "weighted"] = "highest_bid"
     ping_deadline: float = Field(default=1.5, gt=0, le=60)
     max_posts: int = Field(default=3, ge=1, le=50)
     in_doubt: Literal["hold", "fallback"] = "hold"
     tie_break: Literal["priority", "latency"] = "priority"
     post_timeout: float = Field(default=10.0, gt=0, le=300)  # when a post sets no timeout
+    max_sells: int = Field(default=1, ge=1, le=50)  # above 1: up to N shared buyers per lead
 
 
 class HttpSettings(Model):
@@ -496,6 +516,7 @@ class ServeSettings(Model):
 
 class Settings(Model):
     kind: Literal["settings"] = "settings"
+    timezone: TimeZoneName | None = None  # accounts' default zone for caps and schedules; UTC
     auction: AuctionSettings = Field(default_factory=AuctionSettings)
     http: HttpSettings = Field(default_factory=HttpSettings)
     serve: ServeSettings = Field(default_factory=ServeSettings)
