@@ -69,7 +69,8 @@ def problem_body(
         document["problems"] = list(problems)
     if extra:
         document.update(extra)
-    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
+    # ASCII: whatever a message quotes from a request, the answer stays valid UTF-8
+    return json.dumps(document, separators=(",", ":")).encode()
 
 
 def is_problem(body: bytes) -> bool:
