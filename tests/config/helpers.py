@@ -6,6 +6,7 @@ import textwrap
 from collections.abc import Mapping
 from pathlib import Path
 
+from pingpost.commands.offline import run_offline_checks
 from pingpost.config.loader import ValidationReport, validate_config
 
 LEAD_TYPE = """\
@@ -81,9 +82,11 @@ def check(
     env: Mapping[str, str] | None = None,
     behaviour: bool = True,
 ) -> ValidationReport:
-    """Validate BASE with `overrides` (file name -> text) written over it."""
+    """Validate BASE with `overrides` (file name -> text) written over it, as `pingpost
+    validate` does (with the offline behaviour checks unless `behaviour` is false)."""
     write_config(root, {**BASE, **(overrides or {})})
-    return validate_config([root], behaviour=behaviour, env=env or {})
+    checks = run_offline_checks if behaviour else None
+    return validate_config([root], behaviour=checks, env=env or {})
 
 
 def found(report: ValidationReport, severity: str | None = None) -> list[tuple[str, int, int, str]]:
