@@ -175,10 +175,10 @@ def _cli_options() -> set[str]:
     return found - {"--help"}
 
 
-# The JSON Schema's descriptions are documentation shown in editors, not messages.
-# pingpost/sandbox/ is being moved to aiohttp.web (issue 13, item 4); its `pass --port`
-# goes with that rewrite.
-NOT_MESSAGES = ("config/schema_text.py", "sandbox/")
+# The JSON Schema's and the OpenAPI document's descriptions are documentation, not
+# messages. pingpost/sandbox/ is being moved to aiohttp.web (issue 13, item 4); its
+# `pass --port` goes with that rewrite.
+NOT_MESSAGES = ("config/schema_text.py", "serve/openapi_schemas.py", "sandbox/")
 
 
 def _strings(tree: ast.AST) -> Iterator[tuple[int, str]]:
@@ -207,4 +207,29 @@ def test_no_message_outside_the_cli_names_a_command_line_option() -> None:
         for line, text in _strings(ast.parse(path.read_text(encoding="utf-8"))):
             if pattern.search(text):
                 found.append(f"{where}:{line}: {text!r}")
+    assert found == []
+
+
+# --------------------------------------------------------------------------- the tests
+
+
+TESTS = Path(__file__).resolve().parent
+
+
+def test_no_test_module_imports_another_or_leans_on_sys_path() -> None:
+    """Shared fixtures live in conftest.py files, shared code in helper modules, imported
+    through the `tests` package (or relatively): never a test module, never a bare name
+    that resolves only because pytest put a test folder on sys.path."""
+    local = {p.stem for p in TESTS.glob("*.py")} | {p.name for p in TESTS.iterdir() if p.is_dir()}
+    found = []
+    for path in sorted(TESTS.rglob("*.py")):
+        for node in _imports(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom):
+                names = [node.module or ""] + [a.name for a in node.names]
+                bare = node.level == 0 and (node.module or "").split(".")[0] in local
+            else:
+                bare = any(n.split(".")[0] in local for n in names)
+            if bare or any(n.split(".")[-1].startswith("test_") for n in names):
+                found.append(f"{path.relative_to(TESTS)}:{node.lineno}: {ast.unparse(node)}")
     assert found == []

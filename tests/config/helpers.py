@@ -5,9 +5,11 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from pingpost.commands.offline import run_offline_checks
-from pingpost.config.loader import ValidationReport, validate_config
+from pingpost.config.loader import ValidationReport, discover, validate_config
+from pingpost.config.yaml_read import read_file
 
 LEAD_TYPE = """\
 kind: lead_type
@@ -95,4 +97,23 @@ def found(report: ValidationReport, severity: str | None = None) -> list[tuple[s
     for p in report.problems:
         if severity is None or p.severity == severity:
             out.append((Path(p.file).name, p.line, p.column, p.message))
+    return out
+
+
+def json_data(node: Any) -> Any:
+    """YAML data as a JSON document would hold it: every key a string."""
+    if isinstance(node, dict):
+        keys = {k: ("true" if k is True else "false" if k is False else str(k)) for k in node}
+        return {keys[k]: json_data(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [json_data(v) for v in node]
+    return node
+
+
+def documents(directory: Path) -> list[tuple[str, Any]]:
+    out = []
+    for path, display in discover([directory]):
+        docs, problems, _ = read_file(path, display)
+        assert problems == []
+        out += [(f"{display}#{d.index}", json_data(d.data)) for d in docs if d.data is not None]
     return out
