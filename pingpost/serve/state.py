@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pingpost.commands.offline import run_offline_checks
 from pingpost.config import load_config
 from pingpost.config.bundle import Config
 from pingpost.config.models import LeadType, Source
@@ -52,7 +53,7 @@ def load_service_config(
 ) -> ServiceConfig:
     """Load and check the config as `pingpost validate` does (its located errors in
     `ConfigError`); without any source, refuse unless `auth` is off."""
-    config = load_config(path, behaviour=True)
+    config = load_config(path, behaviour=run_offline_checks)
     if auth and not config.lead_sources:
         raise NoSources(str(path))
     env = os.environ if env is None else env

@@ -13,8 +13,17 @@ from pingpost.config.models import Source
 from pingpost.sandbox import Sandbox
 from pingpost.serve.sources import Keyring, RateLimits, presented_key
 
-from .helpers import ADMIN, KEY, OTHER_KEY, SOURCES, call, post_lead, running_service, write_config
-from .test_intake import problem_of
+from .helpers import (
+    ADMIN,
+    KEY,
+    OTHER_KEY,
+    SOURCES,
+    call,
+    post_lead,
+    problem_of,
+    running_service,
+    write_config,
+)
 
 
 def test_both_headers_authenticate_and_name_the_source(two_buyers: tuple[Sandbox, Path]) -> None:
