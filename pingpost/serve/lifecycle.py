@@ -21,25 +21,15 @@ from pathlib import Path
 from aiohttp import web
 
 from pingpost.auction.batch import BATCH_GC_THRESHOLD
-from pingpost.errors import PingpostError
 from pingpost.serve.accesslog import ServiceLog
 from pingpost.serve.app import build_app
+from pingpost.serve.errors import ListenError
 from pingpost.serve.service import Service
 from pingpost.serve.state import load_service_config
 from pingpost.store.api import Store
 from pingpost.transport import HttpTransport
 
 SHUTDOWN_TIMEOUT = 5.0  # seconds for idle connections to close once the auctions are done
-
-
-class ListenError(PingpostError):
-    """The service cannot listen where it was asked to."""
-
-    def __init__(self, host: str, port: int, why: str) -> None:
-        self.host = host
-        self.port = port
-        self.why = why
-        super().__init__(f"cannot listen on {host}:{port}: {why}")
 
 
 @dataclass(frozen=True)
