@@ -26,7 +26,7 @@ from pingpost.config.yaml_compose import Document
 from pingpost.config.yaml_read import read_file
 from pingpost.errors import ConfigError, Problem, UsageError
 
-_AUTH_SECRETS = ("password", "token", "value")
+_AUTH_SECRETS = ("password", "token", "value", "client_secret")
 _SUFFIXES = (".yaml", ".yml")
 
 

@@ -190,7 +190,7 @@ def _raw(exchange: ExampleExchange) -> RawResponse:
     response = exchange.response
     return RawResponse(
         status=response.status,
-        headers=tuple(response.headers.items()),
+        headers=response.header_pairs(),
         body=response.body.encode("utf-8"),
     )
 

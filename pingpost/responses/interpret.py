@@ -5,17 +5,20 @@ The order (spec/config.md "Deciding the outcome"):
 1. transport failure -> `error` (on a post: `in_doubt` when it may have arrived);
 2. a status listed in `status` -> its verdict (`error` on a post is `in_doubt`);
 3. HTTP 5xx -> `error` (post: `in_doubt`);
-4. HTTP 3xx -> `error` (post: `rejected`: the redirect is not followed, P13);
-5. `reject` matches -> `rejected`;
-6. `accept` matches -> `accepted`; no `accept` rule: a 2xx is accepted;
-7. otherwise `rejected`.
+4. HTTP 3xx -> `error` (post: `in_doubt`: the redirect is not followed, P13);
+5. a `decode` string that does not parse -> `error` (as an accept that cannot run);
+6. `error` matches -> `error` (the buyer answered: on a post, a definitive `error`);
+7. `reject` matches -> `rejected`;
+8. `accept` matches -> `accepted`; no `accept` rule: a 2xx is accepted;
+9. otherwise `rejected`.
 
-A reject rule that could not run (a `path` on a body that did not decode, or on
-plain text under `format: auto`) does not match. An accept rule that could not
+An error or reject rule that could not run (a `path` on a body that did not
+decode, or on plain text under `format: auto`) does not match. An accept rule that could not
 run makes a ping an `error` (P9) and a post `in_doubt` (a 4xx post stays a
 definitive `rejected`).
 An accepted ping's bid must parse (P7), else `error`; an accepted post keeps
-its sale whatever its price says.
+its sale whatever its price says. Captures are read whatever the outcome (the
+trace shows a rejection's reference); only an accepted ping's go to the post.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from pingpost.responses.extract import (
     describe_extractor,
     extract,
 )
+from pingpost.responses.inner import decode_inner
 from pingpost.responses.money import InvalidBid, parse_bid
 from pingpost.responses.outcome import Outcome, OutcomeStatus, RuleVerdict
 
@@ -58,8 +62,11 @@ def interpret(rules: Response, response: RawResponse, *, phase: Phase = "ping") 
     if response.failure is not None or response.status is None:
         return _transport_failure(response, phase)
     body = decode_body(response.body, response.header("content-type"), rules.format)
+    unparsed = None
+    if rules.decode and body.error is None:
+        body, unparsed = decode_inner(body, rules.decode)
     verdicts: list[RuleVerdict] = []
-    decision = _decide(rules, response, body, phase, verdicts)
+    decision = _decide(rules, response, body, phase, verdicts, unparsed)
     return _finish(rules, response, body, phase, decision, verdicts)
 
 
@@ -83,6 +90,7 @@ def _decide(
     body: DecodedBody,
     phase: Phase,
     verdicts: list[RuleVerdict],
+    unparsed: str | None = None,
 ) -> _Decision:
     status = response.status or 0
     mapped = rules.status.get(status)
@@ -90,8 +98,15 @@ def _decide(
         return _by_status(status, mapped, phase, verdicts)
     if 300 <= status < 400:
         return _redirect(status, response, phase, verdicts)
-    # A reject rule that could not run simply did not match (its verdict says why).
-    if rules.reject is not None and _run("reject", rules.reject, response, body, verdicts).matched:
+    if unparsed is not None:  # a `decode` string that is not its document (P9)
+        where, _, why = unparsed.partition(": ")
+        verdicts.append(RuleVerdict("decode", where, False, why))
+        return _could_not_read(unparsed, status, phase, "decode failed")
+    # An error or reject rule that could not run simply did not match (its verdict says why).
+    if rules.error is not None and _run("error", rules.error, response, body, verdicts, rules):
+        rule = f"error: {describe(rules.error)}"
+        return _Decision("error", _answered(rule, phase), rule)
+    if rules.reject is not None and _run("reject", rules.reject, response, body, verdicts, rules):
         rule = f"reject: {describe(rules.reject)}"
         return _Decision("rejected", rule, rule)
     if rules.accept is None:
@@ -100,12 +115,18 @@ def _decide(
         if success:
             return _Decision("accepted", f"no accept rule: HTTP {status} is 2xx")
         return _Decision("rejected", f"no accept rule: HTTP {status} is not 2xx", f"HTTP {status}")
-    result = _run("accept", rules.accept, response, body, verdicts)
+    result = _check("accept", rules.accept, response, body, verdicts, rules)
     if result.matched:
         return _Decision("accepted", f"accept: {describe(rules.accept)}")
     if result.problem is not None:
-        return _accept_could_not_run(result.problem, status, phase)
+        return _could_not_read(result.problem, status, phase, "accept could not run")
     return _Decision("rejected", "no accept rule matched", "no accept rule matched")
+
+
+def _answered(rule: str, phase: Phase) -> str:
+    """An error rule's words. On a post the buyer answered and called it an error (not a
+    5xx, decided before), so the post is a definitive `post_error`, not `in_doubt`."""
+    return rule if phase == "ping" else f"{rule} (the buyer answered: not in doubt)"
 
 
 def _by_status(
@@ -141,15 +162,16 @@ def _redirect(
     return _Decision(verdict, f"{rule} (redirects are not followed)", cause, "cause_only")
 
 
-def _accept_could_not_run(problem: str, status: int, phase: Phase) -> _Decision:
-    """The accept rule could not run (e.g. a `path` on a body that is not json).
+def _could_not_read(problem: str, status: int, phase: Phase, what: str) -> _Decision:
+    """The accept rule could not run (e.g. a `path` on a body that is not json), or a
+    `decode` string did not parse: the answer cannot be read.
 
     On a ping that is the buyer's `error` (P9: undecodable bodies and wrong content
     types), whatever the status. On a post the buyer may have taken the lead while
     answering garbage, so only a 4xx is a definitive `rejected`; anything else is
     `in_doubt` (P6), never a reason to offer the lead to the next bidder.
     """
-    decided_by = f"accept could not run: {problem}"
+    decided_by = f"{what}: {problem}"
     if phase == "ping":
         return _Decision("error", decided_by, problem, "cause_only")
     if 400 <= status < 500:
@@ -163,8 +185,20 @@ def _run(
     response: RawResponse,
     body: DecodedBody,
     verdicts: list[RuleVerdict],
+    rules: Response,
+) -> bool:
+    return _check(rule, condition, response, body, verdicts, rules).matched
+
+
+def _check(
+    rule: str,
+    condition: Condition,
+    response: RawResponse,
+    body: DecodedBody,
+    verdicts: list[RuleVerdict],
+    rules: Response,
 ) -> Check:
-    result = check(condition, response, body)
+    result = check(condition, response, body, rules.namespaces)
     verdicts.append(RuleVerdict(rule, describe(condition), result.matched, result.detail))
     return result
 
@@ -192,7 +226,7 @@ def _finish(
         bid=bid,
         price=price,
         reason=reason,
-        captures=captures if decision.status == "accepted" else {},
+        captures=captures,
         decided_by=decision.decided_by,
         verdicts=tuple(verdicts),
         decoded_as=body.format,
@@ -210,7 +244,7 @@ def _reason(
 ) -> str | None:
     found = None
     if rules.reason is not None:
-        result = _extract("reason", rules.reason, response, body, verdicts)
+        result = _extract("reason", rules.reason, response, body, verdicts, rules)
         found = (as_reason(result.value) or None) if result.value is not None else None
     if decision.status == "accepted":
         return found
@@ -224,10 +258,11 @@ def _reason(
 def _captures(
     rules: Response, response: RawResponse, body: DecodedBody, verdicts: list[RuleVerdict]
 ) -> dict[str, str]:
-    """Always extracted (the trace shows them); the outcome keeps them only when accepted."""
+    """Extracted whatever the outcome (a rejection's reference id is worth tracing);
+    the auction posts with an accepted ping's captures only."""
     captures: dict[str, str] = {}
     for name, extractor in rules.capture.items():
-        result = _extract(f"capture.{name}", extractor, response, body, verdicts)
+        result = _extract(f"capture.{name}", extractor, response, body, verdicts, rules)
         if result.value is not None:
             captures[name] = as_capture(result.value)
     return captures
@@ -241,7 +276,7 @@ def _bid(
     _note_unused("price", rules.price, "ping", verdicts)
     if rules.bid is None:
         return None, None
-    result = _extract("bid", rules.bid, response, body, verdicts)
+    result = _extract("bid", rules.bid, response, body, verdicts, rules)
     if result.value is None:
         cause = "no bid in response"
         return None, _Decision("error", f"bid: {cause} ({result.detail})", cause, "cause_only")
@@ -260,7 +295,7 @@ def _price(
     _note_unused("bid", rules.bid, "post", verdicts)
     if rules.price is None:
         return None
-    result = extract(rules.price, response, body)
+    result = extract(rules.price, response, body, rules.namespaces)
     price, detail = None, result.detail
     if result.value is not None:
         try:
@@ -286,8 +321,9 @@ def _extract(
     response: RawResponse,
     body: DecodedBody,
     verdicts: list[RuleVerdict],
+    rules: Response,
 ) -> Extracted:
-    result = extract(extractor, response, body)
+    result = extract(extractor, response, body, rules.namespaces)
     verdicts.append(
         RuleVerdict(rule, describe_extractor(extractor), result.value is not None, result.detail)
     )
