@@ -17,6 +17,7 @@ FailureKind = Literal[
     "reset",  # the connection broke while sending or reading
     "too_large",  # the body (or Content-Length) is above max_response_bytes
     "protocol",  # not HTTP, bad chunking, a redirect we will not follow, ...
+    "auth",  # no token, an unanswerable challenge: the request to the buyer never left
 ]
 
 

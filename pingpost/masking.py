@@ -20,6 +20,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, quote_plus, unquote_plus, urlsplit, urlunsplit
 
+from pingpost import runtime_secrets
 from pingpost.exchange import Headers, RawResponse, RenderedRequest
 from pingpost.render.auth import literal_secrets, secret_header_names, secret_query_names
 from pingpost.render.values import text_value
@@ -57,7 +58,8 @@ class Masker:
         `pii_fields`: the lead fields whose rendered forms (`RenderedRequest.sensitive`)
         are masked too, unless `mask_pii` is off (`--show-pii`)."""
         self._args = (tuple(secret_headers), tuple(secret_params), mask_credentials)
-        self._secrets = frozenset(s for s in secrets if s)
+        # tokens learned while running (oauth2) are masked whatever is shown (P12)
+        self._secrets = frozenset(s for s in secrets if s) | runtime_secrets.known()
         self._pii = (
             frozenset(p for p in pii if len(p) >= MIN_PII_LENGTH) if mask_pii else frozenset()
         )
