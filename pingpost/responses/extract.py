@@ -33,6 +33,7 @@ class Extracted:
     value: Any  # what was found (or the default); None when nothing was
     detail: str  # `got "p-1"`, `not found`, `not found, default 0`
     problem: str | None = None  # why it could not run (undecoded body, bad expression)
+    defaulted: bool = False  # the value is the extractor's `default`, nothing was found
 
 
 def extract(
@@ -55,9 +56,9 @@ def extract(
     if not is_empty(found):
         return Extracted(found, f"got {show(found)}")
     if not extractor.sources():
-        return Extracted(default, "fixed value")
+        return Extracted(default, "fixed value", defaulted=True)
     miss = problem or ("not found" if found is None else f"got {show(found)}")
-    return Extracted(default, f"{miss}; default {show(default)}")
+    return Extracted(default, f"{miss}; default {show(default)}", defaulted=True)
 
 
 def is_empty(value: Any) -> bool:

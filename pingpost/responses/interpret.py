@@ -246,6 +246,8 @@ def _reason(
     if rules.reason is not None:
         result = _extract("reason", rules.reason, response, body, verdicts, rules)
         found = (as_reason(result.value) or None) if result.value is not None else None
+        if decision.status == "accepted" and result.defaulted:
+            return None  # a default says why a buyer declined; an acceptance needs none
     if decision.status == "accepted":
         return found
     if decision.reason_mode == "cause_only" or found is None:

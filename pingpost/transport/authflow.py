@@ -119,8 +119,7 @@ class AuthFlows:
         if challenge is not None:
             self._challenges[key] = _Nonce(challenge)
         signed = self._signed(request, credentials, key) if challenge else None
-        response = await self._send(signed or request, options)
-        return dataclasses.replace(response, attempts=answer.attempts + response.attempts)
+        return await self._send(signed or request, options)  # attempts: the post's own
 
     def _signed(
         self, request: RenderedRequest, credentials: DigestCredentials, key: tuple[str, str]
