@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Discriminator,
     Field,
@@ -446,14 +447,47 @@ class PostRequest(Request):
 OutcomeStatus = Literal["accepted", "rejected", "error", "in_doubt"]
 
 
+def _header_pairs(value: Any) -> Any:
+    """A mapping of headers becomes its pairs; a list must hold [name, value] pairs."""
+    if isinstance(value, dict):
+        return tuple(value.items())
+    if isinstance(value, list | tuple):
+        for i, pair in enumerate(value):
+            if not isinstance(pair, list | tuple) or len(pair) != 2:
+                raise ValueError(
+                    f"item {i}: a header in a list is a [name, value] pair, got {pair!r}"
+                )
+    return value
+
+
+_STRINGS = {"type": "string"}
+HeaderPairs = Annotated[
+    tuple[tuple[str, str], ...],
+    BeforeValidator(_header_pairs),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "object", "additionalProperties": _STRINGS},
+                {
+                    "type": "array",
+                    "items": {
+                        "type": "array",
+                        "prefixItems": [_STRINGS, _STRINGS],
+                        "minItems": 2,
+                        "maxItems": 2,
+                    },
+                },
+            ]
+        }
+    ),
+]
+
+
 class ExampleResponse(Model):
     status: int = 200
     # a mapping, or [name, value] pairs for repeated headers (several Set-Cookie)
-    headers: dict[str, str] | tuple[tuple[str, str], ...] = Field(default_factory=dict)
+    headers: HeaderPairs = ()
     body: str = ""
-
-    def header_pairs(self) -> tuple[tuple[str, str], ...]:
-        return tuple(self.headers.items()) if isinstance(self.headers, dict) else self.headers
 
 
 class ExampleExpect(Model):

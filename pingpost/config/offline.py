@@ -190,7 +190,7 @@ def _raw(exchange: ExampleExchange) -> RawResponse:
     response = exchange.response
     return RawResponse(
         status=response.status,
-        headers=response.header_pairs(),
+        headers=response.headers,
         body=response.body.encode("utf-8"),
     )
 

@@ -5,7 +5,18 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from .fakes import FakeTransport, account, auction, bid, by_name, config, method, reply, sold, statuses
+from .fakes import (
+    FakeTransport,
+    account,
+    auction,
+    bid,
+    by_name,
+    config,
+    method,
+    reply,
+    sold,
+    statuses,
+)
 
 BUSY = {"status": "error", "message": "system busy", "ref": "R-1"}
 WITH_ERROR_RULE = {"error": {"path": "status", "equals": "error"}}
@@ -50,7 +61,9 @@ def test_the_same_answer_with_a_5xx_is_in_doubt_and_holds() -> None:
 def test_a_rejected_pings_captures_are_recorded_but_never_posted() -> None:
     cfg = config([account("a"), account("b")])
     rejected = reply({"status": "rejected", "message": "no", "token": "ref-a"})
-    transport = FakeTransport({"a/ping": rejected, "b/ping": bid(10, token="t-b"), "b/post": sold()})
+    transport = FakeTransport(
+        {"a/ping": rejected, "b/ping": bid(10, token="t-b"), "b/post": sold()}
+    )
     result = auction(cfg, transport)
     ping_a = by_name(result)["a"].ping
     assert ping_a is not None and ping_a.outcome is not None

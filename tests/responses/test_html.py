@@ -36,9 +36,17 @@ def value(page: str, selector: str) -> object:
         # misnested tags: the adoption agency reopens the italic after the bold closes
         ("<p><b>bold <i>both</b> italic</i></p>", "p > i", "italic"),
         # rows outside a tbody get one, as in the browser's inspector
-        ("<table><tr><td>Ref</td><td id=ref>R-99</td></tr></table>", "table > tbody > tr > #ref", "R-99"),
+        (
+            "<table><tr><td>Ref</td><td id=ref>R-99</td></tr></table>",
+            "table > tbody > tr > #ref",
+            "R-99",
+        ),
         # content a table cannot hold is moved before it (foster parenting)
-        ("<table><tr><td>1</td></tr><span class=s>foster</span></table>", "body > span.s", "foster"),
+        (
+            "<table><tr><td>1</td></tr><span class=s>foster</span></table>",
+            "body > span.s",
+            "foster",
+        ),
         # upper-case tags, unquoted attributes, entities
         ("<DIV CLASS=Result><SPAN>yes</SPAN></DIV>", "div.Result span", "yes"),
         ("<p class=m>a &amp; b &copy; &#x41;</p>", "p.m", "a & b © A"),
@@ -210,7 +218,9 @@ def test_markup_in_text_rules_does_not_match_under_html() -> None:
 def test_path_rules_cannot_run_on_html_and_selectors_only_on_html() -> None:
     outcome = interpret(rules("{format: html, accept: {path: status}}"), answer(PAGE, 200, HTML))
     assert outcome.status == "error"
-    assert outcome.reason == "body is html: `path` reads json, xml or form; use `selector` or `xpath`"
+    assert (
+        outcome.reason == "body is html: `path` reads json, xml or form; use `selector` or `xpath`"
+    )
     json_body = answer('{"a": 1}', 200, "application/json")
     outcome = interpret(rules("{accept: {selector: p}}"), json_body)
     assert outcome.status == "error"

@@ -70,8 +70,13 @@ def test_a_string_that_does_not_parse_is_an_error_naming_its_path(phase: str) ->
         "line 1, column 24"
     )
     seen = verdict(outcome, "decode")
-    assert (seen.description, seen.matched) == ("decode Envelope.Body.SubmitResponse.SubmitResult as xml", False)
-    bad_json = interpret(rules("{decode: [{path: d, as: json}]}"), answer('{"d": "{nope"}', 200, JSON))
+    assert (seen.description, seen.matched) == (
+        "decode Envelope.Body.SubmitResponse.SubmitResult as xml",
+        False,
+    )
+    bad_json = interpret(
+        rules("{decode: [{path: d, as: json}]}"), answer('{"d": "{nope"}', 200, JSON)
+    )
     assert bad_json.status == "error"
     assert (bad_json.reason or "").startswith("decode d as json: not json: Expecting property name")
 

@@ -81,13 +81,15 @@ def test_xpath_rules_decide_and_extract_on_soap() -> None:
     )
     outcome = interpret(r, answer(SOAP, 200, XML))
     assert (outcome.status, outcome.bid) == ("accepted", Decimal("11.25"))
-    fault = SOAP.replace("<SubmitResponse", "<soap:Fault><faultstring>busy</faultstring></soap:Fault><X")
+    fault = SOAP.replace(
+        "<SubmitResponse", "<soap:Fault><faultstring>busy</faultstring></soap:Fault><X"
+    )
     fault = fault.replace("</SubmitResponse>", "</X>")
     assert interpret(r, answer(fault, 200, XML)).status == "error"
 
 
 def test_xpath_under_format_auto_on_an_xml_body() -> None:
-    r = rules('{accept: {xpath: "//*[local-name()=\'Status\']", equals: Accepted}}')
+    r = rules("{accept: {xpath: \"//*[local-name()='Status']\", equals: Accepted}}")
     assert interpret(r, answer(SOAP, 200, XML)).status == "accepted"
 
 
