@@ -27,7 +27,9 @@ lead_type: auto_insurance
 ping:
   url: {base}/tokened/ping
   timeout: 1
-  auth: &auth {{type: oauth2, token_url: "{sandbox}/oauth/token", client_id: pp, client_secret: "${{PP_CLIENT_SECRET}}"}}
+  auth: &auth
+    {{type: oauth2, token_url: "{sandbox}/oauth/token", client_id: pp,
+     client_secret: "${{PP_CLIENT_SECRET}}"}}
   mappings: {{zip: ZipCode}}
   response:
     accept: {{path: status, equals: success}}

@@ -17,7 +17,10 @@ from .helpers import JSON, answer, failed, rules, verdict
 SOAP = """<?xml version="1.0" encoding="utf-8"?><soap:Envelope
  xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><SubmitResponse
  xmlns="http://tempuri.org/"><SubmitResult>{}</SubmitResult></SubmitResponse></soap:Body></soap:Envelope>"""
-INNER = "&lt;Result&gt;&lt;Status&gt;Accepted&lt;/Status&gt;&lt;Price&gt;7.25&lt;/Price&gt;&lt;/Result&gt;"
+INNER = (
+    "&lt;Result&gt;&lt;Status&gt;Accepted&lt;/Status&gt;&lt;Price&gt;7.25&lt;/Price&gt;"
+    "&lt;/Result&gt;"
+)
 SOAP_RULES = rules(
     """
     format: xml

@@ -1,4 +1,4 @@
-"""Digest (RFC 7616): challenges read, the strongest chosen, requests signed to the RFC's vectors."""
+"""Digest (RFC 7616): challenges read, the strongest chosen, requests signed as the RFC shows."""
 
 from __future__ import annotations
 
