@@ -83,10 +83,16 @@ def _decide(
         verdicts.append(RuleVerdict("decode", where, False, why))
         return could_not_read(unparsed, status, phase, "decode failed")
     # An error or reject rule that could not run simply did not match (its verdict says why).
-    if rules.error is not None and _run("error", rules.error, response, body, verdicts, rules):
+    if (
+        rules.error is not None
+        and _check("error", rules.error, response, body, verdicts, rules).matched
+    ):
         rule = f"error: {describe(rules.error)}"
         return Decision("error", answered(rule, phase), rule)
-    if rules.reject is not None and _run("reject", rules.reject, response, body, verdicts, rules):
+    if (
+        rules.reject is not None
+        and _check("reject", rules.reject, response, body, verdicts, rules).matched
+    ):
         rule = f"reject: {describe(rules.reject)}"
         return Decision("rejected", rule, rule)
     if rules.accept is None:
@@ -101,17 +107,6 @@ def _decide(
     if result.problem is not None:
         return could_not_read(result.problem, status, phase, "accept could not run")
     return Decision("rejected", "no accept rule matched", "no accept rule matched")
-
-
-def _run(
-    rule: str,
-    condition: Condition,
-    response: RawResponse,
-    body: DecodedBody,
-    verdicts: list[RuleVerdict],
-    rules: Response,
-) -> bool:
-    return _check(rule, condition, response, body, verdicts, rules).matched
 
 
 def _check(
