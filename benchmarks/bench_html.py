@@ -32,7 +32,12 @@ from pingpost.responses.html import serialized
 
 # (what a browser shows, the page, a CSS selector, what the browser's tree gives)
 BROWSER_CASES = [
-    ("implied tbody", "<table><tr><td id=r>R-9</td></tr></table>", "table > tbody > tr > td", "R-9"),
+    (
+        "implied tbody",
+        "<table><tr><td id=r>R-9</td></tr></table>",
+        "table > tbody > tr > td",
+        "R-9",
+    ),
     ("foster parenting", "<table><tr><td>1</td></tr><b class=s>x</b></table>", "body > b.s", "x"),
     ("adoption agency", "<p><b>bold <i>both</b> italic</i></p>", "p > i", "italic"),
     ("unclosed p before div", "<p>para<div class=r>block</div>", "body > div.r", "block"),
