@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pingpost.auction.context import AuctionContext, Entry, why_not_rendered
 from pingpost.auction.eligibility import ineligibility
@@ -23,9 +23,7 @@ from pingpost.auction.selection import Bid, rank, tiers
 from pingpost.config.bundle import Config
 from pingpost.leads import Lead
 from pingpost.render import placeholder_captures
-
-if TYPE_CHECKING:
-    from pingpost.transport import Transport
+from pingpost.transport import HttpTransport, Transport
 
 DRY_RUN = "dry run"
 
@@ -115,8 +113,6 @@ def run_auction_sync(lead: Lead, config: Config, **kw: Any) -> AuctionResult:
     (one pool per account, sized by the config: P3)."""
 
     async def main() -> AuctionResult:
-        from pingpost.transport import HttpTransport
-
         async with HttpTransport.for_config(config) as transport:
             return await run_auction(lead, config, transport=transport, **kw)
 

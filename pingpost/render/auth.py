@@ -2,8 +2,8 @@
 
 Auth values may be templates (e.g. `{{ account.vars.api_key }}` for buyers that
 give each account its own key); they are rendered as text, never URL-quoted
-twice, and masked in every output by name (see masking.py). Digest and OAuth2
-need the network (a challenge, a token), so they are rendered into
+twice, and masked in every output by name (see pingpost.masking). Digest and
+OAuth2 need the network (a challenge, a token), so they are rendered into
 `RenderedRequest.auth` and applied by the transport as it sends.
 """
 
@@ -66,31 +66,3 @@ def send_auth(auth: AuthSpec, render: RenderText) -> SendAuth | None:
             timeout=auth.timeout,
         )
     return None
-
-
-def secret_header_names(auth: AuthSpec) -> tuple[str, ...]:
-    """Headers whose whole value is a credential (masked by name)."""
-    if isinstance(auth, BasicAuth | BearerAuth | DigestAuth | OAuth2Auth):
-        return ("Authorization",)
-    if isinstance(auth, HeaderAuth):
-        return (auth.name,)
-    return ()
-
-
-def secret_query_names(auth: AuthSpec) -> tuple[str, ...]:
-    return (auth.name,) if isinstance(auth, QueryAuth) else ()
-
-
-def literal_secrets(auth: AuthSpec) -> tuple[str, ...]:
-    """Auth values written literally in config (templates are masked by name instead)."""
-    if isinstance(auth, BasicAuth | DigestAuth):
-        values: tuple[str, ...] = (auth.password,)
-    elif isinstance(auth, BearerAuth):
-        values = (auth.token,)
-    elif isinstance(auth, HeaderAuth | QueryAuth):
-        values = (auth.value,)
-    elif isinstance(auth, OAuth2Auth):
-        values = (auth.client_secret,)
-    else:
-        values = ()
-    return tuple(v for v in values if v and "{{" not in v)

@@ -94,12 +94,12 @@ def _kept(body: DecodedBody, key: str, make: Callable[[], T]) -> T:
 
 
 def _html() -> ModuleType:
-    from pingpost.responses import html  # on first use: see the module docstring
+    import pingpost.responses.html as html  # on first use: see the module docstring
 
     return html
 
 
 def _xpath() -> ModuleType:
-    from pingpost.responses import xpath  # on first use: see the module docstring
+    import pingpost.responses.xpath as xpath  # on first use: see the module docstring
 
     return xpath

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 
-from trace_cli_fixtures import assert_no_canaries
-
 from pingpost.cli.app import app
+from tests.trace_cli_fixtures import assert_no_canaries
 
 REJECTED = {"status": "rejected", "message": "No Matches", "ping_id": "ref-4471"}
 

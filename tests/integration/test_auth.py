@@ -8,7 +8,13 @@ import time
 from typing import Any
 
 import pytest
-from integration.auction_support import (
+from pydantic import TypeAdapter
+
+from pingpost.auction import run_auction
+from pingpost.config.bundle import Config
+from pingpost.config.models import Auth, DeliveryMethod
+from pingpost.transport import HttpTransport
+from tests.integration.auction_support import (
     buyer,
     config,
     lead,
@@ -18,12 +24,6 @@ from integration.auction_support import (
     sandbox,
     statuses,
 )
-from pydantic import TypeAdapter
-
-from pingpost.auction import run_auction
-from pingpost.config.bundle import Config
-from pingpost.config.models import Auth, DeliveryMethod
-from pingpost.transport import HttpTransport
 
 CLIENT = {"client_id": "pp-client", "client_secret": "pp-secret-9c41", "scope": "leads"}
 

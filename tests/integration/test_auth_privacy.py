@@ -11,11 +11,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from trace_cli_fixtures import LEAD, assert_no_canaries
 from werkzeug import Request, Response
 
 from pingpost.cli.app import app
 from pingpost.sandbox import SandboxSpec
+from tests.trace_cli_fixtures import LEAD, assert_no_canaries
 
 CLIENT_SECRET = "oauth-canary-5b7e21"
 DIGEST_PASSWORD = "digest-canary-90aa"

@@ -6,9 +6,8 @@ from __future__ import annotations
 import json
 import re
 
-from trace_cli_fixtures import LEAD
-
 from pingpost.cli.app import app
+from tests.trace_cli_fixtures import LEAD
 
 FALLBACK = "kind: settings\nauction: {ping_deadline: 2.0, post_timeout: 2.0, in_doubt: fallback}\n"
 

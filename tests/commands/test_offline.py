@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .helpers import ACCOUNT, LEAD_TYPE, METHOD, check, found
+from tests.config.helpers import ACCOUNT, LEAD_TYPE, METHOD, check, found
 
 M, A, L = "methods/acme.yaml", "accounts/gold.yaml", "lead_types/auto.yaml"
 
@@ -142,3 +142,16 @@ def test_a_failing_post_mapping_is_located_at_its_buyer_field(tmp_path: Path) ->
     [(file, line, column, message)] = found(report)
     assert (file, line, column) == ("acme.yaml", 19, 5)
     assert "buyer field `email`" in message
+
+
+def test_the_library_validates_as_the_command_does(tmp_path: Path) -> None:
+    import pingpost
+
+    broken = METHOD.replace(
+        "    email: {field: Email, required: false}\n",
+        "    email: {field: Email, required: false}\n  body: '{\"lead\": {{ fields }}'\n",
+    )
+    check(tmp_path, {M: broken}, behaviour=False)  # writes the files
+    report = pingpost.validate_config([tmp_path], env={})
+    assert any("cannot be built" in p.message for p in report.errors)
+    assert not pingpost.validate_config([tmp_path], offline=False, env={}).errors

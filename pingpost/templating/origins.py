@@ -1,25 +1,31 @@
-"""Which lead fields a template's output comes from, and the instrumentation that records it.
+"""Which lead fields a template's output comes from, and the record of what it made of them.
 
 Masking hides pii by value (P12); a template can change a value (`| upper`,
 `[:2]`, a date format), so the renderer also records what a template *made* of
 lead fields. At compile time each `{{ expr }}` that reads `lead` (or transforms
 `fields`) is wrapped in a recording filter tagged with the lead fields it
 reads (`*` when it cannot tell which), and each `{% for %}` iterable in a
-counting filter (the work budget). Values are recorded only inside a
-`template_limits.render_scope()`.
+counting filter (the work budget, `budget.py`). Values are recorded only while
+a `Record` is open (`open_record`): the renderer opens one per request.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+from collections.abc import Iterable, Iterator
+from contextvars import ContextVar, Token
+from typing import Any
 
-from jinja2 import nodes
+from jinja2 import Undefined, nodes
 from jinja2.visitor import NodeTransformer
+from markupsafe import Markup
+
+from pingpost.exchange import ANY_FIELD as ANY_FIELD  # re-exported: templates tag with it
+from pingpost.values import UnwritableValue, text_value
 
 RECORD_FILTER = "_pp_record"
 LOOP_FILTER = "_pp_loop"
 SIZE_FILTER = "_pp_size"
-ANY_FIELD = "*"
 
 # Context names that never carry lead values (anything else may be a local
 # variable set from one).
@@ -117,3 +123,63 @@ def _filter(expr: nodes.Expr, name: str, *args: nodes.Expr) -> nodes.Filter:
     if expr.environment is not None:
         wrapped.set_environment(expr.environment)
     return wrapped
+
+
+# --------------------------------------------------------------------------- the record
+
+
+class Record:
+    """The values one request's templates rendered from lead fields:
+    (lead field or `*`, rendered text)."""
+
+    __slots__ = ("values",)
+
+    def __init__(self) -> None:
+        self.values: list[tuple[str, str]] = []
+
+    def add(self, origin: Iterable[str], value: Any) -> None:
+        text = recordable_text(value)
+        if text:
+            self.values.extend((name, text) for name in origin)
+
+
+_RECORD: ContextVar[Record | None] = ContextVar("pingpost_template_record", default=None)
+
+
+def open_record() -> tuple[Record, Token[Record | None]]:
+    """Record what the templates rendered until `close_record` (the renderer's hot path)."""
+    record = Record()
+    return record, _RECORD.set(record)
+
+
+def close_record(token: Token[Record | None]) -> None:
+    _RECORD.reset(token)
+
+
+def record_output(value: Any, tags: tuple[str, ...]) -> Any:
+    """The recording filter: `value`, recorded under the lead fields `tags` it came from."""
+    record = _RECORD.get()
+    if record is not None:
+        record.add(tags, value)
+    return value
+
+
+def recordable_text(value: Any) -> str:
+    """The text of a scalar a template produced ('' for containers, booleans, nothing)."""
+    if type(value) is str:
+        return value
+    if isinstance(value, Undefined) or value is None or isinstance(value, bool):
+        return ""
+    if isinstance(value, Markup):  # `| tojson`: record the JSON string's content
+        try:
+            value = json.loads(str(value))
+        except ValueError:
+            return str(value)
+        if not isinstance(value, str | int | float):
+            return ""
+    if isinstance(value, dict | list | tuple | set):
+        return ""
+    try:
+        return text_value(value)
+    except UnwritableValue:
+        return ""

@@ -1,8 +1,10 @@
-"""The Masker's fast paths give exactly what masking value by value gives (P12).
+"""The masking's fast paths give exactly what masking value by value gives (P12).
 
-`Masker.texts` masks many values in one call over their NUL join; `request` and
-`response` use it; caseless pii in ASCII text is found without a regex; and
-`for_result` builds its needles once. Each is checked here against the plain way.
+`Masker.texts` masks many values in one call over their NUL join; `request`,
+`response` and `document` use it; caseless pii in ASCII text is found without a
+regex; and `for_result` builds its needles once. Each is checked here against the
+plain way: the slow oracle below masks with the masker's needles one by one, with
+nothing but `str.replace` and `re`.
 """
 
 from __future__ import annotations
@@ -12,11 +14,11 @@ from types import SimpleNamespace
 
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
-from render.helpers import make_lead
-from test_masking import make_config
 
 from pingpost.exchange import Failure, RawResponse, RenderedRequest
-from pingpost.masking import MASK, Masker, _needles, requests_of
+from pingpost.masking import MASK, Masker, Name, requests_of
+from tests.masking.helpers import make_config
+from tests.render.helpers import make_lead
 
 # few letters, so that needles really occur in the texts; NUL, case pairs, non-ASCII
 ALPHABET = st.sampled_from(list("aAbB\x00 &%é\u0130\u212akK\u017fs1_"))
@@ -25,22 +27,21 @@ TEXTS = st.lists(st.text(ALPHABET, max_size=30), max_size=6)
 
 
 def reference_text(masker: Masker, s: str) -> str:
-    """The masking of one value as it was before the fast paths: a caseless needle is an
-    IGNORECASE regex of its form, behind the same lower-case pre-check."""
-    needles = _needles(masker._secrets, masker._pii)
+    """The masking of one value as it was before the fast paths: a short secret is a
+    whole-token regex, a caseless needle an IGNORECASE regex of its form, behind the same
+    lower-case pre-check."""
     lowered: str | None = None
-    for needle, pattern, form in needles:
-        if pattern is not None:
-            if needle in s:
-                s = pattern.sub(MASK, s)
-        elif form is None:
-            if needle in s:
-                s = s.replace(needle, MASK)
+    for needle in masker.needles:
+        if needle.kind == "token":
+            pattern = re.compile(rf"(?<![^\W_]){re.escape(needle.text)}(?![^\W_])")
+            s = pattern.sub(MASK, s)
+        elif needle.kind == "exact":
+            s = s.replace(needle.text, MASK)
         else:
             if lowered is None:
                 lowered = s.lower()
-            if needle in lowered:
-                masked = re.compile(re.escape(form), re.IGNORECASE).sub(MASK, s)
+            if needle.text.lower() in lowered:
+                masked = re.compile(re.escape(needle.text), re.IGNORECASE).sub(MASK, s)
                 if masked != s:
                     s, lowered = masked, None
     return s
@@ -71,9 +72,10 @@ def test_request_and_response_are_masked_field_by_field(
     url = "https://u:" + (values[0] if values else "p") + "@b.example/p?key=1&q=" + detail
     request = RenderedRequest("POST", url, headers, body)
     masked = masker.request(request)
-    assert masked.url == masker.url(url)
-    assert masked.headers == masker.headers(headers)
-    assert masked.body == masker.bytes(body)
+    knows = masker.with_requests([request])  # the credentials the request carried too
+    assert masked.url == knows.url(url)
+    assert masked.headers == knows.headers(headers)
+    assert masked.body == knows.bytes(body)
     failure = Failure("timeout", detail, may_have_arrived=True)
     for response in (
         RawResponse(200, headers, body, elapsed_ms=1.0),
@@ -104,13 +106,48 @@ def test_for_result_is_for_lead_with_the_requests() -> None:
             options = {"show_pii": show_pii, "show_secrets": show_secrets}
             fast = Masker.for_result(config, result, **options)
             plain = Masker.for_lead(config, lead, **options).with_requests(requests_of(result))
-            assert (fast._secrets, fast._pii, fast._headers, fast._params) == (
-                plain._secrets,
-                plain._pii,
-                plain._headers,
-                plain._params,
-            )
-            assert fast._needles == plain._needles
+            assert fast.needles == plain.needles
             text = "Ada Byron byron, ada literal-token env-secret CA Bearer x"
             assert fast.text(text) == plain.text(text)
+            headers = (("Authorization", "Bearer x"), ("X-Other", "literal-token"))
+            assert fast.headers(headers) == plain.headers(headers)
     assert MASK in Masker.for_result(config, result).text("byron, ada")
+
+
+def reference_document(masker: Masker, obj: object) -> object:
+    """`Masker.document` the plain way: each string masked on its own; a credential
+    header's value by name; a `Name` kept."""
+    if isinstance(obj, Name):
+        return str(obj)
+    if isinstance(obj, str):
+        return reference_text(masker, obj)
+    if isinstance(obj, dict):
+        out = {}
+        for key, value in obj.items():
+            if isinstance(value, str) and not isinstance(value, Name):
+                out[key] = masker.headers(((key, value),))[0][1]
+            else:
+                out[key] = reference_document(masker, value)
+        return out
+    if isinstance(obj, list | tuple):
+        return [reference_document(masker, v) for v in obj]
+    return obj
+
+
+LEAVES = st.one_of(st.text(ALPHABET, max_size=20), st.integers(), st.none(), st.booleans())
+KEYS = st.sampled_from(["reason", "Authorization", "X-Key", "aB", "body", "é"])
+DOCUMENTS = st.recursive(
+    st.one_of(LEAVES, st.builds(Name, st.text(ALPHABET, max_size=8))),
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(KEYS, inner, max_size=4)),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(WORDS, max_size=3), st.lists(WORDS, max_size=3), DOCUMENTS)
+@example(["ab"], ["Abba"], {"reason": "ABBA ab", "X-Key": "Bearer ab", "n": [Name("ab")]})
+def test_a_document_is_masked_string_by_string(
+    secrets: list[str], pii: list[str], document: object
+) -> None:
+    masker = Masker(secrets, pii, secret_headers=["X-Key"])
+    assert masker.document(document) == reference_document(masker, document)

@@ -8,8 +8,9 @@ import pytest
 from jinja2 import TemplateSyntaxError, UndefinedError
 from jinja2.exceptions import SecurityError
 
-from pingpost.template_limits import MAX_CHARS, MAX_WIDTH, render_scope
 from pingpost.templating import (
+    MAX_CHARS,
+    MAX_WIDTH,
     MAX_WORK,
     AccountVars,
     Captures,
@@ -19,6 +20,7 @@ from pingpost.templating import (
     is_template,
     referenced_attributes,
     render_template,
+    request_budget,
     template_globals,
     template_roots,
 )
@@ -74,7 +76,7 @@ def test_the_budget_is_per_request_scope() -> None:
     loop = "{% for i in range(30000) %}{% endfor %}"
     for _ in range(5):
         render(loop)  # each template on its own gets a fresh budget
-    with render_scope(), pytest.raises(SecurityError, match="work budget"):
+    with request_budget(), pytest.raises(SecurityError, match="work budget"):
         for _ in range(5):
             render(loop)  # one request's templates share theirs
 
@@ -163,7 +165,7 @@ def test_strict_undefined() -> None:
             "var",
             "account `gold` does not set the var `X` (add it under `vars:`)",
         ),
-        ({"v": AccountVars({})}, "var", "the var `X` needs an account (pass --account NAME)"),
+        ({"v": AccountVars({})}, "var", "the var `X` needs an account"),
     ],
 )
 def test_missing_values_say_what_is_missing(

@@ -1,4 +1,4 @@
-"""The work and size budget of template rendering (P11), and what a render records.
+"""The work and size budget of template rendering (P11).
 
 A config template runs inside the renderer of every lead, so it must not be
 able to spend seconds or gigabytes: every loop iteration and `range()` item is
@@ -7,107 +7,75 @@ build a large string from a small expression (`center`, `'{:>N}'.format`,
 `'x' * N`, `replace`, `join`, `indent`, ...) has its output size estimated and
 charged to a size budget (`MAX_CHARS`) *before* it runs.
 
-The same per-request `Scope` records the values rendered from lead fields (see
-`pingpost.template_origins`), so that masking can hide what a template made of
-a pii value (an upper-cased name, a reformatted birth date).
+The budget is opened per request by the renderer (`open_budget`), or per
+template by `render_template` when none is open. What a template made of
+lead fields is recorded apart, in `pingpost.templating.origins`.
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
-import inspect
-import json
 import re
 import string
-from collections.abc import Callable, Iterable, Iterator, Sized
+from collections.abc import Iterator, Sized
 from contextvars import ContextVar, Token
 from typing import Any
 
-from jinja2 import Undefined
 from jinja2.exceptions import SecurityError
-from markupsafe import Markup
-
-from pingpost.render.values import UnwritableValue, text_value
 
 MAX_WORK = 100_000  # loop iterations + range() items per request
 MAX_CHARS = 10_000_000  # characters built by padding/joining/concatenating/output per request
 MAX_WIDTH = 100_000  # one width, padding, precision or indent
+MAX_REPEAT = 1_000_000  # characters or items from `*`
+MAX_POWER = 1_000  # largest exponent of `**`
 
 _PRINTF_SPEC = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?")
 
 
-class Scope:
-    """One request's render: the budget left, and the lead-derived values seen."""
+class Budget:
+    """What one request's templates may still spend."""
 
-    __slots__ = ("chars", "recorded", "work")
+    __slots__ = ("chars", "work")
 
     def __init__(self) -> None:
         self.work = MAX_WORK
         self.chars = MAX_CHARS
-        self.recorded: list[tuple[str, str]] = []  # (lead field or "*", rendered text)
-
-    def record(self, origin: Iterable[str], value: Any) -> None:
-        text = recordable_text(value)
-        if text:
-            self.recorded.extend((name, text) for name in origin)
 
 
-_SCOPE: ContextVar[Scope | None] = ContextVar("pingpost_template_scope", default=None)
+_BUDGET: ContextVar[Budget | None] = ContextVar("pingpost_template_budget", default=None)
+
+
+def open_budget() -> Token[Budget | None]:
+    """A fresh budget for the templates of one request, until `close_budget`."""
+    return _BUDGET.set(Budget())
+
+
+def close_budget(token: Token[Budget | None]) -> None:
+    _BUDGET.reset(token)
 
 
 @contextlib.contextmanager
-def render_scope() -> Iterator[Scope]:
-    """A fresh budget (and record) for the templates of one request."""
-    scope = Scope()
-    token = _SCOPE.set(scope)
+def request_budget() -> Iterator[Budget]:
+    """`open_budget` as a context manager."""
+    token = open_budget()
     try:
-        yield scope
+        current = _BUDGET.get()
+        assert current is not None
+        yield current
     finally:
-        _SCOPE.reset(token)
+        close_budget(token)
 
 
-def open_scope() -> tuple[Scope, Token[Scope | None]]:
-    """`render_scope` without the context manager (the renderer's hot path)."""
-    scope = Scope()
-    return scope, _SCOPE.set(scope)
-
-
-def close_scope(token: Token[Scope | None]) -> None:
-    _SCOPE.reset(token)
-
-
-def current_scope() -> Scope | None:
-    return _SCOPE.get()
-
-
-def recordable_text(value: Any) -> str:
-    """The text of a scalar a template produced ('' for containers, booleans, nothing)."""
-    if type(value) is str:
-        return value
-    if isinstance(value, Undefined) or value is None or isinstance(value, bool):
-        return ""
-    if isinstance(value, Markup):  # `| tojson`: record the JSON string's content
-        try:
-            value = json.loads(str(value))
-        except ValueError:
-            return str(value)
-        if not isinstance(value, str | int | float):
-            return ""
-    if isinstance(value, dict | list | tuple | set):
-        return ""
-    try:
-        return text_value(value)
-    except UnwritableValue:
-        return ""
+def current_budget() -> Budget | None:
+    return _BUDGET.get()
 
 
 def charge_work(units: int) -> None:
-    scope = _SCOPE.get()
-    if scope is None:
+    left = _BUDGET.get()
+    if left is None:
         return
-    scope.work -= units
-    if scope.work < 0:
+    left.work -= units
+    if left.work < 0:
         raise SecurityError(
             f"template exceeds its work budget ({MAX_WORK} loop iterations and range() items "
             "per request); simplify the loop"
@@ -115,11 +83,11 @@ def charge_work(units: int) -> None:
 
 
 def charge_chars(count: int, what: str) -> None:
-    scope = _SCOPE.get()
-    if scope is None:
+    left = _BUDGET.get()
+    if left is None:
         return
-    scope.chars -= count
-    if scope.chars < 0:
+    left.chars -= count
+    if left.chars < 0:
         raise SecurityError(
             f"template exceeds its work budget ({MAX_CHARS} characters built by {what} and the "
             "like per request)"
@@ -159,6 +127,37 @@ def bounded_range(*args: int) -> range:
 
 
 # --------------------------------------------------------------------------- size estimates
+
+
+def _size(value: Any) -> int | None:
+    return len(value) if isinstance(value, str | list | tuple) else None
+
+
+def check_binop(operator: str, left: Any, right: Any) -> None:
+    """Refuse (or charge) a `*`, `**` or `%` whose result could be huge, before it runs."""
+    if operator == "*":
+        for seq, times in ((left, right), (right, left)):
+            size = _size(seq)
+            if size is not None and isinstance(times, int):
+                if size * times > MAX_REPEAT:
+                    raise SecurityError(f"`*` may build at most {MAX_REPEAT} items in templates")
+                charge_chars(size * times, "`*`")
+    elif operator == "**" and isinstance(right, int | float) and abs(right) > MAX_POWER:
+        raise SecurityError(f"`**` exponents are limited to {MAX_POWER} in templates")
+    elif operator == "%":
+        check_printf(left)
+
+
+def check_call(target: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    """Refuse (or charge) a str method call (`format`, `center`, ...) that could build a
+    huge string. `target` is the callable, unwrapped from the sandbox's wrapper."""
+    owner = getattr(target, "__self__", None)
+    if isinstance(owner, str):
+        name = getattr(target, "__name__", "")
+        if name in ("format", "format_map"):
+            check_format_string(owner)
+        else:
+            check_str_method(name, owner, args, kwargs)
 
 
 def check_str_method(method: str, s: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
@@ -220,49 +219,3 @@ def check_printf(fmt: Any) -> None:
                 )
             if number:
                 check_width(int(number), "a format width or precision")
-
-
-# --------------------------------------------------------------------------- filters
-
-
-def _check_filter(name: str, bound: inspect.BoundArguments) -> None:
-    args = bound.arguments
-    if name == "center":
-        check_width(args.get("width"), "center")
-    elif name in ("wordwrap", "truncate"):
-        check_width(args.get("width", args.get("length")), name)
-    elif name == "indent":
-        width = args.get("width", 4)
-        size = len(width) if isinstance(width, str) else width
-        check_width(size, "indent")
-        lines = str(args.get("s", "")).count("\n") + 1
-        if isinstance(size, int):
-            charge_chars(lines * size, "indent")
-    elif name == "format":
-        check_printf(args.get("value"))
-    elif name == "replace":
-        s = str(args.get("s", ""))
-        charge_chars(replace_growth(s, args.get("old"), args.get("new"), args.get("count")), name)
-    elif name == "join":
-        items = args.get("value")
-        if isinstance(items, Sized):
-            charge_chars(len(str(args.get("d", ""))) * len(items), "join")
-
-
-GUARDED_FILTERS = ("center", "wordwrap", "truncate", "indent", "format", "replace", "join")
-
-
-def guard_filter(name: str, original: Callable[..., Any]) -> Callable[..., Any]:
-    """`original` with its size arguments checked first (Jinja's pass-arg marker kept)."""
-    signature = inspect.signature(original)
-
-    @functools.wraps(original)
-    def guarded(*args: Any, **kwargs: Any) -> Any:
-        try:
-            bound = signature.bind(*args, **kwargs)
-        except TypeError:
-            return original(*args, **kwargs)  # let the filter report its own usage error
-        _check_filter(name, bound)
-        return original(*args, **kwargs)
-
-    return guarded

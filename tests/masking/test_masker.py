@@ -9,13 +9,12 @@ from pathlib import Path
 from urllib.parse import quote, quote_plus
 
 import pytest
-from render.helpers import LEAD_TYPE, make_lead, make_method
 
-from pingpost.config.bundle import Config
-from pingpost.config.models import Settings
 from pingpost.exchange import Failure, RawResponse, RenderedRequest
 from pingpost.masking import MASK, Masker
 from pingpost.render import render_request
+from tests.masking.helpers import make_config
+from tests.render.helpers import LEAD_TYPE, make_lead, make_method
 
 SECRET = "s3cr&t <tok\"en>/+'"
 
@@ -176,17 +175,6 @@ def test_value_masks_deeply_and_keeps_keys() -> None:
 
 
 # --------------------------------------------------------------------------- for_lead
-
-
-def make_config(**auth: str) -> Config:
-    method = make_method({"auth": auth or {"type": "none"}})
-    return Config(
-        lead_types={"auto": LEAD_TYPE},
-        methods={"acme": method},
-        accounts={},
-        settings=Settings(),
-        secrets=frozenset({"env-secret"}),
-    )
 
 
 def test_for_lead_masks_pii_fields_in_their_wire_forms() -> None:

@@ -13,7 +13,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from pingpost.render.values import text_value
+from pingpost.values import text_value
 
 Formatter = Callable[[Any], Any]
 

@@ -8,26 +8,24 @@ from decimal import Decimal
 
 import pytest
 import yaml
-from trace_cli_fixtures import ACCOUNT, LEAD_TYPE, METHOD
 
-from pingpost.config.bundle import Config
-from pingpost.config.models import DeliveryAccount, DeliveryMethod, LeadType, Settings
-from pingpost.errors import RenderError, UsageError
-from pingpost.exchange import Failure, RawResponse, RenderedRequest
-from pingpost.exchange_check import (
+from pingpost.commands.check import (
     Check,
     CheckTarget,
     check_ping,
     check_post,
     diagnose,
     override_url,
-    parse_captures,
     phase_timeout,
-    pick_account,
-    sample_lead,
 )
+from pingpost.commands.inputs import AccountChoice, pick_account, sample_lead
+from pingpost.config.bundle import Config
+from pingpost.config.models import DeliveryAccount, DeliveryMethod, LeadType, Settings
+from pingpost.errors import BadUrl, CapturesNeeded, UsageError
+from pingpost.exchange import Failure, RawResponse, RenderedRequest
 from pingpost.responses.outcome import Outcome
 from pingpost.transport import SendOptions
+from tests.trace_cli_fixtures import ACCOUNT, LEAD_TYPE, METHOD
 
 
 class FakeTransport:
@@ -125,9 +123,11 @@ def test_post_carries_the_same_idempotency_key_as_the_auction():
     assert options.may_resend
 
 
-def test_post_without_its_captures_says_which_to_pass(target):
-    with pytest.raises(RenderError, match=r"pass --capture ping_id=VALUE"):
+def test_post_without_its_captures_says_which_are_needed(target):
+    with pytest.raises(CapturesNeeded) as raised:
         asyncio.run(check_post(target, transport=FakeTransport(), captures={}))
+    assert raised.value.captures == ("ping_id",)
+    assert "ping_id" in str(raised.value) and "--capture" not in str(raised.value)
 
 
 def test_url_override_keeps_the_rendered_query():
@@ -136,27 +136,22 @@ def test_url_override_keeps_the_rendered_query():
     )
     assert override_url("https://b.example/p", "http://h/x?debug=1") == "http://h/x?debug=1"
     assert override_url("https://b.example/p?a=1", "http://h") == "http://h/?a=1"
-    with pytest.raises(UsageError, match="not an absolute URL"):
-        override_url("https://b.example/p", "/relative")
-
-
-def test_parse_captures():
-    assert parse_captures(["a=1", "b = x=y", "c="]) == {"a": "1", "b": " x=y", "c": ""}
-    with pytest.raises(UsageError):
-        parse_captures(["novalue"])
+    with pytest.raises(BadUrl, match="not an absolute URL") as raised:
+        override_url("https://b.example/p", "/relative", target="post")
+    assert (raised.value.url, raised.value.target) == ("/relative", "post")
 
 
 def test_pick_account():
     one = config(account("acme-main"))
-    assert pick_account(one, one.method("acme"), None) == (one.account("acme-main"), None)
+    assert pick_account(one, one.method("acme"), None) == AccountChoice(one.account("acme-main"))
     two = config(account("b-acct"), account("a-acct", enabled=False))
-    chosen, note = pick_account(two, two.method("acme"), None)
-    assert chosen is not None and chosen.name == "b-acct"  # enabled first
-    assert note is not None and "--account" in note
+    choice = pick_account(two, two.method("acme"), None)
+    assert choice.account is not None and choice.account.name == "b-acct"  # enabled first
+    assert choice.others == ("a-acct",)
     other = config(account("x", method_name="other"), methods=(method(), method("other")))
     with pytest.raises(UsageError, match="uses method `other`, not `acme`"):
         pick_account(other, other.method("acme"), "x")
-    assert pick_account(other, other.method("acme"), None) == (None, None)
+    assert pick_account(other, other.method("acme"), None) == AccountChoice(None)
 
 
 def test_phase_timeout_falls_back_to_the_settings(target):

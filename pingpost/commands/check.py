@@ -14,20 +14,17 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from types import TracebackType
 from typing import Any, Literal
 from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 from pingpost.auction.context import idempotency_key, with_header
+from pingpost.commands.inputs import chosen_lead, pick_account
 from pingpost.config.bundle import Config
-from pingpost.config.models import DeliveryAccount, DeliveryMethod, LeadType, Request, Settings
-from pingpost.errors import PingpostError, RenderError, UsageError
+from pingpost.config.models import DeliveryAccount, DeliveryMethod, Request, Settings
+from pingpost.errors import BadUrl, CapturesNeeded, PingpostError, RenderError
 from pingpost.exchange import RawResponse, RenderedRequest
-from pingpost.leads import Lead, coerce_lead, load_lead
-from pingpost.masking import Masker
+from pingpost.leads import Lead
 from pingpost.render import render_request
-from pingpost.render.preview import MaskedError
-from pingpost.render.views import displayable
 from pingpost.responses import interpret
 from pingpost.responses.outcome import Outcome
 from pingpost.transport import HttpTransport, SendOptions, Transport
@@ -76,7 +73,7 @@ class CheckResult:
     lead_id: str
     ping: Check | None = None
     post: Check | None = None
-    post_skipped: str | None = None  # why `--post` did not post
+    post_skipped: str | None = None  # why the post asked for (`then_post`) was not made
     post_error: PingpostError | None = None  # the post could not be rendered
 
     @property
@@ -132,8 +129,7 @@ async def check_post(
         missing = sorted(set(target.method.ping.response.capture) - set(captures))
         if not missing:
             raise
-        hint = ", ".join(f"--capture {name}=VALUE" for name in missing)
-        raise RenderError(exc.method, exc.phase, f"{_message(exc)} (pass {hint})") from exc
+        raise CapturesNeeded(exc, missing) from exc
     return replace(result, post=post)
 
 
@@ -144,12 +140,6 @@ def _result(target: CheckTarget, lead_id: str | None) -> CheckResult:
         lead=target.lead,
         lead_id=lead_id or str(uuid.uuid4()),
     )
-
-
-def _message(exc: RenderError) -> str:
-    text = str(exc)
-    prefix = f"{exc.method} {exc.phase}: "
-    return text[len(prefix) :] if text.startswith(prefix) else text
 
 
 async def _exchange(
@@ -174,7 +164,7 @@ async def _exchange(
     )
     url = target.ping_url if phase == "ping" else target.post_url
     if url:
-        request = replace(request, url=override_url(request.url, url))
+        request = replace(request, url=override_url(request.url, url, target=phase))
     if phase == "post" and rules.idempotency_key is not None:
         key = idempotency_key(lead_id, account_name or target.method.name)
         request = with_header(request, rules.idempotency_key.header, key)
@@ -193,7 +183,7 @@ async def _exchange(
 
 
 def phase_timeout(target: CheckTarget, phase: Phase) -> float:
-    """`--timeout`, else the phase's own timeout, else the auction's budget for the phase."""
+    """The target's timeout, else the phase's own, else the auction's budget for the phase."""
     if target.timeout is not None:
         return target.timeout
     rules = target.method.ping if phase == "ping" else target.method.post
@@ -203,79 +193,42 @@ def phase_timeout(target: CheckTarget, phase: Phase) -> float:
     return auction.ping_deadline if phase == "ping" else auction.post_timeout
 
 
-def override_url(rendered: str, override: str, option: str = "--url") -> str:
+def override_url(rendered: str, override: str, *, target: Phase = "ping") -> str:
     """Send to `override` instead of the configured endpoint.
 
     The override's scheme, host, port and path replace the rendered ones; the
     rendered query (query-string fields, query auth) is kept, after any query
     the override brings itself.
     """
-    new = check_override(override, option)
+    new = check_override(override, target=target)
     old_query = urlsplit(rendered).query
     query = "&".join(q for q in (new.query, old_query) if q)
     return urlunsplit((new.scheme, new.netloc, new.path or "/", query, ""))
 
 
-def check_override(url: str, option: str = "--url") -> SplitResult:
-    """`url` split, or a UsageError: only absolute http(s) URLs with a host and a valid
-    port can be sent to (urlsplit checks the port lazily, so ask for it here)."""
+def check_override(url: str, *, target: Phase = "ping") -> SplitResult:
+    """`url` split, or BadUrl: only absolute http(s) URLs with a host and a valid port can
+    be sent to (urlsplit checks the port lazily, so ask for it here)."""
     example = "e.g. http://127.0.0.1:8080/ping"
     try:
         parts = urlsplit(url)
     except ValueError as exc:
-        raise UsageError(f"{option} `{url}` is not a valid URL: {exc} ({example})") from None
+        raise BadUrl(url, f"is not a valid URL: {exc} ({example})", target=target) from None
     if not parts.scheme or not parts.netloc:
-        raise UsageError(f"{option} `{url}` is not an absolute URL ({example})")
+        raise BadUrl(url, f"is not an absolute URL ({example})", target=target)
     if parts.scheme.lower() not in ("http", "https"):
-        raise UsageError(f"{option} `{url}`: only http or https URLs can be sent to ({example})")
+        problem = f"cannot be sent to: only http or https URLs can ({example})"
+        raise BadUrl(url, problem, target=target)
     try:
         port = parts.port
     except ValueError:  # out of range, or not a number
         port = 0
     if port == 0:
-        raise UsageError(f"{option} `{url}`: the port must be a number from 1 to 65535")
+        problem = "has a bad port: the port must be a number from 1 to 65535"
+        raise BadUrl(url, problem, target=target)
     if not parts.hostname:
-        raise UsageError(f"{option} `{url}` has no host ({example})")
+        raise BadUrl(url, f"has no host ({example})", target=target)
     return parts
-
-
-def pick_account(
-    config: Config, method: DeliveryMethod, name: str | None
-) -> tuple[DeliveryAccount | None, str | None]:
-    """The account whose vars and environment the request uses, and a note for the user.
-
-    `--account NAME` must use the method. Without it: the only account using the
-    method, else the first by name (enabled ones first), with a note saying so.
-    """
-    if name is not None:
-        account = config.account(name)
-        if account.method != method.name:
-            raise UsageError(
-                f"account `{name}` uses method `{account.method}`, not `{method.name}`; "
-                "pass an account of this method"
-            )
-        return account, None
-    users = sorted(
-        (a for a in config.accounts.values() if a.method == method.name),
-        key=lambda a: (not a.enabled, a.name),
-    )
-    if not users:
-        return None, None
-    note = None
-    if len(users) > 1:
-        note = f"using account `{users[0].name}`'s vars (pass --account NAME to choose)"
-    return users[0], note
-
-
-def parse_captures(pairs: list[str]) -> dict[str, str]:
-    """`["ping_id=p-1", ...]` -> `{"ping_id": "p-1"}`; a pair without `=` is a usage error."""
-    captures: dict[str, str] = {}
-    for pair in pairs:
-        name, sep, value = pair.partition("=")
-        if not sep or not name.strip():
-            raise UsageError(f"--capture `{pair}` is not NAME=VALUE")
-        captures[name.strip()] = value
-    return captures
 
 
 def diagnose(check: Check) -> str | None:
@@ -293,36 +246,29 @@ def diagnose(check: Check) -> str | None:
     return None
 
 
-def sample_lead(lead_type: LeadType) -> Lead:
-    """The lead type's `sample`, coerced like any lead."""
-    if lead_type.sample is None:
-        raise UsageError(f"lead type `{lead_type.name}` has no sample: pass --lead FILE")
-    return coerce_lead(lead_type.sample, lead_type, source=f"lead type `{lead_type.name}` sample")
-
-
 def prepare_target(
     config: Config,
     method: DeliveryMethod,
     *,
     lead_path: Path | None = None,
     account: str | None = None,
-    post_option: str = "--post-url",
     **options: Any,
-) -> tuple[CheckTarget, str | None]:
-    """Resolve the command line into a `CheckTarget`, and a note for the user (or None).
+) -> tuple[CheckTarget, tuple[str, ...]]:
+    """The `CheckTarget` for a method, with the lead in `lead_path` (default: its lead
+    type's sample) and the account `account` (default: `pick_account`'s choice), and the
+    other accounts the default choice passed over.
 
     `options` are the remaining `CheckTarget` fields (test, ping_url, post_url, timeout).
-    The URL overrides are checked here, before anything is sent; `post_option` names
-    the option that gave `post_url` in messages.
+    The URL overrides are checked here, before anything is sent (BadUrl).
     """
-    for option, key in (("--url", "ping_url"), (post_option, "post_url")):
+    phases: tuple[tuple[str, Phase], ...] = (("ping_url", "ping"), ("post_url", "post"))
+    for key, phase in phases:
         if options.get(key):
-            check_override(options[key], option)
-    lead_type = config.lead_type(method.lead_type)
-    lead = load_lead(lead_path, lead_type) if lead_path is not None else sample_lead(lead_type)
-    chosen, note = pick_account(config, method, account)
-    target = CheckTarget(method, lead, config.settings, account=chosen, **options)
-    return target, note
+            check_override(options[key], target=phase)
+    lead = chosen_lead(config, method, lead_path)
+    choice = pick_account(config, method, account)
+    target = CheckTarget(method, lead, config.settings, account=choice.account, **options)
+    return target, choice.others
 
 
 def run_check(
@@ -342,35 +288,3 @@ def run_check(
             return await check_post(target, transport=transport, captures=captures or {})
 
     return asyncio.run(main())
-
-
-class MaskedErrors:
-    """`with MaskedErrors(config, ...) as guard:` re-raises every PingpostError with its
-    message masked (P12): a render error quotes lead values (``format `int`: `Zoë` is
-    not a number``). Set `guard.lead` once the lead is known, so its pii is masked too;
-    before that only secrets are."""
-
-    def __init__(self, config: Config, *, show_pii: bool, show_secrets: bool) -> None:
-        self.config = config
-        self.show_pii = show_pii
-        self.show_secrets = show_secrets
-        self.lead: Lead | None = None
-
-    @property
-    def masker(self) -> Masker:
-        return Masker.for_lead(
-            self.config, self.lead, show_pii=self.show_pii, show_secrets=self.show_secrets
-        )
-
-    def __enter__(self) -> MaskedErrors:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        if isinstance(exc, PingpostError) and not isinstance(exc, MaskedError):
-            message = displayable(self.masker.text(str(exc)))
-            raise MaskedError(message, exc.exit_code) from None

@@ -14,29 +14,19 @@ from typing import Any
 
 from pingpost.config.models import LeadType, Scalar
 from pingpost.config.models import Mapping as MappingSpec
-from pingpost.render.formats import FORMATS, Formatter, parse_format
-from pingpost.render.values import XML_NAME, text_value
+from pingpost.mapping.formats import Formatter, parse_format
 from pingpost.templating import MissingValue, compile_template, is_template
-
-__all__ = [
-    "FORMATS",
-    "FieldPlan",
-    "LeadValueError",
-    "MappingError",
-    "apply_mappings",
-    "check_nesting",
-    "nest",
-    "parse_format",
-    "plan_mappings",
-]
+from pingpost.values import XML_NAME, text_value
 
 
 class MappingError(ValueError):
     """A config-level problem in a method's mappings (bad template, format, name clash).
 
-    `path` is the part of the phase at fault when known, e.g. ("mappings", "zip")."""
+    `path` is the part of the phase at fault when known, e.g. ("mappings", "zip");
+    `missing` is the value a template needed and did not have, if that is the cause."""
 
     path: tuple[str, ...] = ()
+    missing: MissingValue | None = None
 
 
 class LeadValueError(ValueError):
@@ -205,7 +195,9 @@ def _source_value(
         text = render(plan.template)
     except MissingValue as missing:
         if missing.kind == "var":
-            raise MappingError(f"mapping `{plan.name}`: {missing}") from None
+            error = MappingError(f"mapping `{plan.name}`: {missing}")
+            error.missing = missing
+            raise error from None
         if missing.kind == "lead" and lead_type and missing.name not in lead_type.fields:
             raise MappingError(
                 f"mapping `{plan.name}`: lead type `{lead_type.name}` has no field `{missing.name}`"

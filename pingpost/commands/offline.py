@@ -1,19 +1,22 @@
 """Offline behaviour checks: render every method with its lead type's sample, run its examples.
 
-Only methods whose documents passed every static check get here (otherwise a
-broken template would be reported twice). Rendering uses the real renderer and
-the examples the real response interpreter, so a method that passes behaves
-the same way in an auction.
+`validate(paths)` is what `pingpost validate` runs: the config's own checks
+(`pingpost.config.loader`) and these. Only methods whose documents passed every
+static check get here (otherwise a broken template would be reported twice).
+Rendering uses the real renderer and the examples the real response
+interpreter, so a method that passes behaves the same way in an auction.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
+from pathlib import Path
 from typing import Literal
 
 from pingpost.config.documents import Loaded, LoadedSet, Reporter
+from pingpost.config.loader import ValidationReport, validate_paths
 from pingpost.config.marks import NodePath, On
 from pingpost.config.method_checks import MethodFacts
 from pingpost.config.models import (
@@ -32,6 +35,20 @@ from pingpost.responses.outcome import Outcome
 
 Phase = Literal["ping", "post"]
 MAX_ACCOUNTS_RENDERED = 20  # distinct `vars` per method; enough to catch a bad one
+
+
+def validate(
+    paths: Sequence[Path],
+    *,
+    offline: bool = True,
+    config: Path | None = None,
+    env: Mapping[str, str] | None = None,
+) -> ValidationReport:
+    """Every problem of the configs at `paths`, warnings included, as `pingpost validate`
+    finds them: with the offline behaviour checks unless `offline` is false. A file inside
+    a config dir (`config`, or found above it) is checked with the rest of its config."""
+    behaviour = run_offline_checks if offline else None
+    return validate_paths(paths, behaviour=behaviour, config=config, env=env)
 
 
 def run_offline_checks(loaded: LoadedSet, facts: dict[str, MethodFacts]) -> list[Problem]:
