@@ -181,5 +181,3 @@ def _outcome(doc: Mapping[str, Any]) -> Outcome:
         decoded_as=doc.get("decoded_as") or "text",
         decode_error=doc.get("decode_error"),
     )
-
-
