@@ -1,4 +1,4 @@
-"""Simulated buyers on loopback: one HTTP/1.1 server playing every buyer of a sandbox file.
+"""Simulated buyers on loopback: one aiohttp.web server playing every buyer of a sandbox file.
 
     from pingpost.sandbox import load_sandbox_spec, start_sandbox
 

@@ -92,5 +92,5 @@ def test_prints_the_buyers_table_and_stops_on_ctrl_c():
         out, err = process.communicate(timeout=10)
     assert process.returncode == 0 and "sandbox stopped" in err
     assert f"sandbox buyers at {url} (seed 7)" in out
-    for name in ("acme", "foxtrot", "/foxtrot/post/", "post_reject", "hang 1 (ping)"):
+    for name in ("acme", "foxtrot", "/foxtrot/post/", "post_reject", "hang 1 (ping)", "post cap 3"):
         assert name in out
