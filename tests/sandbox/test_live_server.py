@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gzip
 import http.client
 import socket
 
@@ -151,3 +152,16 @@ def test_answers_name_the_sandbox_as_their_server(make_sandbox):
     sb = make_sandbox(SPEC)
     assert call(f"{sb.url}/a/ping", body={"n": 1}).headers["server"] == "pingpost-sandbox"
     assert call(f"{sb.url}/nope", method="GET").headers["server"] == "pingpost-sandbox"
+
+
+def test_gzip_bodies_are_inflated_and_absolute_targets_routed(make_sandbox):
+    sb = make_sandbox(SPEC)
+    conn = http.client.HTTPConnection("127.0.0.1", sb.port, timeout=2)
+    headers = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
+    conn.request("POST", "/a/ping", body=gzip.compress(b'{"n": 5}'), headers=headers)
+    assert b"pingToken" in conn.getresponse().read()
+    conn.close()
+    assert sb.ledger()[-1]["body"] == '{"n": 5}'
+    absolute = b"GET http://h:1/a/ping?zip=1 HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n"
+    assert b"pingToken" in raw(sb.port, absolute)
+    assert sb.ledger()[-1]["path"] == "/a/ping?zip=1"
