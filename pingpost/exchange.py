@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 Headers = tuple[tuple[str, str], ...]
+ANY_FIELD = "*"  # in `RenderedRequest.sensitive`: made from some lead field, which is unknown
 
 FailureKind = Literal[
     "connect",  # refused, DNS, connect timeout, pool timeout: the request never left
@@ -29,7 +30,8 @@ class RenderedRequest:
     headers: Headers
     body: bytes = b""
     # (lead field, text) of values rendered from lead fields, e.g. `("FirstName", "ADA")`
-    # for `format: upper`: the Masker hides those made from pii fields (P12).
+    # for `format: upper` (ANY_FIELD: the field is unknown): the Masker hides those made
+    # from pii fields (P12).
     sensitive: tuple[tuple[str, str], ...] = field(default=(), compare=False, repr=False)
 
     def header(self, name: str) -> str | None:

@@ -15,8 +15,8 @@ from pingpost.config.models import DeliveryMethod, LeadType, Mapping, Request, S
 from pingpost.config.rule_checks import check_response
 from pingpost.config.template_check import GLOBALS, TemplateProblem, analyse
 from pingpost.mapping import MappingError, check_nesting, parse_format
-from pingpost.render.values import XML_NAME
 from pingpost.templating import Flavour, is_template
+from pingpost.values import XML_NAME
 
 Phase = Literal["ping", "post"]
 _HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")

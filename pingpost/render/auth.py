@@ -2,7 +2,7 @@
 
 Auth values may be templates (e.g. `{{ account.vars.api_key }}` for buyers that
 give each account its own key); they are rendered as text, never URL-quoted
-twice, and masked in every output by name (see masking.py).
+twice, and masked in every output by name (see pingpost.masking).
 """
 
 from __future__ import annotations
@@ -35,29 +35,3 @@ def auth_query(auth: AuthSpec, render: RenderText) -> tuple[str, str] | None:
     if isinstance(auth, QueryAuth):
         return auth.name, render(auth.value, "auth value")
     return None
-
-
-def secret_header_names(auth: AuthSpec) -> tuple[str, ...]:
-    """Headers whose whole value is a credential (masked by name)."""
-    if isinstance(auth, BasicAuth | BearerAuth):
-        return ("Authorization",)
-    if isinstance(auth, HeaderAuth):
-        return (auth.name,)
-    return ()
-
-
-def secret_query_names(auth: AuthSpec) -> tuple[str, ...]:
-    return (auth.name,) if isinstance(auth, QueryAuth) else ()
-
-
-def literal_secrets(auth: AuthSpec) -> tuple[str, ...]:
-    """Auth values written literally in config (templates are masked by name instead)."""
-    if isinstance(auth, BasicAuth):
-        values: tuple[str, ...] = (auth.password,)
-    elif isinstance(auth, BearerAuth):
-        values = (auth.token,)
-    elif isinstance(auth, HeaderAuth | QueryAuth):
-        values = (auth.value,)
-    else:
-        values = ()
-    return tuple(v for v in values if v and "{{" not in v)

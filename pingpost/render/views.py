@@ -10,13 +10,12 @@ from __future__ import annotations
 import json
 import re
 import shlex
-from collections.abc import Iterable
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import urlsplit
 
 from pingpost.exchange import RenderedRequest
+from pingpost.masking import MASK, Masker
 
-MASK = "****"
 # C0 controls except tab and newline, DEL, and C1 controls.
 _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
@@ -30,16 +29,7 @@ def body_text(body: bytes) -> str:
     return body.decode("utf-8", "backslashreplace")
 
 
-class Masking(Protocol):
-    """What the views need of `pingpost.masking.Masker`."""
-
-    def request(self, r: RenderedRequest) -> RenderedRequest: ...
-    def url(self, url: str) -> str: ...
-    def text(self, s: str) -> str: ...
-    def with_requests(self, requests: Iterable[RenderedRequest | None]) -> Masking: ...
-
-
-def http_text(request: RenderedRequest, masker: Masking | None = None) -> str:
+def http_text(request: RenderedRequest, masker: Masker | None = None) -> str:
     """The request as it goes on the wire: Host and Content-Length as the client adds them,
     taken from the real (`request`, unmasked) request; then masked with `masker`."""
     parts = urlsplit(request.url)
@@ -62,7 +52,7 @@ def http_text(request: RenderedRequest, masker: Masking | None = None) -> str:
     return displayable(text if masker is None else masker.text(text))
 
 
-def _masked_origin(url: str, host: str, masker: Masking) -> tuple[str, str]:
+def _masked_origin(url: str, host: str, masker: Masker) -> tuple[str, str]:
     """Host and target, masked. When a secret covers the scheme and host (a secret base
     URL), the Host line is masked whole and the target is what follows the secret."""
     masked = masker.url(url)

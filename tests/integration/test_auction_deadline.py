@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
-from integration.auction_support import buyer, config, lead, run, sandbox, statuses
-
 from pingpost.auction import run_auction
 from pingpost.transport import HttpTransport
+from tests.integration.auction_support import buyer, config, lead, run, sandbox, statuses
 
 DEADLINE = 0.3
 # The promise is deadline + 50 ms (benchmarks/ checks it strictly); CI machines are noisy.

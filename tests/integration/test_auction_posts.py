@@ -5,7 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from integration.auction_support import (
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from pingpost.auction.context import idempotency_key
+from tests.integration.auction_support import (
     buyer,
     closed_port,
     config,
@@ -16,10 +20,6 @@ from integration.auction_support import (
     sandbox,
     statuses,
 )
-from pytest_httpserver import HTTPServer
-from werkzeug import Request, Response
-
-from pingpost.auction.context import idempotency_key
 
 
 def test_a_rejected_post_falls_back_to_the_next_bidder() -> None:
