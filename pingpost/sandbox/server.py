@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
-from pingpost.errors import UsageError
+from pingpost.errors import ListenError, UsageError
 from pingpost.sandbox.buyers import SandboxApp
 from pingpost.sandbox.spec import SandboxSpec
 from pingpost.sandbox.web import make_server
@@ -53,11 +53,8 @@ class SandboxServer:
             await web.TCPSite(self._runner, host, port, backlog=2048).start()
         except OSError as exc:
             await self.close()
-            if exc.errno == errno.EADDRINUSE:
-                raise UsageError(
-                    f"port {port} is in use; pass --port (0 picks a free one)"
-                ) from None
-            raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+            why = "the address is in use" if exc.errno == errno.EADDRINUSE else exc.strerror
+            raise ListenError(host, port, why or str(exc)) from None
         self.host = host
         self.port = self._runner.addresses[0][1]
 
@@ -99,7 +96,7 @@ async def serve_sandbox(
 ) -> None:
     """Serve until `stop` is set (or the task is cancelled). `port` None: the spec's port.
 
-    `ready(url)` is called once the socket listens. A busy port raises UsageError.
+    `ready(url)` is called once the socket listens. A busy port raises ListenError.
     """
     server = SandboxServer(spec)
     await server.start(host, port)
@@ -223,6 +220,6 @@ class Sandbox:
 def start_sandbox(spec: SandboxSpec, port: int = 0, host: str = DEFAULT_HOST) -> Sandbox:
     """Start serving `spec` in a background thread; returns once the socket listens.
 
-    `port=0` picks a free port (see `.url`). A busy port raises UsageError.
+    `port=0` picks a free port (see `.url`). A busy port raises ListenError.
     """
     return Sandbox(spec, host, port)

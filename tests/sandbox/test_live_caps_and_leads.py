@@ -7,10 +7,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from integration.sandbox_fixtures import buyer_dict
 from typer.testing import CliRunner
 
 from pingpost.cli.app import app
+from tests.integration.sandbox_fixtures import buyer_dict
 
 from .client import call
 

@@ -10,7 +10,7 @@ import socket
 
 import pytest
 
-from pingpost.errors import UsageError
+from pingpost.errors import ListenError, UsageError
 from pingpost.sandbox import SandboxSpec, serve_sandbox, start_sandbox
 from tests.integration.sandbox_fixtures import buyer_dict
 
@@ -70,7 +70,7 @@ def test_chunked_request_body_and_expect_continue(make_sandbox):
 
 def test_busy_port_and_foreign_host_are_usage_errors(make_sandbox):
     sb = make_sandbox(SPEC)
-    with pytest.raises(UsageError, match=rf"port {sb.port} is in use; pass --port"):
+    with pytest.raises(ListenError, match=rf"127.0.0.1:{sb.port}: the address is in use$"):
         start_sandbox(SPEC, port=sb.port)
     with pytest.raises(UsageError, match="loopback only"):
         start_sandbox(SPEC, host="0.0.0.0")
