@@ -6,7 +6,8 @@ hands it to `SandboxApp.handle`; the buyers never see the framework.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,3 +17,5 @@ class Request:
     query: str  # as sent, without the "?"
     content_type: str  # the media type, lower case, without parameters ("" when none)
     body: bytes
+    # Look headers up by lower-case name (the server's mapping ignores case).
+    headers: Mapping[str, str] = field(default_factory=dict)

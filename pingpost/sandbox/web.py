@@ -21,6 +21,7 @@ import struct
 from typing import NoReturn
 
 from aiohttp import web
+from multidict import CIMultiDict
 
 from pingpost.sandbox.buyers import SandboxApp
 from pingpost.sandbox.faults import DRIP_INTERVAL, OVERSIZED_BYTES, Plan, oversized_body
@@ -99,7 +100,7 @@ async def read_request(http_request: web.BaseRequest) -> Request:
     path, _, query = target.partition("?")
     content_type = http_request.headers.get("Content-Type", "")
     media_type = content_type.split(";", 1)[0].strip().lower()
-    return Request(http_request.method, path, query, media_type, body)
+    return Request(http_request.method, path, query, media_type, body, http_request.headers)
 
 
 async def play(plan: Plan, http_request: web.BaseRequest) -> web.StreamResponse:
@@ -123,8 +124,12 @@ def _response(reply: Reply) -> web.Response:
     return web.Response(status=reply.status, body=reply.body, headers=_headers(reply))
 
 
-def _headers(reply: Reply) -> dict[str, str]:
-    return {"Content-Type": reply.content_type, "Server": SERVER_NAME}
+def _headers(reply: Reply) -> CIMultiDict[str]:
+    """The reply's headers (a challenge, cookies: a name may repeat) and the sandbox's own."""
+    headers = CIMultiDict(reply.headers)
+    headers["Content-Type"] = reply.content_type
+    headers["Server"] = SERVER_NAME
+    return headers
 
 
 async def _until_the_client_leaves() -> NoReturn:

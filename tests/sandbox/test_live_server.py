@@ -165,3 +165,18 @@ def test_gzip_bodies_are_inflated_and_absolute_targets_routed(make_sandbox):
     absolute = b"GET http://h:1/a/ping?zip=1 HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n"
     assert b"pingToken" in raw(sb.port, absolute)
     assert sb.ledger()[-1]["path"] == "/a/ping?zip=1"
+
+
+def test_auth_challenges_and_credentials_cross_the_wire(make_sandbox):
+    auth = {"type": "digest", "username": "u", "password": "pw", "algorithm": "MD5"}
+    sb = make_sandbox({"buyers": [buyer_dict("d", auth=auth)]})
+    refused = call(f"{sb.url}/d/ping", body={"n": 1})
+    assert refused.status == 401 and refused.headers["server"] == "pingpost-sandbox"
+    assert refused.headers["www-authenticate"].startswith("Digest ")
+    # the Authorization header reaches the buyer whatever its case
+    conn = http.client.HTTPConnection("127.0.0.1", sb.port, timeout=2)
+    conn.request("POST", "/d/ping", body=b"{}", headers={"AUTHORIZATION": "Digest nonsense"})
+    assert conn.getresponse().status == 401
+    conn.close()
+    notes = [e["note"] for e in sb.ledger() if e["phase"] == "auth"]
+    assert len(notes) == 2 and notes[0] != notes[1]  # no credentials, then bad ones
