@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Discriminator,
     Field,
@@ -32,6 +33,27 @@ class Model(BaseModel):
 
 
 NonNegativeDecimal = Annotated[Decimal, Field(ge=0, allow_inf_nan=False)]
+
+
+def _seconds(value: Any) -> Any:
+    from pingpost.durations import parse_duration
+
+    return parse_duration(value) if isinstance(value, str | int | float) else value
+
+
+# `30d`, `10m`, `90s` (or a number of seconds) in YAML; seconds (float) past the loader
+Duration = Annotated[
+    float,
+    BeforeValidator(_seconds),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": r"^\s*\d+(\.\d+)?\s*[smhdw]?\s*$"},
+                {"type": "number", "exclusiveMinimum": 0},
+            ]
+        }
+    ),
+]
 
 # --------------------------------------------------------------------------- lead types
 
@@ -486,10 +508,29 @@ class HttpSettings(Model):
     user_agent: str = "pingpost"
 
 
+class LogSettings(Model):
+    retention: Duration | None = None  # None: keep every auction until purged by hand
+
+
 class Settings(Model):
     kind: Literal["settings"] = "settings"
     auction: AuctionSettings = Field(default_factory=AuctionSettings)
     http: HttpSettings = Field(default_factory=HttpSettings)
+    store: str | None = None  # a store URL (see pingpost/store/url.py)
+    log: LogSettings = Field(default_factory=LogSettings)
+
+    @field_validator("store")
+    @classmethod
+    def _store_url(cls, value: str | None) -> str | None:
+        if value is not None:
+            from pingpost.store.errors import BadStoreUrl
+            from pingpost.store.url import parse_store_url
+
+            try:
+                parse_store_url(value)
+            except BadStoreUrl as exc:
+                raise ValueError(str(exc)) from None
+        return value
 
 
 AllCondition.model_rebuild()

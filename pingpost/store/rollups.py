@@ -1,0 +1,135 @@
+"""Rollups: one `Tally` per (level, bucket, kind, name), written with each finished auction.
+
+    level   60 (minute) · 3600 (hour) · 86400 (day), UTC buckets of the auction's start
+    kind    "a": an account's lines · "s": a source's auctions
+
+A stats range [since, until) is covered by whole days, then whole hours, then
+whole minutes, largest first; what is left is at most two partial minutes, read
+exactly from the auctions themselves (`Edge`). So `stats` reads a few rows per
+account per level, whatever the number of auctions, and its counts are exact.
+Purge and resolve take an auction's contribution back (sign -1) and add the new
+one, so rollups always equal the tallies of the auctions in the log.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from pingpost.store.records import AccountLine
+from pingpost.store.tally import Tally
+
+LEVELS = (86_400, 3_600, 60)
+MINUTE = 60
+ACCOUNT = "a"
+SOURCE = "s"
+NO_SOURCE = "-"
+
+RollupKey = tuple[int, int, str, str]  # level, bucket start, kind, name
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """Whole buckets of one level: [start, stop)."""
+
+    level: int
+    start: int
+    stop: int
+
+
+@dataclass(frozen=True, slots=True)
+class Edge:
+    """A partial minute of the range: [low, high) inside the minute [minute, minute + 60)."""
+
+    minute: int
+    low: float
+    high: float
+
+
+class Rollups:
+    """Tallies to add to the stored rollups, keyed by `RollupKey` (one group of writes)."""
+
+    def __init__(self) -> None:
+        self.minutes: dict[tuple[int, str, str], Tally] = {}
+
+    def add(
+        self,
+        started_at: float,
+        source: str | None,
+        result: str,
+        revenue: Decimal,
+        lines: Iterable[AccountLine],
+        sign: int = 1,
+    ) -> None:
+        """Count (sign 1) or take back (sign -1) one finished auction."""
+        minute = int(started_at // MINUTE) * MINUTE
+        self._tally(minute, SOURCE, source or NO_SOURCE).add_auction(result, revenue, sign)
+        for line in lines:
+            self._tally(minute, ACCOUNT, line.account).add_line(line, sign)
+
+    def merge(self, other: Rollups) -> None:
+        for key, tally in other.minutes.items():
+            self._tally(*key).add(tally)
+
+    def by_key(self) -> dict[RollupKey, Tally]:
+        """Every level's tallies, the minute ones summed into hours and days."""
+        out: dict[RollupKey, Tally] = {}
+        for (minute, kind, name), tally in self.minutes.items():
+            for level in LEVELS:
+                key = (level, minute // level * level, kind, name)
+                into = out.get(key)
+                if into is None:
+                    into = out[key] = Tally()
+                into.add(tally)
+        return out
+
+    def __bool__(self) -> bool:
+        return bool(self.minutes)
+
+    def _tally(self, minute: int, kind: str, name: str) -> Tally:
+        key = (minute, kind, name)
+        tally = self.minutes.get(key)
+        if tally is None:
+            tally = self.minutes[key] = Tally()
+        return tally
+
+
+def cover(since: float, until: float) -> tuple[list[Span], list[Edge]]:
+    """Whole buckets (largest first) and the partial minutes left over, for [since, until)."""
+    spans: list[Span] = []
+    edges: list[Edge] = []
+    _cover(since, until, 0, spans, edges)
+    return spans, edges
+
+
+def _cover(low: float, high: float, depth: int, spans: list[Span], edges: list[Edge]) -> None:
+    if high <= low:
+        return
+    if depth == len(LEVELS):  # less than a whole minute, maybe across one boundary
+        minute = math.floor(low / MINUTE) * MINUTE
+        edges.append(Edge(minute, low, min(high, minute + MINUTE)))
+        if high > minute + MINUTE:
+            edges.append(Edge(minute + MINUTE, minute + MINUTE, high))
+        return
+    level = LEVELS[depth]
+    first = math.ceil(low / level) * level
+    last = math.floor(high / level) * level
+    if first >= last:
+        _cover(low, high, depth + 1, spans, edges)
+        return
+    spans.append(Span(level, first, last))
+    _cover(low, first, depth + 1, spans, edges)
+    _cover(last, high, depth + 1, spans, edges)
+
+
+def edge_plan(inside: int, outside: int) -> str:
+    """How to read a partial minute with `inside` auctions in the range and `outside` not:
+    `skip`, `minute` (its rollup is exact), `inside` (read those auctions), or
+    `minute-outside` (the rollup less the fewer auctions outside)."""
+    if inside == 0:
+        return "skip"
+    if outside == 0:
+        return "minute"
+    return "inside" if inside <= outside else "minute-outside"
