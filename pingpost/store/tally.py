@@ -121,16 +121,11 @@ class Tally:
     def row(self, name: str) -> StatsRow:
         bids: tuple[Decimal, ...] = ()
         if self.bids and self.bid_range is not None:
-            low, high = self.bid_range
-            bids = tuple(
-                min(max(_money(percentile(self.bids, p)), low), high) for p in BID_PERCENTILES
-            )
+            bids = tuple(percentile(self.bids, p, *self.bid_range) for p in BID_PERCENTILES)
         latency: tuple[float, ...] = ()
         if self.latency and self.latency_range is not None:
-            low_ms, high_ms = self.latency_range
             latency = tuple(
-                round(min(max(percentile(self.latency, p), low_ms), high_ms), 1)
-                for p in LATENCY_PERCENTILES
+                percentile(self.latency, p, *self.latency_range) for p in LATENCY_PERCENTILES
             )
         return StatsRow(
             name=name,
@@ -182,20 +177,23 @@ class Tally:
         )
 
 
-def percentile(histogram: dict[int, int], p: float) -> float:
-    """Nearest-rank percentile of a histogram (the memory store's rule, on bins)."""
+def percentile(histogram: dict[int, int], p: float, low: Any, high: Any) -> Any:
+    """Nearest-rank percentile of a histogram (the memory store's rule, on bins), given the
+    smallest and largest value seen: exact at either end, clamped between them."""
     total = sum(histogram.values())
     rank = max(1, math.ceil(p / 100 * total))
+    if rank == 1:
+        return low
+    if rank >= total:
+        return high
     seen = 0
     for index in sorted(histogram):
         seen += histogram[index]
         if seen >= rank:
-            return bin_value(index)
-    return bin_value(max(histogram))
-
-
-def _money(value: float) -> Decimal:
-    return Decimal(repr(round(value, 4)))
+            estimate = bin_value(index)
+            value = Decimal(repr(round(estimate, 4))) if isinstance(low, Decimal) else estimate
+            return min(max(value, low), high)
+    return high
 
 
 def _widen(span: tuple[Any, Any] | None, value: Any) -> tuple[Any, Any]:
