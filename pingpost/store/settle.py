@@ -13,8 +13,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from typing import Literal
 
-from pingpost.store.records import RELEASING, AccountLine, LoggedResult
+from pingpost.store.records import RELEASING, AccountLine, LoggedResult, OpenPost, PostRecord
 
 ZERO = Decimal(0)
 
@@ -77,3 +78,12 @@ def resolved(sales: Iterable[Sale], still_open: bool) -> Resolved:
 def resolved_line(line: AccountLine, status: str, price: Decimal | None) -> AccountLine:
     """An account line after its open post was resolved (`sold` at `price`, or rejected)."""
     return replace(line, status=status, price=price if status == "sold" else None)
+
+
+def open_post(p: PostRecord) -> OpenPost:
+    status: Literal["in_doubt"] | None = "in_doubt" if p.status == "in_doubt" else None
+    return OpenPost(p.account, p.attempt, p.sent_at, p.amount, p.idempotency_key, status, p.reason)
+
+
+def is_open(p: PostRecord) -> bool:
+    return p.status is None or p.status == "in_doubt"

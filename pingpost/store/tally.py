@@ -167,13 +167,13 @@ class Tally:
             pings=d["p"],
             accepted=d["a"],
             wins=d["w"],
-            revenue=Decimal(d["r"]),
+            revenue=Decimal(str(d["r"])),
             posts=d["ps"],
             errors=d["e"],
             latency={int(k): v for k, v in d["l"].items()},
             bids={int(k): v for k, v in d["b"].items()},
-            latency_range=(lr[0], lr[1]) if lr else None,
-            bid_range=(Decimal(br[0]), Decimal(br[1])) if br else None,
+            latency_range=(float(lr[0]), float(lr[1])) if lr else None,
+            bid_range=(Decimal(str(br[0])), Decimal(str(br[1]))) if br else None,
         )
 
 

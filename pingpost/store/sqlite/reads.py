@@ -17,11 +17,11 @@ from pingpost.store.records import (
     LogQuery,
     LogRow,
     OpenAuction,
-    OpenPost,
     PostRecord,
     PriorAuction,
     StoredAuction,
 )
+from pingpost.store.settle import is_open, open_post
 
 _ROW = (
     "a.auction_id, a.started_at, a.lead_type, a.source, coalesce(a.result, 'interrupted'), "
@@ -36,15 +36,6 @@ def log_row(r: Any) -> LogRow:
 
 def post_record(r: Any) -> PostRecord:
     return PostRecord(r[0], r[1], r[2], Decimal(r[3]), r[4], r[5], money(r[6]), r[7], r[8])
-
-
-def open_post(p: PostRecord) -> OpenPost:
-    status: Literal["in_doubt"] | None = "in_doubt" if p.status == "in_doubt" else None
-    return OpenPost(p.account, p.attempt, p.sent_at, p.amount, p.idempotency_key, status, p.reason)
-
-
-def is_open(p: PostRecord) -> bool:
-    return p.status is None or p.status == "in_doubt"
 
 
 def posts_of(conn: sqlite3.Connection, row: int) -> list[PostRecord]:

@@ -1,0 +1,203 @@
+"""`PostgresStore`: one store shared by several machines (`pingpost serve` instances).
+
+Every method borrows a pooled connection for its statements only. Migrations
+run in one transaction under an advisory lock, so two instances starting at
+once never migrate twice.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+from pingpost.store import api
+from pingpost.store.errors import StoreUnavailable
+from pingpost.store.migrations import Step, pending
+from pingpost.store.postgres import controls, reads, recovery, schema, stats, writes
+from pingpost.store.postgres.pool import Connection, Database
+from pingpost.store.records import (
+    AccountState,
+    AuctionRecord,
+    CapReached,
+    LeadRecord,
+    LogQuery,
+    LogRow,
+    OpenAuction,
+    PostIntent,
+    PostOutcome,
+    PriorAuction,
+    RequestClaim,
+    StatsRow,
+    StoredAuction,
+    StoreInfo,
+    Usage,
+)
+from pingpost.store.url import StoreUrl
+
+
+class PostgresStore:
+    """The `Store` interface on PostgreSQL (see pingpost/store/api.py for each method)."""
+
+    backend = "postgresql"
+
+    def __init__(
+        self,
+        url: StoreUrl,
+        *,
+        steps: Sequence[Step[Any]] = schema.STEPS,
+        schema_version: int = api.SCHEMA_VERSION,
+    ) -> None:
+        self.url = url
+        self.db = Database(url)
+        self._steps = steps
+        self._version = schema_version
+        self._salt: bytes | None = None
+
+    async def open(self, *, migrate: bool = True) -> None:
+        await self.db.start()
+        try:
+            await self.db.run(lambda conn: self._migrate(conn, migrate))
+        except BaseException:
+            await self.db.stop()
+            raise
+
+    async def close(self) -> None:
+        await self.db.stop()
+
+    async def migrate(self) -> tuple[int, int]:
+        return await self.db.run(lambda conn: self._migrate(conn, True))
+
+    async def _migrate(self, conn: Connection, migrate: bool) -> tuple[int, int]:
+        shown = self.url.display
+        found = await schema.read_version(conn)
+        if not pending(shown, found, self._version, self._steps, migrate=migrate):
+            return found, found
+        async with conn.transaction():
+            key = zlib.crc32(f"pingpost-migrate:{self.url.schema or ''}".encode())
+            await conn.execute("SELECT pg_advisory_xact_lock($1)", key)
+            if self.url.schema:
+                await conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.url.schema}"')
+            found = await schema.read_version(conn)
+            todo = pending(shown, found, self._version, self._steps, migrate=migrate)
+            if found == 0 and await _has_tables(conn):
+                raise StoreUnavailable(
+                    shown,
+                    "the schema already holds other tables: keep the store in a schema of its "
+                    "own (add ?schema=pingpost to the URL)",
+                )
+            for step in todo:
+                await step.apply(conn)
+                await schema.write_version(conn, step.version)
+        return found, self._version
+
+    async def info(self) -> StoreInfo:
+        async def read(conn: Connection) -> StoreInfo:
+            found = await schema.read_version(conn)
+            counts = await reads.counts(conn) if found else {}
+            size = await reads.size(conn)
+            return StoreInfo("postgresql", self.url.display, found, self._version, size, counts)
+
+        return await self.db.run(read)
+
+    # -- write-ahead ----------------------------------------------------------------------
+
+    async def prior(self, lead_key: str) -> PriorAuction | None:
+        return await self.db.run(lambda c: reads.prior(c, lead_key))
+
+    async def post_intent(self, lead: LeadRecord, intent: PostIntent) -> CapReached | None:
+        return await self.db.run(lambda c: writes.post_intent(c, lead, intent))
+
+    async def post_outcome(self, outcome: PostOutcome) -> None:
+        await self.db.run(lambda c: writes.post_outcome(c, outcome))
+
+    async def finish(self, record: AuctionRecord) -> None:
+        if not await self.db.run(lambda c: writes.finish(c, record)):
+            await self.db.run(lambda c: writes.finish_again(c, record), tx=True)
+
+    # -- the log --------------------------------------------------------------------------
+
+    async def log(self, query: LogQuery) -> list[LogRow]:
+        return await self.db.run(lambda c: reads.log(c, query))
+
+    async def auction(self, auction_id: str) -> StoredAuction | None:
+        return await self.db.run(lambda c: reads.auction(c, auction_id), tx=True)
+
+    async def stats(self, since: float, until: float, *, by: str = "account") -> list[StatsRow]:
+        return await self.db.run(lambda c: stats.stats(c, since, until, by), tx=True)
+
+    async def open_auctions(self) -> list[OpenAuction]:
+        return await self.db.run(reads.open_auctions, tx=True)
+
+    async def resolve(
+        self,
+        auction_id: str,
+        account: str,
+        *,
+        sold: bool,
+        price: Decimal | None,
+        at: float,
+        reason: str,
+    ) -> None:
+        await self.db.run(
+            lambda c: recovery.resolve(c, auction_id, account, sold, price, at, reason), tx=True
+        )
+
+    async def purge(self, *, before: float | None = None, auction_id: str | None = None) -> int:
+        n, more = await self.db.run(lambda c: recovery.purge(c, before, auction_id), tx=True)
+        total = n
+        while more:  # the next chunk of old auctions, each in its own transaction
+            n, more = await self.db.run(lambda c: recovery.purge(c, before, None), tx=True)
+            total += n
+        return total
+
+    # -- controls -------------------------------------------------------------------------
+
+    async def salt(self) -> bytes:
+        if self._salt is None:
+            self._salt = await self.db.run(controls.salt)
+        return self._salt
+
+    async def usage(self, windows: Mapping[str, Sequence[str]]) -> dict[tuple[str, str], Usage]:
+        return await self.db.run(lambda c: controls.usage(c, windows))
+
+    async def claim_lead(
+        self, scope: str, key: str, *, since: float, auction_id: str, at: float
+    ) -> str | None:
+        return await self.db.run(
+            lambda c: controls.claim_lead(c, scope, key, since, auction_id, at)
+        )
+
+    async def seen_lead(self, scope: str, key: str, *, since: float) -> str | None:
+        return await self.db.run(lambda c: controls.seen_lead(c, scope, key, since))
+
+    async def bought(self, key: str, since: Mapping[str, float]) -> set[str]:
+        return await self.db.run(lambda c: controls.bought(c, key, since))
+
+    async def account_states(self, accounts: Sequence[str]) -> dict[str, AccountState]:
+        return await self.db.run(lambda c: controls.account_states(c, accounts))
+
+    async def pause(self, account: str, until: float | None, reason: str | None) -> None:
+        await self.db.run(lambda c: controls.pause(c, account, until, reason))
+
+    # -- serve ----------------------------------------------------------------------------
+
+    async def claim_request(
+        self, source: str, key: str, body_hash: str, *, at: float
+    ) -> RequestClaim:
+        return await self.db.run(lambda c: controls.claim_request(c, source, key, body_hash, at))
+
+    async def complete_request(self, source: str, key: str, status: int, body: bytes) -> None:
+        await self.db.run(lambda c: controls.complete_request(c, source, key, status, body))
+
+    async def release_request(self, source: str, key: str) -> None:
+        await self.db.run(lambda c: controls.release_request(c, source, key))
+
+
+async def _has_tables(conn: Connection) -> bool:
+    return bool(
+        await conn.fetchval(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema()"
+        )
+    )
