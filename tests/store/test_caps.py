@@ -85,7 +85,9 @@ def test_release_on_rejection_and_keep_while_in_doubt(backend: Backend) -> None:
         second = intent(two, claims=(claim,))
         assert await store.post_intent(two, second) is None  # the released one lets it sell
         await store.post_outcome(outcome(second, "in_doubt"))
-        assert isinstance(await store.post_intent(three, intent(three, claims=(claim,))), CapReached)
+        assert isinstance(
+            await store.post_intent(three, intent(three, claims=(claim,))), CapReached
+        )
         await store.post_outcome(outcome(second, "in_doubt"))  # settling twice changes nothing
         usage = await store.usage({"acme": [DAY]})
         assert usage[("acme", DAY)].leads == 1

@@ -33,7 +33,9 @@ def test_a_dedupe_key_outside_its_window_is_claimed_again(backend: Backend) -> N
         assert await store.seen_lead("other", "k", since=0) is None
         # a later lead with the window past A1: claims, and is now the one remembered
         assert await store.claim_lead("auto", "k", since=T0 + 1, auction_id="A2", at=T0 + 9) is None
-        assert await store.claim_lead("auto", "k", since=T0 + 5, auction_id="A3", at=T0 + 10) == "A2"
+        assert (
+            await store.claim_lead("auto", "k", since=T0 + 5, auction_id="A3", at=T0 + 10) == "A2"
+        )
         # seen_lead never records
         assert await store.seen_lead("auto", "new", since=0) is None
         assert await store.seen_lead("auto", "new", since=0) is None

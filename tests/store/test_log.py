@@ -87,8 +87,9 @@ def test_open_auctions_lists_interrupted_and_in_doubt(backend: Backend) -> None:
 def test_resolve_sold_records_the_sale_and_the_result(backend: Backend) -> None:
     async def scenario(store: Store) -> None:
         await _history(store)
-        await store.resolve("A4", "bluesky", sold=True, price=Decimal("8.50"), at=T0 + 999,
-                            reason="buyer confirmed")
+        await store.resolve(
+            "A4", "bluesky", sold=True, price=Decimal("8.50"), at=T0 + 999, reason="buyer confirmed"
+        )
         (a4,) = await store.log(LogQuery(lead_id="A4"))
         assert (a4.result, a4.sold_to, a4.price) == ("sold", "bluesky", Decimal("8.50"))
         assert [o.auction_id for o in await store.open_auctions()] == ["A3"]

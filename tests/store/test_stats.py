@@ -95,21 +95,34 @@ def test_stats_of_one_account_read_as_an_operator_expects(backend: Backend) -> N
         for n, bid in enumerate(bids):
             sold = n == 3
             status = "sold" if sold else "outbid"
-            x = line("acme", status, bid=bid, ping_ms=20.0 + n * 10, price=bid if sold else None,
-                     post_ms=50.0 if sold else None)
+            x = line(
+                "acme",
+                status,
+                bid=bid,
+                ping_ms=20.0 + n * 10,
+                price=bid if sold else None,
+                post_ms=50.0 if sold else None,
+            )
             y = line("crown", "error", bid=None, ping_ms=1000.0, error_kind="timeout")
             result = "sold" if sold else "unsold"
             await store.finish(record(lead(n, at=T0 + n), result, lines=(x, y)))
         acme, crown = await store.stats(T0, T0 + 60)
         assert (acme.name, acme.auctions, acme.pings, acme.accepted, acme.wins) == (
-            "acme", 4, 4, 4, 1,
+            "acme",
+            4,
+            4,
+            4,
+            1,
         )
         assert acme.bids[0] == pytest.approx(Decimal("12.50"), rel=Decimal(str(ALPHA)))
         assert acme.bids[1] == Decimal("14.00")  # the highest seen: exact
         assert acme.revenue == Decimal("14.00") and acme.posts == {"sold": 1}
         assert acme.latency_ms[0] == pytest.approx(30.0, rel=ALPHA)
         assert (crown.accepted, crown.errors, crown.bids, crown.latency_ms) == (
-            0, {"timeout": 4}, (), (1000.0, 1000.0, 1000.0),
+            0,
+            {"timeout": 4},
+            (),
+            (1000.0, 1000.0, 1000.0),
         )
 
     backend.run(scenario)
@@ -118,8 +131,9 @@ def test_stats_of_one_account_read_as_an_operator_expects(backend: Backend) -> N
 def test_stats_by_source(backend: Backend) -> None:
     async def scenario(store: Store) -> None:
         sold = line("acme", "sold", bid="9.99", price="9.99", post_ms=40.0)
-        await store.finish(record(lead(1, source="web"), "sold", sold_to="acme", price="9.99",
-                                  lines=(sold,)))
+        await store.finish(
+            record(lead(1, source="web"), "sold", sold_to="acme", price="9.99", lines=(sold,))
+        )
         await store.finish(record(lead(2, source="web", at=T0 + 1), "unsold"))
         await store.finish(record(lead(3, source=None, at=T0 + 2), "unsold"))
         rows = await store.stats(T0, T0 + 60, by="source")

@@ -62,9 +62,7 @@ def test_outcomes_then_the_result(backend: Backend) -> None:
             line("acme", "post_rejected", bid="12.00", post_ms=50.0),
             line("bluesky", "sold", bid="11.00", post_ms=60.0, price="11.50"),
         )
-        done = record(
-            one, "sold", sold_to="bluesky", price="11.50", lines=lines, document=document
-        )
+        done = record(one, "sold", sold_to="bluesky", price="11.50", lines=lines, document=document)
         await store.finish(done)
         prior = await store.prior(one.lead_key)
         assert prior is not None

@@ -27,6 +27,13 @@ CONNECT_TIMEOUT = 10.0  # seconds to connect, or to wait for a free connection
 COMMAND_TIMEOUT = 60.0
 RETRIES = 5
 _RETRY = frozenset({"40001", "40P01"})  # serialization failure, deadlock detected
+# what a lost or broken connection raises (besides PostgresError)
+_DRIVER_ERRORS = (
+    OSError,
+    TimeoutError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+)
 _CAUSES = {
     "25006": "the database is read-only",
     "53100": "the database server's disk is full",
@@ -101,6 +108,6 @@ class Database:
                     await asyncio.sleep(random.uniform(0.005, 0.02) * 2**attempt)
                     continue
                 raise unavailable(self.url.display, exc) from None
-            except (TimeoutError, OSError, asyncpg.InterfaceError) as exc:
+            except _DRIVER_ERRORS as exc:
                 raise unavailable(self.url.display, exc) from None
         raise AssertionError("unreachable")  # pragma: no cover

@@ -4,7 +4,8 @@ WAL lets readers and one writer work at once and several processes share the
 file; `synchronous=FULL` makes every commit durable (an fsync of the WAL) before
 the caller hears of it; the busy timeout makes a process wait for another's
 write lock instead of failing. A new database gets `auto_vacuum=INCREMENTAL`,
-so that purges can give space back to the file system.
+so that purges can give space back to the file system; `secure_delete` zeroes
+deleted content, so that a purged lead cannot be read back from free pages.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ def connect(path: Path, busy_timeout: float, *, writer: bool) -> sqlite3.Connect
         if writer:
             if conn.execute("PRAGMA page_count").fetchone()[0] == 0:
                 conn.execute("PRAGMA auto_vacuum = INCREMENTAL")  # only before any table
+            conn.execute("PRAGMA secure_delete = ON")  # a purged lead leaves no bytes behind
             mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             if str(mode).lower() != "wal":
                 raise sqlite3.OperationalError(f"cannot use WAL mode (journal mode {mode})")

@@ -251,5 +251,7 @@ class SqliteStore:
 
 
 def _vacuum(conn: sqlite3.Connection) -> None:
-    """Give the pages freed by a purge back to the file system."""
+    """Give the pages freed by a purge back to the file system, and empty the WAL of
+    the purged pages' old images."""
     conn.execute("PRAGMA incremental_vacuum").fetchall()
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
