@@ -88,7 +88,9 @@ def _document(n: int) -> bytes:
                     "response": {
                         "status": 200,
                         "headers": {"Content-Type": "application/json", "Server": "nginx"},
-                        "body": json.dumps({"bid": random.random() * 30, "token": uuid.uuid4().hex}),
+                        "body": json.dumps(
+                            {"bid": random.random() * 30, "token": uuid.uuid4().hex}
+                        ),
                         "elapsed_ms": random.uniform(10, 300),
                     },
                     "outcome": {"outcome": "accepted", "decided_by": "accept: path status"},
@@ -198,7 +200,15 @@ async def _lead(d: Driver, n: int, doc: bytes, run: str) -> None:
         await d.execute(conn, INTENT[2], row[0], lead)
         windows = ["day:2027-01-15", "month:2027-01"]
         await d.execute(
-            conn, INTENT[3], row[0], account, 1, at, Decimal("12.50"), None, windows,
+            conn,
+            INTENT[3],
+            row[0],
+            account,
+            1,
+            at,
+            Decimal("12.50"),
+            None,
+            windows,
             Decimal("12.50"),
         )
         await d.execute(conn, INTENT[4], row[0])
@@ -214,7 +224,15 @@ async def _lead(d: Driver, n: int, doc: bytes, run: str) -> None:
     async def finish(conn: Any) -> None:
         (row,) = await d.fetch(conn, FINISH[0], auction_id)
         await d.execute(
-            conn, FINISH[1], "sold", at + 2, 1500.0, account, Decimal("12"), Decimal("12"), None,
+            conn,
+            FINISH[1],
+            "sold",
+            at + 2,
+            1500.0,
+            account,
+            Decimal("12"),
+            Decimal("12"),
+            None,
             row[0],
         )
         await d.execute(conn, FINISH[2], zlib.compress(doc, 6), row[0])

@@ -106,6 +106,16 @@ def parse_lead_line(line: str, lead_type: LeadType, *, line_no: int, source: str
     return coerce_lead(_decode_json(line, where), lead_type, source=where)
 
 
+class LeadJsonError(LeadError):
+    """The text is not JSON (or uses what JSON forbids: NaN, a key given twice)."""
+
+
+def decode_lead_json(text: str, source: str = "lead") -> object:
+    """Decode a lead's JSON exactly: numbers with a fraction as `Decimal`, no NaN or
+    Infinity, no key given twice. Raises `LeadJsonError`."""
+    return _decode_json(text, source)
+
+
 def _decode_json(text: str, source: str) -> object:
     try:
         return json.loads(
@@ -115,11 +125,13 @@ def _decode_json(text: str, source: str) -> object:
             object_pairs_hook=_unique_keys,
         )
     except json.JSONDecodeError as exc:
-        raise LeadError(
+        raise LeadJsonError(
             [f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"], source
         ) from None
     except _Bad as bad:
-        raise LeadError([str(bad)], source) from None
+        raise LeadJsonError([str(bad)], source) from None
+    except RecursionError:  # `[[[[...` a hundred thousand deep: no lead looks like that
+        raise LeadJsonError(["not valid JSON: nested too deeply"], source) from None
 
 
 def _refuse_constant(name: str) -> object:

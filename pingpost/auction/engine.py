@@ -174,11 +174,17 @@ def _ranked(group: list[Entry], ctx: AuctionContext) -> list[Entry]:
     auction = ctx.settings.auction
     by_name = {e.name: e for e in group if e.status == "accepted" and e.bid is not None}
     bids = [
-        Bid(e.name, e.account.priority, e.bid, e.ping.latency_ms if e.ping else 0.0)
+        Bid(
+            e.name,
+            e.account.priority,
+            e.bid,
+            e.ping.latency_ms if e.ping else 0.0,
+            weight=e.account.weight,
+        )
         for e in by_name.values()
         if e.bid is not None
     ]
-    ranked = rank(bids, strategy=auction.strategy, tie_break=auction.tie_break)
+    ranked = rank(bids, strategy=auction.strategy, tie_break=auction.tie_break, seed=ctx.lead_id)
     return [by_name[bid.account] for bid in ranked]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from pingpost.config.models import DeliveryAccount, DeliveryMethod, LeadType, Settings
+from pingpost.config.models import DeliveryAccount, DeliveryMethod, LeadType, Settings, Source
 from pingpost.errors import Problem, UsageError
 
 
@@ -30,6 +30,8 @@ class Config:
     warnings: tuple[Problem, ...] = ()
     # (kind, name) -> where the document starts
     sources: Mapping[tuple[str, str], SourceRef] = field(default_factory=dict)
+    # the lead sources of `pingpost serve` (`kind: source`), by name
+    lead_sources: Mapping[str, Source] = field(default_factory=dict)
 
     def method(self, name: str) -> DeliveryMethod:
         try:

@@ -21,6 +21,7 @@ from pingpost.config.bundle import Config, SourceRef
 from pingpost.config.documents import Loaded, LoadedSet
 from pingpost.config.envvars import interpolate
 from pingpost.config.friendly import problems_from
+from pingpost.config.marks import DocMarks
 from pingpost.config.models import DOCUMENT_MODELS, Settings
 from pingpost.config.yaml_compose import Document
 from pingpost.config.yaml_read import read_file
@@ -219,6 +220,8 @@ def _load_document(
             for p in problems_from(exc, DOCUMENT_MODELS[kind], marks, label)
             if (p.line, p.column) not in taken
         ]
+    if kind == "source":
+        problems += _literal_key(data, marks)
     ok = model is not None and not any(p.severity == "error" for p in problems)
     reference = result.data.get("method") if kind == "delivery_account" else None
     reference = reference if isinstance(reference, str) else None
@@ -235,6 +238,19 @@ def _load_document(
         )
     )
     return problems
+
+
+def _literal_key(raw: dict[Any, Any], marks: DocMarks) -> list[Problem]:
+    """A source's API key written into the config is readable by everyone who can read
+    the configs (and their git history): warn, and say how to read it from the environment."""
+    key = raw.get("api_key")
+    if not isinstance(key, str) or not key or "${" in key:
+        return []
+    message = (
+        "the api_key is written in the config: anyone who can read the configs can post "
+        'leads as this source; read it from the environment instead: `api_key: "${NAME}"`'
+    )
+    return [marks.problem(("api_key",), message, severity="warning")]
 
 
 def _kinds(got: object = None) -> str:
@@ -254,8 +270,14 @@ def _name_of(kind: str, data: dict[Any, Any]) -> str | None:
 
 
 def _auth_secrets(data: dict[Any, Any]) -> set[str]:
-    """Literal auth values are secrets too, whether or not they came from the environment."""
+    """Literal auth values are secrets too, whether or not they came from the environment:
+    a method's auth, a source's API key, the service's admin key."""
     out: set[str] = set()
+    if data.get("kind") == "source" and isinstance(key := data.get("api_key"), str) and key:
+        out.add(key)
+    serve = data.get("serve") if data.get("kind") == "settings" else None
+    if isinstance(serve, dict) and isinstance(key := serve.get("admin_key"), str) and key:
+        out.add(key)
     for phase in ("ping", "post"):
         request = data.get(phase)
         auth = request.get("auth") if isinstance(request, dict) else None
@@ -284,6 +306,7 @@ def _finish(
         if settings is not None and isinstance(settings.model, Settings)
         else Settings(),
         secrets=frozenset(secrets),
+        lead_sources=loaded.models("source"),
         sources={
             (d.kind, d.name): SourceRef(d.marks.file, *d.marks.values.get((), d.marks.start))
             for d in loaded.all()

@@ -13,8 +13,8 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Discriminator,
     Field,
@@ -25,6 +25,16 @@ from pydantic import (
     model_validator,
 )
 
+from pingpost.config.control_models import (
+    AccountDedupe,
+    Cap,
+    Duration,
+    Health,
+    LeadDedupe,
+    Schedule,
+    TimeZoneName,
+)
+
 Scalar = str | int | float | bool | None
 
 
@@ -33,27 +43,6 @@ class Model(BaseModel):
 
 
 NonNegativeDecimal = Annotated[Decimal, Field(ge=0, allow_inf_nan=False)]
-
-
-def _seconds(value: Any) -> Any:
-    from pingpost.durations import parse_duration
-
-    return parse_duration(value) if isinstance(value, str | int | float) else value
-
-
-# `30d`, `10m`, `90s` (or a number of seconds) in YAML; seconds (float) past the loader
-Duration = Annotated[
-    float,
-    BeforeValidator(_seconds),
-    WithJsonSchema(
-        {
-            "anyOf": [
-                {"type": "string", "pattern": r"^\s*\d+(\.\d+)?\s*[smhdw]?\s*$"},
-                {"type": "number", "exclusiveMinimum": 0},
-            ]
-        }
-    ),
-]
 
 # --------------------------------------------------------------------------- lead types
 
@@ -79,6 +68,8 @@ class LeadType(Model):
     description: str | None = None
     fields: dict[str, LeadField]
     sample: dict[str, Any] | None = None  # a valid lead; validate renders every method with it
+    dedupe: LeadDedupe | None = None  # refuse a lead seen within a window (spec/operations.md)
+    id_field: str | None = None  # a lead field whose value becomes the auction id
 
 
 # --------------------------------------------------------------------------- mappings
@@ -488,18 +479,27 @@ class DeliveryAccount(Model):
     pricing: Pricing = Field(default_factory=Pricing)
     filters: tuple[Filter, ...] = ()
     max_connections: int | None = Field(default=None, ge=1, le=1000)  # overrides settings
+    # buyer controls (spec/operations.md); none of them is on unless written
+    timezone: TimeZoneName | None = None  # None: settings.timezone, else UTC
+    schedule: Schedule | None = None  # None: always open
+    caps: tuple[Cap, ...] = ()
+    dedupe: AccountDedupe | None = None
+    exclusive: StrictBool = True  # false: buys shared leads (settings auction.max_sells)
+    weight: float = Field(default=1.0, gt=0, le=1_000_000)  # for strategy: weighted
+    health: Health | None = None
 
 
 # --------------------------------------------------------------------------- settings
 
 
 class AuctionSettings(Model):
-    strategy: Literal["highest_bid", "priority"] = "highest_bid"
+    strategy: Literal["highest_bid", "priority", "round_robin", "weighted"] = "highest_bid"
     ping_deadline: float = Field(default=1.5, gt=0, le=60)
     max_posts: int = Field(default=3, ge=1, le=50)
     in_doubt: Literal["hold", "fallback"] = "hold"
     tie_break: Literal["priority", "latency"] = "priority"
     post_timeout: float = Field(default=10.0, gt=0, le=300)  # when a post sets no timeout
+    max_sells: int = Field(default=1, ge=1, le=50)  # above 1: up to N shared buyers per lead
 
 
 class HttpSettings(Model):
@@ -508,14 +508,23 @@ class HttpSettings(Model):
     user_agent: str = "pingpost"
 
 
+class ServeSettings(Model):
+    """`pingpost serve`: how many auctions run at once, and the admin key."""
+
+    max_in_flight: int = Field(default=100, ge=1, le=100_000)
+    admin_key: str | None = Field(default=None, min_length=1)  # else $PINGPOST_ADMIN_KEY
+
+
 class LogSettings(Model):
     retention: Duration | None = None  # None: keep every auction until purged by hand
 
 
 class Settings(Model):
     kind: Literal["settings"] = "settings"
+    timezone: TimeZoneName | None = None  # accounts' default zone for caps and schedules; UTC
     auction: AuctionSettings = Field(default_factory=AuctionSettings)
     http: HttpSettings = Field(default_factory=HttpSettings)
+    serve: ServeSettings = Field(default_factory=ServeSettings)
     store: str | None = None  # a store URL (see pingpost/store/url.py)
     log: LogSettings = Field(default_factory=LogSettings)
 
@@ -533,6 +542,48 @@ class Settings(Model):
         return value
 
 
+# --------------------------------------------------------------------------- sources
+
+RATE_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0}
+RATE_PATTERN = r"^[1-9][0-9]*/(s|m|h)$"
+
+
+def _rate(value: str) -> str:
+    count, _, unit = value.partition("/")
+    if not (count.isdigit() and int(count) > 0 and unit in RATE_UNITS):
+        raise ValueError(
+            f"`{value}` is not a rate: write requests per second, minute or hour, "
+            "like `50/s`, `600/m` or `10000/h`"
+        )
+    return value
+
+
+Rate = Annotated[
+    str,
+    AfterValidator(_rate),
+    WithJsonSchema({"type": "string", "pattern": RATE_PATTERN}),
+]
+
+
+class Source(Model):
+    """A lead source of `pingpost serve` (a web form, an affiliate): its key and its rights."""
+
+    kind: Literal["source"]
+    name: str = Field(min_length=1)
+    description: str | None = None
+    api_key: str = Field(min_length=1)  # `${ENV}`: a secret, masked everywhere
+    lead_types: tuple[str, ...] | None = None  # None: every lead type
+    rate_limit: Rate | None = None  # per instance: `50/s`, `600/m`, `10000/h`
+    enabled: StrictBool = True
+
+    def per_second(self) -> float | None:
+        """The rate limit as requests per second (None: no limit)."""
+        if self.rate_limit is None:
+            return None
+        count, _, unit = self.rate_limit.partition("/")
+        return int(count) / RATE_UNITS[unit]
+
+
 AllCondition.model_rebuild()
 AnyCondition.model_rebuild()
 NotCondition.model_rebuild()
@@ -543,4 +594,5 @@ DOCUMENT_MODELS: dict[str, type[Model]] = {
     "delivery_method": DeliveryMethod,
     "delivery_account": DeliveryAccount,
     "settings": Settings,
+    "source": Source,
 }

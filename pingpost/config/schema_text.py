@@ -27,13 +27,23 @@ MODEL_DESCRIPTIONS = {
     "DeliveryAccount": "A buyer: which method, pricing, filters, priority and vars.",
     "Pricing": "Bid floor, ceiling and the price of buyers that accept without bidding.",
     "Filter": "A rule the lead must meet for the account to be pinged (one operator).",
-    "Settings": "Auction, HTTP, store and log settings (optional; defaults apply).",
+    "Settings": "Auction, HTTP, service, store and log settings (optional; defaults apply).",
+    "ServeSettings": "`pingpost serve`: auctions at once, and the admin key for reloads.",
     "LogSettings": "The delivery log: how long auctions are kept.",
+    "Source": "A lead source of `pingpost serve`: its API key, lead types and rate limit.",
     "NoAuth": "No authentication.",
     "BasicAuth": "HTTP basic authentication.",
     "BearerAuth": "An Authorization header: `<prefix> <token>`.",
     "HeaderAuth": "A header carrying a key.",
     "QueryAuth": "A query-string parameter carrying a key.",
+    "ScheduleWindow": "Open from `from` to `to` (HH:MM, the account's zone) on each of `days`; "
+    "`to` before `from` runs past midnight into the next day.",
+    "Cap": "At most `leads` sales and/or `spend` in sale prices per calendar window "
+    "(`per`) of the account's zone.",
+    "AccountDedupe": "Never ping a lead this account bought within `within`.",
+    "LeadDedupe": "Refuse a lead whose dedupe fields match a lead received within `within`.",
+    "Health": "Pause the account after `pause_after` consecutive errors or timeouts, "
+    "for `pause_for`.",
 }
 
 _REQUEST = {
@@ -105,7 +115,8 @@ DESCRIPTIONS = {
     "Pricing.max_bid": "Guard: higher bids are refused (above_max).",
     "Pricing.fixed_price": "The price of an accepted ping that carries no bid.",
     "Settings.kind": "settings",
-    "AuctionSettings.strategy": "highest_bid, or priority: tiers in order, best bid per tier.",
+    "AuctionSettings.strategy": "highest_bid; priority: tiers in order, best bid per tier; "
+    "round_robin: longest without a sale first; weighted: a draw by weight.",
     "AuctionSettings.ping_deadline": "Seconds for the whole ping round.",
     "AuctionSettings.max_posts": "Bidders tried in turn when posts are rejected.",
     "AuctionSettings.in_doubt": "After a post that may have arrived: hold (stop) or fallback.",
@@ -117,6 +128,42 @@ DESCRIPTIONS = {
     "(30d, 12h, 90m, 3600s); none: kept until purged.",
     "HttpSettings.max_response_bytes": "Larger responses are refused unread.",
     "HttpSettings.max_connections_per_account": "Concurrent connections per account.",
+    "ServeSettings.max_in_flight": "Auctions at once per instance; past it, 503 with Retry-After.",
+    "ServeSettings.admin_key": "Key for POST /v1/admin/reload (use ${ENV}); else "
+    "$PINGPOST_ADMIN_KEY.",
+    "Source.kind": "source",
+    "Source.name": "Unique source name; recorded with each auction it posts.",
+    "Source.api_key": "Sent as `Authorization: Bearer KEY` or `X-Api-Key: KEY`; use ${ENV}.",
+    "Source.lead_types": "The lead types it may post (default: every lead type).",
+    "Source.rate_limit": "Requests per second, minute or hour per instance: 50/s, 600/m, 10000/h.",
+    "Source.enabled": "false: its key is refused (401).",
+    "LeadType.dedupe": "Refuse a lead seen before: {fields: [Phone], within: 30d} "
+    "(no fields: the whole lead).",
+    "LeadType.id_field": "A string or integer lead field whose value becomes the auction id.",
+    "DeliveryAccount.timezone": "IANA zone of caps and schedules (default: settings' "
+    "timezone, else UTC).",
+    "DeliveryAccount.schedule": "Windows when the account may be pinged; outside them: "
+    "off_schedule. Default: always.",
+    "DeliveryAccount.caps": "Limits on sold leads or spend per hour, day, week (from Monday), "
+    "month or total.",
+    "DeliveryAccount.dedupe": "Never ping a lead this account already bought within a window.",
+    "DeliveryAccount.exclusive": "false: buys shared leads (settings auction.max_sells above 1).",
+    "DeliveryAccount.weight": "Share of first offers under strategy: weighted (default 1).",
+    "DeliveryAccount.health": "Auto-pause after consecutive errors or timeouts.",
+    "ScheduleWindow.days": "mon, tue, wed, thu, fri, sat, sun (default: every day).",
+    "ScheduleWindow.from": "Opening time, HH:MM.",
+    "ScheduleWindow.to": "Closing time, HH:MM (24:00: midnight); before `from`: the next day.",
+    "Cap.per": "hour, day, week, month (calendar windows of the account's zone) or total.",
+    "Cap.leads": "At most this many sales in the window.",
+    "Cap.spend": "At most this sum of sale prices in the window.",
+    "AccountDedupe.within": "How long a bought lead stays a duplicate, e.g. 90d.",
+    "LeadDedupe.fields": "Lead fields compared, normalised (phone digits, lower-case email, "
+    "trimmed text).",
+    "LeadDedupe.within": "How long a received lead stays a duplicate, e.g. 30d.",
+    "Health.pause_after": "Consecutive errors or timeouts that pause the account (default 20).",
+    "Health.pause_for": "How long the pause lasts (default 10m).",
+    "Settings.timezone": "Default IANA zone of the accounts' caps and schedules (default UTC).",
+    "AuctionSettings.max_sells": "1: exclusive sales only. N: up to N shared buyers per lead.",
     "Retry.attempts": "Every try, the first included.",
     "Retry.backoff": "Seconds before the first retry, doubled each time.",
     "Retry.on": "connect (never left: safe), timeout, 5xx, 429.",

@@ -155,6 +155,18 @@ class HttpTransport:
             await session.close()
             await asyncio.sleep(0)  # let the closed sockets' callbacks run
 
+    def set_pool_limits(self, *, default: int, limits: Mapping[str, int]) -> None:
+        """New connection limits (a config reload): pools whose limit changed get a new
+        slot count for their next exchanges; the ones in flight finish on the old."""
+        if default < 1 or any(n < 1 for n in limits.values()):
+            raise ValueError("connection limits must be at least 1")
+        before = {pool: self._limit(pool) for pool in self._slots}
+        self._default_limit = default
+        self._pool_limits = dict(limits)
+        for pool, limit in before.items():
+            if self._limit(pool) != limit:
+                del self._slots[pool]
+
     def open_connections(self) -> int:
         """Connections currently open (in use or idle in the keep-alive pool)."""
         if self._connector is None:

@@ -13,7 +13,7 @@ ANNOTATIONS = {"title", "description", "default", "discriminator", "$schema", "$
 KEYWORDS = ANNOTATIONS | {
     "$ref", "type", "enum", "const", "properties", "additionalProperties", "required",
     "items", "anyOf", "oneOf", "minimum", "maximum", "exclusiveMinimum", "minLength",
-    "pattern", "propertyNames",
+    "pattern", "propertyNames", "minItems",
 }  # fmt: skip
 _TYPES = {
     "string": lambda v: isinstance(v, str),
@@ -44,6 +44,8 @@ def errors(schema: dict[str, Any], value: Any, root: dict[str, Any] | None = Non
     found += _number(schema, value) + _string(schema, value)
     if isinstance(value, dict):
         found += _object(schema, value, root)
+    if isinstance(value, list) and len(value) < schema.get("minItems", 0):
+        found.append(f"{value!r} has fewer than {schema['minItems']} items")
     if isinstance(value, list) and "items" in schema:
         for item in value:
             found += errors(schema["items"], item, root)

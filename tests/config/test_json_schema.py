@@ -27,14 +27,14 @@ def test_the_committed_schema_matches_the_models() -> None:
     assert COMMITTED.read_text() == schema_text()
 
 
-def test_it_is_draft_2020_12_over_the_four_kinds() -> None:
+def test_it_is_draft_2020_12_over_the_five_kinds() -> None:
     schema = json_schema()
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     kinds = {
         schema["$defs"][ref["$ref"].removeprefix("#/$defs/")]["properties"]["kind"]["const"]
         for ref in schema["oneOf"]
     }
-    assert kinds == {"lead_type", "delivery_method", "delivery_account", "settings"}
+    assert kinds == {"lead_type", "delivery_method", "delivery_account", "settings", "source"}
     for ref in schema["oneOf"]:
         assert "kind" in schema["$defs"][ref["$ref"].removeprefix("#/$defs/")]["required"]
     assert schema["$defs"]["Pricing"]["properties"]["min_bid"]["description"].startswith("Floor")
@@ -88,6 +88,10 @@ def test_the_test_config_with_its_shorthands_matches(tmp_path: Path) -> None:
         {"kind": "nope", "name": "a"},
         {"name": "a", "method": "m"},
         {"kind": "settings", "auction": {"ping_deadline": 0}},
+        {"kind": "settings", "serve": {"max_in_flight": 0}},
+        {"kind": "source", "name": "s", "api_key": "k", "rate_limit": "50 per second"},
+        {"kind": "source", "name": "s", "api_key": "k", "rate_limit": "0/s"},
+        {"kind": "source", "name": "s"},
         {
             "kind": "delivery_method", "name": "m", "lead_type": "t",
             "ping": {"url": "u", "mappings": {"zip": 5}}, "post": {"url": "u"},
