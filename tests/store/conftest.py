@@ -1,64 +1,14 @@
-"""One suite, three backends: every test taking `backend` runs on memory, SQLite and PostgreSQL.
-
-PostgreSQL comes from $PINGPOST_TEST_POSTGRES (default
-postgresql://postgres@127.0.0.1:5432/test). The run creates a database of its own
-(dropped at the end) and gives each test a schema in it. Without a reachable
-server those tests skip, saying why; under CI=true they fail instead, so a green
-CI never hides skipped store tests.
+"""One suite, three backends: every test taking `backend` runs on memory, SQLite and PostgreSQL
+(`sql_backend`: the two durable ones). PostgreSQL comes from tests/store/fixtures.py.
 """
 
 from __future__ import annotations
 
-import asyncio
-import os
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from .helpers import Backend
-
-DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
-
-
-def postgres_admin_url() -> str:
-    return os.environ.get("PINGPOST_TEST_POSTGRES") or DEFAULT_POSTGRES
-
-
-def _with_database(url: str, database: str) -> str:
-    from urllib.parse import urlsplit, urlunsplit
-
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, "/" + database, parts.query, ""))
-
-
-async def _admin(url: str, statement: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(url, timeout=5)
-    try:
-        await conn.execute(statement)
-    finally:
-        await conn.close()
-
-
-@pytest.fixture(scope="session")
-def postgres_database() -> Iterator[str]:
-    """The URL of a database made for this test run (dropped at the end), or skip/fail."""
-    admin = postgres_admin_url()
-    name = f"pingpost_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    try:
-        asyncio.run(_admin(admin, f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # unreachable, refused, bad credentials
-        reason = f"PostgreSQL at {admin} is not usable ({type(exc).__name__}: {exc})"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{reason}; CI=true requires it", pytrace=False)
-        pytest.skip(f"{reason}; set PINGPOST_TEST_POSTGRES to run these tests")
-    try:
-        yield _with_database(admin, name)
-    finally:
-        asyncio.run(_admin(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture(params=["memory", "sqlite", "postgresql"])
@@ -77,6 +27,4 @@ def make_backend(request: pytest.FixtureRequest, name: str, tmp_path: Path) -> B
         return Backend("memory", "memory:")
     if name == "sqlite":
         return Backend("sqlite", "sqlite:///" + str(tmp_path / "store.db"))
-    database = request.getfixturevalue("postgres_database")
-    schema = "t_" + uuid.uuid4().hex[:12]
-    return Backend("postgresql", f"{database}?schema={schema}")
+    return Backend("postgresql", request.getfixturevalue("postgres_url"))

@@ -14,7 +14,7 @@ from pingpost.store import Store, StoreUnavailable
 from pingpost.store.sqlite import SqliteStore
 from pingpost.store.url import open_store, parse_store_url
 
-from .conftest import _admin, _with_database, postgres_admin_url
+from .fixtures import _admin, _with_database, postgres_admin_url
 from .helpers import T0, intent, lead, outcome, record, sell
 
 

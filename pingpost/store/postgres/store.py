@@ -54,19 +54,28 @@ class PostgresStore:
         self._steps = steps
         self._version = schema_version
         self._salt: bytes | None = None
+        self._migrated = (0, 0)  # what `open` found and left
+        self._open = False
 
     async def open(self, *, migrate: bool = True) -> None:
+        if self._open:
+            return
         await self.db.start()
         try:
-            await self.db.run(lambda conn: self._migrate(conn, migrate))
+            self._migrated = await self.db.run(lambda conn: self._migrate(conn, migrate))
         except BaseException:
             await self.db.stop()
             raise
+        self._open = True
 
     async def close(self) -> None:
+        self._open = False
         await self.db.stop()
 
     async def migrate(self) -> tuple[int, int]:
+        if not self._open:
+            await self.open()
+            return self._migrated
         return await self.db.run(lambda conn: self._migrate(conn, True))
 
     async def _migrate(self, conn: Connection, migrate: bool) -> tuple[int, int]:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from pingpost.store import api
-from pingpost.store.errors import StoreUnavailable
+from pingpost.store.errors import StoreMissing, StoreUnavailable
 from pingpost.store.migrations import Step, pending
 from pingpost.store.records import (
     AccountState,
@@ -62,6 +62,7 @@ class SqliteStore:
         self._writer: Writer | None = None
         self._readers: Readers | None = None
         self._salt: bytes | None = None
+        self._migrated = (0, 0)  # what `open` found and left
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -69,9 +70,7 @@ class SqliteStore:
         if self._writer is not None:
             return
         if not migrate and not self.path.exists():
-            raise StoreUnavailable(
-                self.url.display, "no store there yet (it is created when first used)"
-            )
+            raise StoreMissing(self.url.display)
         if migrate:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -81,7 +80,8 @@ class SqliteStore:
                 ) from None
         self._writer = Writer(self._connect_writer, self._unavailable, stats.flush)
         try:
-            await self._writer.submit(functools.partial(self._migrate, migrate), alone=True)
+            job = functools.partial(self._migrate, migrate)
+            self._migrated = await self._writer.submit(job, alone=True)
         except BaseException:
             await self._stop()
             raise
@@ -101,6 +101,9 @@ class SqliteStore:
             await asyncio.to_thread(readers.stop)
 
     async def migrate(self) -> tuple[int, int]:
+        if self._writer is None:
+            await self.open()
+            return self._migrated
         return await self._alone(functools.partial(self._migrate, True))
 
     async def info(self) -> StoreInfo:
