@@ -38,10 +38,11 @@ def _sqlite(path: Path, needle: bytes) -> list[str]:
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
         tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        known = dict(conn.execute("SELECT id, data FROM dictionaries")) if tables else {}
         for table in tables:
             cur = conn.execute(f'SELECT * FROM "{table}"')
             columns = [d[0] for d in cur.description]
-            found += _in_rows(table, columns, cur.fetchall(), needle)
+            found += _in_rows(table, columns, cur.fetchall(), needle, known)
     finally:
         conn.close()
     return sorted(set(found), key=found.index)
@@ -59,10 +60,11 @@ async def _postgres(url: str, needle: bytes) -> list[str]:
             "SELECT table_name FROM information_schema.tables "
             "WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'"
         )
+        known = dict(await conn.fetch("SELECT id, data FROM dictionaries")) if tables else {}
         for (table,) in tables:
             rows = await conn.fetch(f'SELECT * FROM "{table}"')
             columns = list(rows[0].keys()) if rows else []
-            found.extend(_in_rows(table, columns, [tuple(r) for r in rows], needle))
+            found.extend(_in_rows(table, columns, [tuple(r) for r in rows], needle, known))
 
     try:
         await db.run(scan)
@@ -71,16 +73,18 @@ async def _postgres(url: str, needle: bytes) -> list[str]:
     return sorted(set(found), key=found.index)
 
 
-def _in_rows(table: str, columns: list[str], rows: list[Any], needle: bytes) -> list[str]:
+def _in_rows(
+    table: str, columns: list[str], rows: list[Any], needle: bytes, known: dict[int, bytes]
+) -> list[str]:
     return [
         f"{table}.{column}"
         for row in rows
         for column, value in zip(columns, row, strict=True)
-        if _contains(value, needle)
+        if _contains(value, needle, known)
     ]
 
 
-def _contains(value: Any, needle: bytes) -> bool:
+def _contains(value: Any, needle: bytes, known: dict[int, bytes]) -> bool:
     if value is None:
         return False
     if isinstance(value, bytes | bytearray | memoryview):
@@ -88,7 +92,7 @@ def _contains(value: Any, needle: bytes) -> bool:
         if needle in raw:
             return True
         try:
-            return needle in unpack(raw)
+            return needle in unpack(raw, lambda n: bytes(known[n]))
         except Exception:  # not a packed blob
             return False
     return needle in str(value).encode()

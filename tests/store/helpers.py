@@ -168,3 +168,43 @@ async def sell(
     await store.post_outcome(outcome(post, "sold", price=price))
     sold = line(account, "sold", bid=price, post_ms=80.0, price=price)
     await store.finish(record(of, "sold", sold_to=account, price=price, lines=(sold,)))
+
+
+def result_document(of: LeadRecord, accounts: int = 8) -> bytes:
+    """A JSON result document shaped like the engine's: pings and a post carrying the lead."""
+    fields = json.loads(of.lead_json)
+    exchanges = []
+    for i in range(accounts):
+        ping_body = json.dumps({"zip": "94110", "age": 41, "vertical": "auto"})
+        post_body = json.dumps({**fields, "token": f"tok-{i}"})
+        exchanges.append(
+            {
+                "account": f"buyer-{i}",
+                "method": f"method-{i}",
+                "status": "sold" if i == 0 else "outbid",
+                "reason": None if i == 0 else "outbid: sold to buyer-0",
+                "bid": f"{10 + i}.50",
+                "ping": {
+                    "request": {
+                        "method": "POST",
+                        "url": f"https://buyer-{i}.example.com/v2/ping?src=1234&zip=94110",
+                        "headers": {"Content-Type": "application/json", "X-Api-Key": "****"},
+                        "body": ping_body,
+                    },
+                    "response": {
+                        "status": 200,
+                        "headers": {"Content-Type": "application/json", "Server": "nginx"},
+                        "body": json.dumps({"status": "success", "price": f"{10 + i}.50"}),
+                        "elapsed_ms": 40.5 + i,
+                    },
+                    "outcome": {"outcome": "accepted", "decided_by": "accept: path status"},
+                },
+                "post": {
+                    "request": {"url": f"https://buyer-{i}.example.com/post", "body": post_body}
+                }
+                if i == 0
+                else None,
+            }
+        )
+    doc = {"lead_id": of.auction_id, "result": "sold", "accounts": exchanges}
+    return json.dumps(doc).encode()

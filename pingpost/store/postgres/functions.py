@@ -97,7 +97,7 @@ BEGIN
         IF v_auction IS NULL THEN
             SELECT id INTO v_auction FROM auctions WHERE auction_id = p_auction_id;
         ELSE
-            INSERT INTO bodies (auction, lead) VALUES (v_auction, p_lead);
+            INSERT INTO leads VALUES (v_auction, p_lead);
         END IF;
     END IF;
     UPDATE auctions SET open_posts = open_posts + 1 WHERE id = v_auction;
@@ -195,15 +195,20 @@ BEGIN
             RETURN false;  -- finished before: the caller takes its figures back first
         END IF;
     ELSE
-        INSERT INTO bodies (auction, lead) VALUES (v_auction, p_lead);
+        INSERT INTO leads VALUES (v_auction, p_lead);
     END IF;
     UPDATE auctions SET result = p_result, finished_at = p_finished_at,
         duration_ms = p_duration_ms, sold_to = p_sold_to, price = p_price,
         revenue = p_revenue, reason = p_reason
     WHERE id = v_auction;
-    UPDATE bodies SET document = p_document WHERE auction = v_auction;
+    IF p_document IS NULL THEN
+        DELETE FROM documents WHERE auction = v_auction;
+    ELSE
+        INSERT INTO documents VALUES (v_auction, p_document)
+        ON CONFLICT (auction) DO UPDATE SET document = excluded.document;
+    END IF;
     INSERT INTO lines
-    SELECT v_auction, a, p_started_at, s, b, pi, po, e, pr
+    SELECT v_auction, a, s, b, pi, po, e, pr
     FROM unnest(l_accounts, l_statuses, l_bids, l_pings, l_posts, l_errors, l_prices)
         AS x (a, s, b, pi, po, e, pr);
     PERFORM pp_add_rollups(r_levels, r_kinds, r_buckets, r_names, r_data);

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pingpost.store.codec import unpack
+from pingpost.store.codec import dictionary_of, unpack
 from pingpost.store.postgres.pool import Connection
 from pingpost.store.records import (
     LeadRecord,
@@ -86,10 +86,13 @@ async def log(conn: Connection, q: LogQuery) -> list[LogRow]:
     return [log_row(r) for r in await conn.fetch(sql, *args)]
 
 
-async def auction(conn: Connection, auction_id: str) -> StoredAuction | None:
+async def auction(
+    conn: Connection, auction_id: str, dictionaries: dict[int, bytes]
+) -> StoredAuction | None:
     found = await conn.fetchrow(
-        f"SELECT a.id, a.lead_key, b.lead, b.document, {_ROW} FROM auctions a "
-        "JOIN bodies b ON b.auction = a.id WHERE a.auction_id = $1",
+        f"SELECT a.id, a.lead_key, l.lead, d.document, {_ROW} FROM auctions a "
+        "JOIN leads l ON l.auction = a.id LEFT JOIN documents d ON d.auction = a.id "
+        "WHERE a.auction_id = $1",
         auction_id,
     )
     if found is None:
@@ -104,8 +107,32 @@ async def auction(conn: Connection, auction_id: str) -> StoredAuction | None:
         log.started_at,
         log.source,
     )
-    doc = unpack(document) if document else None
+    number = dictionary_of(document) if document else None
+    if number is not None and number not in dictionaries:
+        dictionaries[number] = bytes(
+            await conn.fetchval("SELECT data FROM dictionaries WHERE id = $1", number)
+        )
+    doc = unpack(document, dictionaries.__getitem__) if document else None
     return StoredAuction(log, lead, doc or None, tuple(await posts_of(conn, row)))
+
+
+async def newest_dictionary(conn: Connection) -> tuple[int, bytes] | None:
+    row = await conn.fetchrow("SELECT id, data FROM dictionaries ORDER BY id DESC LIMIT 1")
+    return None if row is None else (int(row[0]), bytes(row[1]))
+
+
+async def ensure_dictionary(conn: Connection, data: bytes, at: float) -> tuple[int, bytes]:
+    """The store's newest dictionary, made from `data` if it has none (committed before any
+    document uses it; two instances making one at once keep the first)."""
+    await conn.execute(
+        "INSERT INTO dictionaries SELECT 1, $1, $2 WHERE NOT EXISTS "
+        "(SELECT 1 FROM dictionaries) ON CONFLICT (id) DO NOTHING",
+        data,
+        at,
+    )
+    found = await newest_dictionary(conn)
+    assert found is not None
+    return found
 
 
 async def open_auctions(conn: Connection) -> list[OpenAuction]:

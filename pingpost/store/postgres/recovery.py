@@ -69,11 +69,10 @@ async def resolve(
         row,
     )
     await conn.execute(
-        "INSERT INTO lines SELECT $1, a, $2, s, b, pi, po, e, pr FROM unnest($3::text[], "
-        "$4::text[], $5::numeric[], $6::float8[], $7::float8[], $8::text[], $9::numeric[]) "
+        "INSERT INTO lines SELECT $1, a, s, b, pi, po, e, pr FROM unnest($2::text[], "
+        "$3::text[], $4::numeric[], $5::float8[], $6::float8[], $7::text[], $8::numeric[]) "
         "AS x (a, s, b, pi, po, e, pr)",
         row,
-        started_at,
         *line_args(lines),
     )
     rollups = Rollups()
@@ -102,6 +101,7 @@ async def purge(conn: Connection, before: float | None, auction_id: str | None) 
     doomed = list(dict.fromkeys(rows + old))
     if doomed:
         await take_back(conn, doomed)
-        for table, column in (("posts", "auction"), ("bodies", "auction"), ("auctions", "id")):
-            await conn.execute(f"DELETE FROM {table} WHERE {column} = ANY($1::bigint[])", doomed)
+        for table in ("posts", "leads", "documents"):
+            await conn.execute(f"DELETE FROM {table} WHERE auction = ANY($1::bigint[])", doomed)
+        await conn.execute("DELETE FROM auctions WHERE id = ANY($1::bigint[])", doomed)
     return len(doomed), len(old) == PURGE_CHUNK

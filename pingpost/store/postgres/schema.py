@@ -1,11 +1,13 @@
 """The PostgreSQL schema, version by version (see pingpost/store/migrations.py).
 
-The same tables as SQLite (sqlite/schema.py), with NUMERIC money, bigint
-identities, and two differences: compressed blobs are stored EXTERNAL (no second,
-useless compression by TOAST), and rollups carry a `shard` (the connection's
-backend pid modulo 16) so that concurrent finishes from different connections
-update different rows instead of waiting on each other's row locks. The hot
-writes are server-side functions (functions.py), created with the tables.
+The same tables as SQLite (sqlite/schema.py), with NUMERIC money and bigint
+identities, and three differences: compressed blobs are stored EXTERNAL (no
+second, useless compression by TOAST); rollups fill a quarter of each page, so
+that their constant updates stay HOT and are pruned in place instead of bloating
+the table; and rollups carry a `shard` (the connection's backend pid modulo 16),
+so that concurrent finishes from different connections update different rows
+instead of waiting on each other's row locks. The hot writes are server-side
+functions (functions.py), created with the tables.
 """
 
 from __future__ import annotations
@@ -40,13 +42,15 @@ CREATE INDEX auctions_by_result ON auctions (result, started_at, auction_id);
 CREATE INDEX auctions_by_source ON auctions (source, started_at, auction_id);
 CREATE INDEX auctions_by_finish ON auctions (finished_at) WHERE result IS NOT NULL;
 CREATE INDEX auctions_open ON auctions (started_at) WHERE result IS NULL OR open_posts > 0;
-CREATE TABLE bodies (
-    auction bigint PRIMARY KEY,
-    lead bytea NOT NULL,
-    document bytea
+CREATE TABLE leads (auction bigint PRIMARY KEY, lead bytea NOT NULL);
+CREATE TABLE documents (auction bigint PRIMARY KEY, document bytea NOT NULL);
+CREATE TABLE dictionaries (
+    id integer PRIMARY KEY,
+    data bytea NOT NULL,
+    made_at double precision NOT NULL
 );
-ALTER TABLE bodies ALTER COLUMN lead SET STORAGE EXTERNAL;
-ALTER TABLE bodies ALTER COLUMN document SET STORAGE EXTERNAL;
+ALTER TABLE leads ALTER COLUMN lead SET STORAGE EXTERNAL;
+ALTER TABLE documents ALTER COLUMN document SET STORAGE EXTERNAL;
 CREATE TABLE posts (
     seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     auction bigint NOT NULL,
@@ -67,7 +71,6 @@ CREATE INDEX posts_by_account ON posts (account, auction);
 CREATE TABLE lines (
     auction bigint NOT NULL,
     account text NOT NULL,
-    started_at double precision NOT NULL,
     status text NOT NULL,
     bid numeric,
     ping_ms double precision,
@@ -76,7 +79,7 @@ CREATE TABLE lines (
     price numeric,
     PRIMARY KEY (auction, account)
 );
-CREATE INDEX lines_by_account ON lines (account, started_at);
+CREATE INDEX lines_by_account ON lines (account, auction);
 CREATE TABLE rollups (
     level integer NOT NULL,
     kind text NOT NULL,
@@ -85,7 +88,7 @@ CREATE TABLE rollups (
     shard integer NOT NULL,
     data jsonb NOT NULL,
     PRIMARY KEY (level, kind, bucket, name, shard)
-);
+) WITH (fillfactor = 25);
 CREATE TABLE usage (
     account text NOT NULL,
     cap_window text NOT NULL,

@@ -7,12 +7,15 @@ once never migrate twice.
 
 from __future__ import annotations
 
+import asyncio
 import zlib
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
 from pingpost.store import api
+from pingpost.store.codec import Dictionary
+from pingpost.store.dictionary import make_dictionary
 from pingpost.store.errors import StoreUnavailable
 from pingpost.store.migrations import Step, pending
 from pingpost.store.postgres import controls, reads, recovery, schema, stats, writes
@@ -56,6 +59,9 @@ class PostgresStore:
         self._salt: bytes | None = None
         self._migrated = (0, 0)  # what `open` found and left
         self._open = False
+        self._dictionary: Dictionary | None = None  # for new documents (codec.py)
+        self._dictionaries: dict[int, bytes] = {}  # every one read so far, by id
+        self._making = asyncio.Lock()
 
     async def open(self, *, migrate: bool = True) -> None:
         if self._open:
@@ -63,6 +69,7 @@ class PostgresStore:
         await self.db.start()
         try:
             self._migrated = await self.db.run(lambda conn: self._migrate(conn, migrate))
+            self._dictionary = await self.db.run(reads.newest_dictionary)
         except BaseException:
             await self.db.stop()
             raise
@@ -122,8 +129,21 @@ class PostgresStore:
         await self.db.run(lambda c: writes.post_outcome(c, outcome))
 
     async def finish(self, record: AuctionRecord) -> None:
-        if not await self.db.run(lambda c: writes.finish(c, record)):
-            await self.db.run(lambda c: writes.finish_again(c, record), tx=True)
+        if self._dictionary is None and record.document:
+            await self._make_dictionary(record)
+        zdict = self._dictionary
+        if not await self.db.run(lambda c: writes.finish(c, record, zdict)):
+            await self.db.run(lambda c: writes.finish_again(c, record, zdict), tx=True)
+
+    async def _make_dictionary(self, record: AuctionRecord) -> None:
+        """The store's dictionary, from this document if it has none yet (dictionary.py)."""
+        async with self._making:
+            if self._dictionary is not None:
+                return
+            data = make_dictionary(record.document, record.lead.lead_json)
+            if data is not None:
+                at = record.finished_at
+                self._dictionary = await self.db.run(lambda c: reads.ensure_dictionary(c, data, at))
 
     # -- the log --------------------------------------------------------------------------
 
@@ -131,7 +151,9 @@ class PostgresStore:
         return await self.db.run(lambda c: reads.log(c, query))
 
     async def auction(self, auction_id: str) -> StoredAuction | None:
-        return await self.db.run(lambda c: reads.auction(c, auction_id), tx=True)
+        return await self.db.run(
+            lambda c: reads.auction(c, auction_id, self._dictionaries), tx=True
+        )
 
     async def stats(self, since: float, until: float, *, by: str = "account") -> list[StatsRow]:
         return await self.db.run(lambda c: stats.stats(c, since, until, by), tx=True)

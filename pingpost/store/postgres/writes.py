@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from pingpost.store.codec import pack
+from pingpost.store.codec import Dictionary, pack
 from pingpost.store.errors import UnknownAuction
 from pingpost.store.memory_stats import took_part
 from pingpost.store.postgres.pool import Connection
@@ -118,7 +118,7 @@ def line_args(lines: Iterable[AccountLine]) -> list[list[Any]]:
     ]
 
 
-async def finish(conn: Connection, record: AuctionRecord) -> bool:
+async def finish(conn: Connection, record: AuctionRecord, dictionary: Dictionary | None) -> bool:
     """Write the result; False (nothing written) when the auction was finished before."""
     lead = record.lead
     lines = [line for line in record.accounts if took_part(line)]
@@ -141,7 +141,7 @@ async def finish(conn: Connection, record: AuctionRecord) -> bool:
             record.price,
             record.revenue,
             record.reason,
-            pack(record.document) if record.document else None,
+            pack(record.document, dictionary) if record.document else None,
             *line_args(lines),
             *rollup_args(rollups),
         )
@@ -182,12 +182,14 @@ async def take_back(conn: Connection, rows: Sequence[int]) -> None:
     await conn.execute("DELETE FROM lines WHERE auction = ANY($1::bigint[])", list(rows))
 
 
-async def finish_again(conn: Connection, record: AuctionRecord) -> None:
+async def finish_again(
+    conn: Connection, record: AuctionRecord, dictionary: Dictionary | None
+) -> None:
     """A second result for one auction: take the first one's figures back, then write."""
     row = await conn.fetchval(
         "SELECT id FROM auctions WHERE auction_id = $1 FOR UPDATE", record.lead.auction_id
     )
     await take_back(conn, [row])
     await conn.execute("UPDATE auctions SET result = NULL WHERE id = $1", row)
-    if not await finish(conn, record):
+    if not await finish(conn, record, dictionary):
         raise AssertionError("the result was taken back but could not be written")

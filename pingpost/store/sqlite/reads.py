@@ -98,10 +98,13 @@ def _filters(q: LogQuery) -> tuple[list[str], list[Any]]:
     return where, args
 
 
-def auction(conn: sqlite3.Connection, auction_id: str) -> StoredAuction | None:
+def auction(
+    conn: sqlite3.Connection, auction_id: str, dictionaries: dict[int, bytes]
+) -> StoredAuction | None:
     found = conn.execute(
-        f"SELECT a.id, a.lead_key, b.lead, b.document, {_ROW} FROM auctions a "
-        "JOIN bodies b ON b.auction = a.id WHERE a.auction_id = ?",
+        f"SELECT a.id, a.lead_key, l.lead, d.document, {_ROW} FROM auctions a "
+        "JOIN leads l ON l.auction = a.id LEFT JOIN documents d ON d.auction = a.id "
+        "WHERE a.auction_id = ?",
         (auction_id,),
     ).fetchone()
     if found is None:
@@ -116,8 +119,18 @@ def auction(conn: sqlite3.Connection, auction_id: str) -> StoredAuction | None:
         log.started_at,
         log.source,
     )
-    doc = unpack(document) if document else None
+    doc = unpack(document, lambda n: dictionary(conn, dictionaries, n)) if document else None
     return StoredAuction(log, lead, doc or None, tuple(posts_of(conn, row)))
+
+
+def dictionary(conn: sqlite3.Connection, known: dict[int, bytes], number: int) -> bytes:
+    """A compression dictionary by id, read once per store object (they never change)."""
+    if number not in known:
+        row = conn.execute("SELECT data FROM dictionaries WHERE id = ?", (number,)).fetchone()
+        if row is None:
+            raise ValueError(f"compression dictionary {number} is missing from the store")
+        known[number] = bytes(row[0])
+    return known[number]
 
 
 def open_auctions(conn: sqlite3.Connection) -> list[OpenAuction]:

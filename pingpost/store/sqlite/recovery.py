@@ -11,6 +11,7 @@ from pingpost.store.rollups import Rollups
 from pingpost.store.settle import Sale, resolved, resolved_line
 from pingpost.store.sqlite.writes import (
     OPEN,
+    POST,
     auction_row,
     read_lines,
     settle_post,
@@ -35,17 +36,17 @@ def resolve(
     if row is None:
         raise UnknownAuction(auction_id)
     post = conn.execute(
-        f"SELECT seq, attempt FROM posts WHERE auction = ? AND account = ? AND {OPEN} "
-        "ORDER BY seq DESC LIMIT 1",
+        f"SELECT {POST}, p.attempt FROM posts p WHERE p.auction = ? AND p.account = ? "
+        f"AND {OPEN} ORDER BY p.seq DESC LIMIT 1",
         (row, account),
     ).fetchone()
     if post is None:
         raise UnknownAuction(auction_id, f"no open post to {account}")
     status: PostStatus = "sold" if sold else "post_rejected"
-    outcome = PostOutcome(auction_id, account, post[1], status, at, price=price, reason=reason)
+    outcome = PostOutcome(auction_id, account, post[-1], status, at, price=price, reason=reason)
     lines = read_lines(conn, row)
     take_back(conn, rollups, row)
-    settle_post(conn, int(post[0]), outcome)
+    settle_post(conn, post[:-1], outcome)
     sales = [
         Sale(a, Decimal(p))
         for a, p in conn.execute(
@@ -54,7 +55,7 @@ def resolve(
             (row,),
         )
     ]
-    still_open = conn.execute(f"SELECT 1 FROM posts WHERE auction = ? AND {OPEN}", (row,))
+    still_open = conn.execute(f"SELECT 1 FROM posts p WHERE p.auction = ? AND {OPEN}", (row,))
     now = resolved(sales, still_open.fetchone() is not None)
     sale_price = next((s.price for s in sales if s.account == account), None)
     lines = [resolved_line(x, status, sale_price) if x.account == account else x for x in lines]
@@ -75,7 +76,7 @@ def resolve(
     started_at, source = conn.execute(
         "SELECT started_at, source FROM auctions WHERE id = ?", (row,)
     ).fetchone()
-    write_lines(conn, row, started_at, lines)
+    write_lines(conn, row, lines)
     rollups.add(started_at, source, now.result, now.revenue, lines)
 
 
@@ -102,6 +103,7 @@ def purge(
     doomed = list(dict.fromkeys(rows + old))
     for row in doomed:
         take_back(conn, rollups, row)
-        for table, column in (("posts", "auction"), ("bodies", "auction"), ("auctions", "id")):
-            conn.execute(f"DELETE FROM {table} WHERE {column} = ?", (row,))
+        for table in ("posts", "leads", "documents"):
+            conn.execute(f"DELETE FROM {table} WHERE auction = ?", (row,))
+        conn.execute("DELETE FROM auctions WHERE id = ?", (row,))
     return len(doomed), len(old) == PURGE_CHUNK

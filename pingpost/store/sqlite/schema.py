@@ -1,8 +1,9 @@
 """The SQLite schema, version by version (see pingpost/store/migrations.py).
 
     auctions   one row per auction: the log's columns, small and indexed
-    bodies     the lead as received and the JSON result document, compressed (codec.py),
-               apart so that scans of `auctions` never read them
+    leads      the lead as received · documents: the JSON result document; both
+               compressed (codec.py), each written once, apart so that scans of
+               `auctions` never read them · dictionaries: for the documents' compression
     posts      post intents and their outcomes; `windows` names the cap counters each reserved
     lines      each account that took part in a finished auction (stats edges, log --account)
     rollups    stats tallies per minute/hour/day (rollups.py)
@@ -43,11 +44,9 @@ CREATE INDEX auctions_by_result ON auctions (result, started_at, auction_id);
 CREATE INDEX auctions_by_source ON auctions (source, started_at, auction_id);
 CREATE INDEX auctions_by_finish ON auctions (finished_at) WHERE result IS NOT NULL;
 CREATE INDEX auctions_open ON auctions (started_at) WHERE result IS NULL OR open_posts > 0;
-CREATE TABLE bodies (
-    auction INTEGER PRIMARY KEY,
-    lead BLOB NOT NULL,
-    document BLOB
-);
+CREATE TABLE leads (auction INTEGER PRIMARY KEY, lead BLOB NOT NULL);
+CREATE TABLE documents (auction INTEGER PRIMARY KEY, document BLOB NOT NULL);
+CREATE TABLE dictionaries (id INTEGER PRIMARY KEY, data BLOB NOT NULL, made_at REAL NOT NULL);
 CREATE TABLE posts (
     seq INTEGER PRIMARY KEY,
     auction INTEGER NOT NULL,
@@ -68,7 +67,6 @@ CREATE INDEX posts_by_account ON posts (account, auction);
 CREATE TABLE lines (
     auction INTEGER NOT NULL,
     account TEXT NOT NULL,
-    started_at REAL NOT NULL,
     status TEXT NOT NULL,
     bid TEXT,
     ping_ms REAL,
@@ -77,7 +75,7 @@ CREATE TABLE lines (
     price TEXT,
     PRIMARY KEY (auction, account)
 ) WITHOUT ROWID;
-CREATE INDEX lines_by_account ON lines (account, started_at);
+CREATE INDEX lines_by_account ON lines (account, auction);
 CREATE TABLE rollups (
     level INTEGER NOT NULL,
     kind TEXT NOT NULL,

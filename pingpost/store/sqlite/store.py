@@ -7,6 +7,7 @@ file: SQLite's write lock (BEGIN IMMEDIATE) serialises their groups.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
@@ -15,6 +16,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from pingpost.store import api
+from pingpost.store.codec import Dictionary
+from pingpost.store.dictionary import make_dictionary
 from pingpost.store.errors import StoreMissing, StoreUnavailable
 from pingpost.store.migrations import Step, pending
 from pingpost.store.records import (
@@ -63,6 +66,9 @@ class SqliteStore:
         self._readers: Readers | None = None
         self._salt: bytes | None = None
         self._migrated = (0, 0)  # what `open` found and left
+        self._dictionary: Dictionary | None = None  # for new documents (codec.py)
+        self._dictionaries: dict[int, bytes] = {}  # every one read so far, by id
+        self._making = asyncio.Lock()
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -86,13 +92,12 @@ class SqliteStore:
             await self._stop()
             raise
         self._readers = Readers(self._connect_reader, self._unavailable)
+        self._dictionary = await self._read(writes.newest_dictionary)
 
     async def close(self) -> None:
         await self._stop()
 
     async def _stop(self) -> None:
-        import asyncio
-
         writer, readers = self._writer, self._readers
         self._writer = self._readers = None
         if writer is not None:
@@ -124,7 +129,19 @@ class SqliteStore:
         await self._write(writes.post_outcome, outcome)
 
     async def finish(self, record: AuctionRecord) -> None:
-        await self._write(writes.finish, record)
+        if self._dictionary is None and record.document:
+            await self._make_dictionary(record)
+        await self._write(writes.finish, record, self._dictionary)
+
+    async def _make_dictionary(self, record: AuctionRecord) -> None:
+        """The store's dictionary, from this document if it has none yet (dictionary.py)."""
+        async with self._making:
+            if self._dictionary is not None:
+                return
+            data = make_dictionary(record.document, record.lead.lead_json)
+            if data is not None:
+                made = functools.partial(writes.ensure_dictionary, data=data, at=record.finished_at)
+                self._dictionary = await self._alone(made)
 
     # -- the log --------------------------------------------------------------------------
 
@@ -132,7 +149,7 @@ class SqliteStore:
         return await self._read(reads.log, query)
 
     async def auction(self, auction_id: str) -> StoredAuction | None:
-        return await self._read(reads.auction, auction_id)
+        return await self._read(reads.auction, auction_id, self._dictionaries)
 
     async def stats(self, since: float, until: float, *, by: str = "account") -> list[StatsRow]:
         return await self._read(stats.stats, since, until, by)

@@ -12,8 +12,9 @@ import json
 import sqlite3
 from collections.abc import Iterable
 from decimal import Decimal
+from typing import Any
 
-from pingpost.store.codec import money, money_text, pack
+from pingpost.store.codec import Dictionary, money, money_text, pack
 from pingpost.store.errors import UnknownAuction
 from pingpost.store.memory_stats import took_part
 from pingpost.store.records import (
@@ -28,7 +29,7 @@ from pingpost.store.records import (
 from pingpost.store.rollups import Rollups
 from pingpost.store.settle import settle
 
-OPEN = "(status IS NULL OR status = 'in_doubt')"
+OPEN = "(p.status IS NULL OR p.status = 'in_doubt')"
 
 
 def auction_row(conn: sqlite3.Connection, auction_id: str) -> int | None:
@@ -36,20 +37,15 @@ def auction_row(conn: sqlite3.Connection, auction_id: str) -> int | None:
     return None if row is None else int(row[0])
 
 
-def ensure_auction(conn: sqlite3.Connection, lead: LeadRecord) -> int:
-    """The auction's row id, writing its lead record the first time."""
-    known = auction_row(conn, lead.auction_id)
-    if known is not None:
-        return known
+def new_auction(conn: sqlite3.Connection, lead: LeadRecord, open_posts: int = 0) -> int:
+    """Write the auction's lead record (its first durable write); its row id."""
     cur = conn.execute(
-        "INSERT INTO auctions (auction_id, lead_key, lead_type, source, started_at) "
-        "VALUES (?, ?, ?, ?, ?)",
-        (lead.auction_id, lead.lead_key, lead.lead_type, lead.source, lead.started_at),
+        "INSERT INTO auctions (auction_id, lead_key, lead_type, source, started_at, open_posts) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        (lead.auction_id, lead.lead_key, lead.lead_type, lead.source, lead.started_at, open_posts),
     )
     row = int(cur.lastrowid or 0)
-    conn.execute(
-        "INSERT INTO bodies (auction, lead) VALUES (?, ?)", (row, pack(lead.lead_json.encode()))
-    )
+    conn.execute("INSERT INTO leads VALUES (?, ?)", (row, pack(lead.lead_json.encode())))
     return row
 
 
@@ -60,12 +56,11 @@ def used(conn: sqlite3.Connection, account: str, window: str) -> Usage:
     return Usage() if row is None else Usage(int(row[0]), Decimal(row[1]))
 
 
-def count(conn: sqlite3.Connection, account: str, window: str, leads: int, spend: Decimal) -> None:
-    now = used(conn, account, window)
+def count(conn: sqlite3.Connection, account: str, window: str, now: Usage) -> None:
     conn.execute(
         "INSERT INTO usage VALUES (?, ?, ?, ?) ON CONFLICT (account, cap_window) "
         "DO UPDATE SET leads = excluded.leads, spend = excluded.spend",
-        (account, window, now.leads + leads, str(now.spend + spend)),
+        (account, window, now.leads, str(now.spend)),
     )
 
 
@@ -81,16 +76,19 @@ def post_intent(
         ).fetchone()
     ):
         return None  # written before (a retried call): counted once
+    windows = {c.window: used(conn, intent.account, c.window) for c in intent.claims}
     for claim in intent.claims:
-        now = used(conn, intent.account, claim.window)
+        now = windows[claim.window]
         if (claim.leads is not None and now.leads + 1 > claim.leads) or (
             claim.spend is not None and now.spend + intent.amount > claim.spend
         ):
             return CapReached(intent.account, claim, now.leads, now.spend)
-    windows = list(dict.fromkeys(c.window for c in intent.claims))
-    for window in windows:
-        count(conn, intent.account, window, 1, intent.amount)
-    row = ensure_auction(conn, lead)
+    for window, now in windows.items():
+        count(conn, intent.account, window, Usage(now.leads + 1, now.spend + intent.amount))
+    if row is None:
+        row = new_auction(conn, lead, open_posts=1)
+    else:
+        conn.execute("UPDATE auctions SET open_posts = open_posts + 1 WHERE id = ?", (row,))
     conn.execute(
         "INSERT INTO posts (auction, account, attempt, sent_at, amount, idempotency_key, "
         "windows, counted) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -101,36 +99,38 @@ def post_intent(
             intent.sent_at,
             str(intent.amount),
             intent.idempotency_key,
-            json.dumps(windows),
+            json.dumps(list(windows)),
             str(intent.amount),
         ),
     )
-    conn.execute("UPDATE auctions SET open_posts = open_posts + 1 WHERE id = ?", (row,))
     return None
 
 
+POST = "p.seq, p.auction, p.account, p.amount, p.windows, p.counted, p.status"
+
+
 def post_outcome(conn: sqlite3.Connection, _: Rollups, outcome: PostOutcome) -> None:
-    found = conn.execute(
-        "SELECT p.seq FROM posts p JOIN auctions a ON a.id = p.auction "
+    post = conn.execute(
+        f"SELECT {POST} FROM posts p JOIN auctions a ON a.id = p.auction "
         "WHERE a.auction_id = ? AND p.account = ? AND p.attempt = ?",
         (outcome.auction_id, outcome.account, outcome.attempt),
     ).fetchone()
-    if found is None:
+    if post is None:
         raise UnknownAuction(
             outcome.auction_id, f"no post intent to {outcome.account} (attempt {outcome.attempt})"
         )
-    settle_post(conn, int(found[0]), outcome)
+    settle_post(conn, post, outcome)
 
 
-def settle_post(conn: sqlite3.Connection, seq: int, outcome: PostOutcome) -> None:
-    """Record a post's outcome: its reservation, the auction's open count, a sale's traces."""
-    auction, account, amount, windows, counted, before = conn.execute(
-        "SELECT auction, account, amount, windows, counted, status FROM posts WHERE seq = ?",
-        (seq,),
-    ).fetchone()
+def settle_post(conn: sqlite3.Connection, post: Any, outcome: PostOutcome) -> None:
+    """Record a post's outcome (`post`: a row of POST): its reservation, the auction's open
+    count, a sale's traces."""
+    seq, auction, account, amount, windows, counted, before = post
     change = settle(before, Decimal(counted), outcome.status, outcome.price, Decimal(amount))
-    for window in json.loads(windows):
-        count(conn, account, window, change.leads, change.spend)
+    if change.leads or change.spend:
+        for window in json.loads(windows):
+            now = used(conn, account, window)
+            count(conn, account, window, Usage(now.leads + change.leads, now.spend + change.spend))
     conn.execute(
         "UPDATE posts SET status = ?, price = ?, reason = ?, answered_at = ?, counted = ? "
         "WHERE seq = ?",
@@ -168,9 +168,22 @@ def record_sale(conn: sqlite3.Connection, account: str, at: float, dedupe_key: s
         )
 
 
-def finish(conn: sqlite3.Connection, rollups: Rollups, record: AuctionRecord) -> None:
-    row = ensure_auction(conn, record.lead)
-    take_back(conn, rollups, row)
+def finish(
+    conn: sqlite3.Connection,
+    rollups: Rollups,
+    record: AuctionRecord,
+    dictionary: Dictionary | None,
+) -> None:
+    lead = record.lead
+    found = conn.execute(
+        "SELECT id, result FROM auctions WHERE auction_id = ?", (lead.auction_id,)
+    ).fetchone()
+    if found is None:
+        row = new_auction(conn, lead)
+    else:
+        row = int(found[0])
+        if found[1] is not None:
+            take_back(conn, rollups, row)
     conn.execute(
         "UPDATE auctions SET result = ?, finished_at = ?, duration_ms = ?, sold_to = ?, "
         "price = ?, revenue = ?, reason = ? WHERE id = ?",
@@ -185,24 +198,23 @@ def finish(conn: sqlite3.Connection, rollups: Rollups, record: AuctionRecord) ->
             row,
         ),
     )
-    document = pack(record.document) if record.document else None
-    conn.execute("UPDATE bodies SET document = ? WHERE auction = ?", (document, row))
+    if record.document:
+        document = pack(record.document, dictionary)
+        conn.execute("INSERT OR REPLACE INTO documents VALUES (?, ?)", (row, document))
+    else:
+        conn.execute("DELETE FROM documents WHERE auction = ?", (row,))
     lines = [line for line in record.accounts if took_part(line)]
-    write_lines(conn, row, record.lead.started_at, lines)
-    lead = record.lead
+    write_lines(conn, row, lines)
     rollups.add(lead.started_at, lead.source, record.result, record.revenue, lines)
 
 
-def write_lines(
-    conn: sqlite3.Connection, row: int, started_at: float, lines: Iterable[AccountLine]
-) -> None:
+def write_lines(conn: sqlite3.Connection, row: int, lines: Iterable[AccountLine]) -> None:
     conn.executemany(
-        "INSERT OR REPLACE INTO lines VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT OR REPLACE INTO lines VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [
             (
                 row,
                 x.account,
-                started_at,
                 x.status,
                 money_text(x.bid),
                 x.ping_ms,
@@ -235,3 +247,25 @@ def take_back(conn: sqlite3.Connection, rollups: Rollups, row: int) -> None:
         return
     rollups.add(started_at, source, result, Decimal(revenue), read_lines(conn, row), sign=-1)
     conn.execute("DELETE FROM lines WHERE auction = ?", (row,))
+
+
+def ensure_dictionary(conn: sqlite3.Connection, data: bytes, at: float) -> Dictionary:
+    """The store's newest dictionary, made from `data` if it has none (an `alone` job: it is
+    committed before any document uses it)."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        found = newest_dictionary(conn)
+        if found is None:
+            conn.execute("INSERT INTO dictionaries (data, made_at) VALUES (?, ?)", (data, at))
+            found = newest_dictionary(conn)
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.rollback()
+        raise
+    assert found is not None
+    return found
+
+
+def newest_dictionary(conn: sqlite3.Connection) -> Dictionary | None:
+    row = conn.execute("SELECT id, data FROM dictionaries ORDER BY id DESC LIMIT 1").fetchone()
+    return None if row is None else (int(row[0]), bytes(row[1]))
