@@ -1,14 +1,20 @@
-"""Rollups: one `Tally` per (level, bucket, kind, name), written with each finished auction.
+"""Rollups: one `Tally` per (level, bucket, kind, name), for `stats` over millions of lines.
 
     level   60 (minute) · 3600 (hour) · 86400 (day), UTC buckets of the auction's start
     kind    "a": an account's lines · "s": a source's auctions
 
-A stats range [since, until) is covered by whole days, then whole hours, then
-whole minutes, largest first; what is left is at most two partial minutes, read
-exactly from the auctions themselves (`Edge`). So `stats` reads a few rows per
-account per level, whatever the number of auctions, and its counts are exact.
-Purge and resolve take an auction's contribution back (sign -1) and add the new
-one, so rollups always equal the tallies of the auctions in the log.
+Finished auctions are folded into the rollups in batches (every FOLD_EVERY
+results a process writes, and when it closes the store), not one by one: a
+batch of a thousand costs one read-modify-write per rollup row instead of a
+thousand, which keeps the store's CPU per lead small. `stats` over [since,
+until) then adds three parts, all exact in their counts:
+
+- whole days, hours and minutes from the rollups (largest first, `cover`);
+- the partial minutes at the range's ends (`Edge`), from the folded auctions' rows;
+- the auctions not folded yet (at most a batch per process), from their rows.
+
+Purge, resolve and a second result take a folded auction's contribution back
+(sign -1) at once, so rollups always equal the tallies of the folded auctions.
 """
 
 from __future__ import annotations
@@ -23,6 +29,8 @@ from pingpost.store.records import AccountLine
 from pingpost.store.tally import Tally
 
 LEVELS = (86_400, 3_600, 60)
+FOLD_EVERY = 1000  # results a process writes between two folds
+FOLD_BATCH = 2000  # auctions folded in one transaction
 MINUTE = 60
 ACCOUNT = "a"
 SOURCE = "s"

@@ -6,8 +6,11 @@ million account lines read a few hundred small rows. Counts and revenue are
 exact. Percentiles come from log-scale histograms (the DDSketch idea): a value
 v > 0 falls in bin i = ceil(log_γ v) with γ = (1+α)/(1−α), and bin i reports
 2γ^i/(γ+1), which is within α = 1% of every value in the bin. The reported
-percentile is then clamped to the smallest and largest value seen, so a flat
-distribution (every bid 12.50) reads exactly.
+percentile is then clamped to the smallest and largest value seen, and the
+lowest and highest ranks are those values themselves, so a flat distribution
+(every bid 12.50) and a p99 of few values read exactly. Once something was
+taken out of a tally (a purge), its smallest and largest may be gone: they
+only bound the estimate from then on (`exact_ends` false).
 """
 
 from __future__ import annotations
@@ -66,10 +69,12 @@ class Tally:
     bids: dict[int, int] = field(default_factory=dict)
     latency_range: tuple[float, float] | None = None  # min, max seen (kept on subtraction)
     bid_range: tuple[Decimal, Decimal] | None = None
+    exact_ends: bool = True  # nothing was taken out: the ranges are the true min and max
 
     def add_line(self, line: AccountLine, sign: int = 1) -> None:
         """Count one account line of a finished auction (sign -1 takes it back)."""
         self.auctions += sign
+        self.exact_ends = self.exact_ends and sign > 0
         if line.ping_ms is not None:
             self.pings += sign
             _count(self.latency, bin_of(line.ping_ms), sign)
@@ -96,6 +101,7 @@ class Tally:
         self.revenue += sign * revenue
 
     def add(self, other: Tally, sign: int = 1) -> None:
+        self.exact_ends = self.exact_ends and other.exact_ends and sign > 0
         self.auctions += sign * other.auctions
         self.pings += sign * other.pings
         self.accepted += sign * other.accepted
@@ -121,11 +127,15 @@ class Tally:
     def row(self, name: str) -> StatsRow:
         bids: tuple[Decimal, ...] = ()
         if self.bids and self.bid_range is not None:
-            bids = tuple(percentile(self.bids, p, *self.bid_range) for p in BID_PERCENTILES)
+            bids = tuple(
+                percentile(self.bids, p, *self.bid_range, exact=self.exact_ends)
+                for p in BID_PERCENTILES
+            )
         latency: tuple[float, ...] = ()
         if self.latency and self.latency_range is not None:
             latency = tuple(
-                percentile(self.latency, p, *self.latency_range) for p in LATENCY_PERCENTILES
+                percentile(self.latency, p, *self.latency_range, exact=self.exact_ends)
+                for p in LATENCY_PERCENTILES
             )
         return StatsRow(
             name=name,
@@ -156,6 +166,8 @@ class Tally:
             data["lr"] = list(self.latency_range)
         if self.bid_range is not None:
             data["br"] = [str(b) for b in self.bid_range]
+        if not self.exact_ends:
+            data["x"] = False
         return json.dumps(data, separators=(",", ":"))
 
     @classmethod
@@ -174,17 +186,19 @@ class Tally:
             bids={int(k): v for k, v in d["b"].items()},
             latency_range=(float(lr[0]), float(lr[1])) if lr else None,
             bid_range=(Decimal(str(br[0])), Decimal(str(br[1]))) if br else None,
+            exact_ends=bool(d.get("x", True)),
         )
 
 
-def percentile(histogram: dict[int, int], p: float, low: Any, high: Any) -> Any:
+def percentile(histogram: dict[int, int], p: float, low: Any, high: Any, *, exact: bool) -> Any:
     """Nearest-rank percentile of a histogram (the memory store's rule, on bins), given the
-    smallest and largest value seen: exact at either end, clamped between them."""
+    smallest and largest value seen: clamped between them, and those values at either end
+    when `exact` (they are the true ends)."""
     total = sum(histogram.values())
     rank = max(1, math.ceil(p / 100 * total))
-    if rank == 1:
+    if exact and rank == 1:
         return low
-    if rank >= total:
+    if exact and rank >= total:
         return high
     seen = 0
     for index in sorted(histogram):

@@ -6,8 +6,9 @@ were most of the client's CPU (benchmarks/bench_pg_drivers.py). So the three
 writes are PL/pgSQL functions: the cap check and count (an atomic conditional
 upsert per window), the settlement (it mirrors pingpost/store/settle.py; the
 shared test suite holds both to the same behaviour), and the result with its
-lines and rollups. `pp_tally_add` merges two tallies as `Tally.add` does
-(pingpost/store/tally.py), so rollups are updated in place by an upsert.
+lines. `pp_tally_add` merges two tallies as `Tally.add` does
+(pingpost/store/tally.py), so that folding auctions into the rollups
+(rollups.py) updates them in place with one upsert.
 """
 
 from __future__ import annotations
@@ -41,7 +42,9 @@ CREATE FUNCTION pp_tally_add(a jsonb, b jsonb) RETURNS jsonb LANGUAGE sql IMMUTA
         'l', pp_map_add(a->'l', b->'l'),
         'b', pp_map_add(a->'b', b->'b'),
         'lr', pp_span_add(a->'lr', b->'lr'),
-        'br', pp_span_add(a->'br', b->'br')))
+        'br', pp_span_add(a->'br', b->'br'),
+        'x', CASE WHEN coalesce((a->>'x')::boolean, true) AND coalesce((b->>'x')::boolean, true)
+             THEN NULL ELSE false END))
 $$;
 CREATE FUNCTION pp_add_rollups(levels int[], kinds text[], buckets bigint[], names text[],
                                data jsonb[]) RETURNS void LANGUAGE sql AS $$
@@ -178,8 +181,7 @@ CREATE FUNCTION pp_finish(
     p_finished_at double precision, p_duration_ms double precision, p_sold_to text,
     p_price numeric, p_revenue numeric, p_reason text, p_document bytea,
     l_accounts text[], l_statuses text[], l_bids numeric[], l_pings double precision[],
-    l_posts double precision[], l_errors text[], l_prices numeric[],
-    r_levels int[], r_kinds text[], r_buckets bigint[], r_names text[], r_data jsonb[])
+    l_posts double precision[], l_errors text[], l_prices numeric[])
 RETURNS boolean LANGUAGE plpgsql AS $$
 DECLARE
     v_auction bigint;
@@ -199,7 +201,7 @@ BEGIN
     END IF;
     UPDATE auctions SET result = p_result, finished_at = p_finished_at,
         duration_ms = p_duration_ms, sold_to = p_sold_to, price = p_price,
-        revenue = p_revenue, reason = p_reason
+        revenue = p_revenue, reason = p_reason, folded = false
     WHERE id = v_auction;
     IF p_document IS NULL THEN
         DELETE FROM documents WHERE auction = v_auction;
@@ -211,7 +213,6 @@ BEGIN
     SELECT v_auction, a, s, b, pi, po, e, pr
     FROM unnest(l_accounts, l_statuses, l_bids, l_pings, l_posts, l_errors, l_prices)
         AS x (a, s, b, pi, po, e, pr);
-    PERFORM pp_add_rollups(r_levels, r_kinds, r_buckets, r_names, r_data);
     RETURN true;
 END
 $$

@@ -6,8 +6,7 @@ from decimal import Decimal
 
 from pingpost.store.errors import UnknownAuction
 from pingpost.store.postgres.pool import Connection
-from pingpost.store.postgres.writes import line_args, read_lines, rollup_args, take_back
-from pingpost.store.rollups import Rollups
+from pingpost.store.postgres.writes import line_args, read_lines, take_back
 from pingpost.store.settle import Sale, resolved, resolved_line
 
 PURGE_CHUNK = 500  # auctions per transaction
@@ -23,13 +22,11 @@ async def resolve(
     at: float,
     reason: str,
 ) -> None:
-    found = await conn.fetchrow(
-        "SELECT id, started_at, source FROM auctions WHERE auction_id = $1 FOR UPDATE",
-        auction_id,
+    row = await conn.fetchval(
+        "SELECT id FROM auctions WHERE auction_id = $1 FOR UPDATE", auction_id
     )
-    if found is None:
+    if row is None:
         raise UnknownAuction(auction_id)
-    row, started_at, source = found
     seq = await conn.fetchval(
         f"SELECT seq FROM posts WHERE auction = $1 AND account = $2 AND {OPEN} "
         "ORDER BY seq DESC LIMIT 1",
@@ -75,9 +72,6 @@ async def resolve(
         row,
         *line_args(lines),
     )
-    rollups = Rollups()
-    rollups.add(started_at, source, now.result, now.revenue, lines)
-    await conn.execute("SELECT pp_add_rollups($1, $2, $3, $4, $5)", *rollup_args(rollups))
 
 
 async def purge(conn: Connection, before: float | None, auction_id: str | None) -> tuple[int, bool]:

@@ -34,7 +34,8 @@ CREATE TABLE auctions (
     price numeric,
     revenue numeric,
     reason text,
-    open_posts integer NOT NULL DEFAULT 0
+    open_posts integer NOT NULL DEFAULT 0,
+    folded boolean NOT NULL DEFAULT false
 );
 CREATE INDEX auctions_by_key ON auctions (lead_key);
 CREATE INDEX auctions_by_time ON auctions (started_at, auction_id);
@@ -42,6 +43,7 @@ CREATE INDEX auctions_by_result ON auctions (result, started_at, auction_id);
 CREATE INDEX auctions_by_source ON auctions (source, started_at, auction_id);
 CREATE INDEX auctions_by_finish ON auctions (finished_at) WHERE result IS NOT NULL;
 CREATE INDEX auctions_open ON auctions (started_at) WHERE result IS NULL OR open_posts > 0;
+CREATE INDEX auctions_unfolded ON auctions (started_at) WHERE result IS NOT NULL AND NOT folded;
 CREATE TABLE leads (auction bigint PRIMARY KEY, lead bytea NOT NULL);
 CREATE TABLE documents (auction bigint PRIMARY KEY, document bytea NOT NULL);
 CREATE TABLE dictionaries (

@@ -8,6 +8,7 @@ once never migrate twice.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import zlib
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
@@ -37,6 +38,7 @@ from pingpost.store.records import (
     StoreInfo,
     Usage,
 )
+from pingpost.store.rollups import FOLD_BATCH, FOLD_EVERY
 from pingpost.store.url import StoreUrl
 
 
@@ -62,6 +64,7 @@ class PostgresStore:
         self._dictionary: Dictionary | None = None  # for new documents (codec.py)
         self._dictionaries: dict[int, bytes] = {}  # every one read so far, by id
         self._making = asyncio.Lock()
+        self._unfolded = 0  # results written since this process last folded (rollups.py)
 
     async def open(self, *, migrate: bool = True) -> None:
         if self._open:
@@ -76,8 +79,24 @@ class PostgresStore:
         self._open = True
 
     async def close(self) -> None:
+        if self._open and self._unfolded:
+            with contextlib.suppress(StoreUnavailable):  # left for the next process to fold
+                await self.fold()
         self._open = False
         await self.db.stop()
+
+    async def fold(self) -> int:
+        """Fold every finished auction into the rollups (rollups.py); how many."""
+        self._unfolded, total = 0, 0
+        while n := await self.db.run(lambda c: writes.fold(c, FOLD_BATCH), tx=True):
+            total += n
+        return total
+
+    async def _folded_one(self) -> None:
+        """Count a result written; fold the batch when it is full."""
+        self._unfolded += 1
+        if self._unfolded >= FOLD_EVERY:
+            await self.fold()
 
     async def migrate(self) -> tuple[int, int]:
         if not self._open:
@@ -134,6 +153,7 @@ class PostgresStore:
         zdict = self._dictionary
         if not await self.db.run(lambda c: writes.finish(c, record, zdict)):
             await self.db.run(lambda c: writes.finish_again(c, record, zdict), tx=True)
+        await self._folded_one()
 
     async def _make_dictionary(self, record: AuctionRecord) -> None:
         """The store's dictionary, from this document if it has none yet (dictionary.py)."""
@@ -156,6 +176,8 @@ class PostgresStore:
         )
 
     async def stats(self, since: float, until: float, *, by: str = "account") -> list[StatsRow]:
+        if await self.db.run(stats.unfolded) > FOLD_BATCH:  # left by a process that died
+            await self.fold()
         return await self.db.run(lambda c: stats.stats(c, since, until, by), tx=True)
 
     async def open_auctions(self) -> list[OpenAuction]:
@@ -174,6 +196,7 @@ class PostgresStore:
         await self.db.run(
             lambda c: recovery.resolve(c, auction_id, account, sold, price, at, reason), tx=True
         )
+        await self._folded_one()
 
     async def purge(self, *, before: float | None = None, auction_id: str | None = None) -> int:
         n, more = await self.db.run(lambda c: recovery.purge(c, before, auction_id), tx=True)

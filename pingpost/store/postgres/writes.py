@@ -122,12 +122,10 @@ async def finish(conn: Connection, record: AuctionRecord, dictionary: Dictionary
     """Write the result; False (nothing written) when the auction was finished before."""
     lead = record.lead
     lines = [line for line in record.accounts if took_part(line)]
-    rollups = Rollups()
-    rollups.add(lead.started_at, lead.source, record.result, record.revenue, lines)
     return bool(
         await conn.fetchval(
             "SELECT pp_finish($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, "
-            "$15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26)",
+            "$15, $16, $17, $18, $19, $20, $21)",
             lead.auction_id,
             lead.lead_key,
             lead.lead_type,
@@ -143,7 +141,6 @@ async def finish(conn: Connection, record: AuctionRecord, dictionary: Dictionary
             record.reason,
             pack(record.document, dictionary) if record.document else None,
             *line_args(lines),
-            *rollup_args(rollups),
         )
     )
 
@@ -160,11 +157,12 @@ async def read_lines(conn: Connection, row: int) -> list[AccountLine]:
 
 
 async def take_back(conn: Connection, rows: Sequence[int]) -> None:
-    """Undo finished auctions' stats and lines (before a new result, a resolve, a purge)."""
+    """Undo finished auctions' stats and lines (before a new result, a resolve, a purge):
+    taken out of the rollups where they were folded into them."""
     rollups = Rollups()
     found = await conn.fetch(
         "SELECT id, started_at, source, result, revenue FROM auctions "
-        "WHERE id = ANY($1::bigint[]) AND result IS NOT NULL",
+        "WHERE id = ANY($1::bigint[]) AND result IS NOT NULL AND folded",
         list(rows),
     )
     for row, started_at, source, result, revenue in found:
@@ -180,6 +178,35 @@ async def take_back(conn: Connection, rows: Sequence[int]) -> None:
             *args[:4],
         )
     await conn.execute("DELETE FROM lines WHERE auction = ANY($1::bigint[])", list(rows))
+    await conn.execute(
+        "UPDATE auctions SET folded = false WHERE id = ANY($1::bigint[])", list(rows)
+    )
+
+
+async def fold(conn: Connection, limit: int) -> int:
+    """Fold up to `limit` finished auctions into the rollups (rollups.py), skipping those
+    another instance is folding; how many. Run in a transaction."""
+    rows = await conn.fetch(
+        "SELECT id, started_at, source, result, revenue FROM auctions "
+        "WHERE result IS NOT NULL AND NOT folded LIMIT $1 FOR UPDATE SKIP LOCKED",
+        limit,
+    )
+    if not rows:
+        return 0
+    ids = [r[0] for r in rows]
+    lines: dict[int, list[AccountLine]] = {row: [] for row in ids}
+    for auction, *values in await conn.fetch(
+        "SELECT auction, account, status, bid, ping_ms, post_ms, error_kind, price FROM lines "
+        "WHERE auction = ANY($1::bigint[])",
+        ids,
+    ):
+        lines[auction].append(AccountLine(*values))
+    rollups = Rollups()
+    for row, started_at, source, result, revenue in rows:
+        rollups.add(started_at, source, result, revenue, lines[row])
+    await conn.execute("SELECT pp_add_rollups($1, $2, $3, $4, $5)", *rollup_args(rollups))
+    await conn.execute("UPDATE auctions SET folded = true WHERE id = ANY($1::bigint[])", ids)
+    return len(rows)
 
 
 async def finish_again(

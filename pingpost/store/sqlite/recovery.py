@@ -73,11 +73,7 @@ def resolve(
             row,
         ),
     )
-    started_at, source = conn.execute(
-        "SELECT started_at, source FROM auctions WHERE id = ?", (row,)
-    ).fetchone()
     write_lines(conn, row, lines)
-    rollups.add(started_at, source, now.result, now.revenue, lines)
 
 
 def purge(

@@ -6,7 +6,7 @@
                `auctions` never read them · dictionaries: for the documents' compression
     posts      post intents and their outcomes; `windows` names the cap counters each reserved
     lines      each account that took part in a finished auction (stats edges, log --account)
-    rollups    stats tallies per minute/hour/day (rollups.py)
+    rollups    stats tallies per minute/hour/day (rollups.py) of the `folded` auctions
     usage      cap counters · seen: lead dedupe keys · bought: account dedupe keys
     accounts   last sale, pause · requests: serve's idempotency keys · meta: version, salt
 
@@ -36,7 +36,8 @@ CREATE TABLE auctions (
     price TEXT,
     revenue TEXT,
     reason TEXT,
-    open_posts INTEGER NOT NULL DEFAULT 0
+    open_posts INTEGER NOT NULL DEFAULT 0,
+    folded INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX auctions_by_key ON auctions (lead_key);
 CREATE INDEX auctions_by_time ON auctions (started_at, auction_id);
@@ -44,6 +45,7 @@ CREATE INDEX auctions_by_result ON auctions (result, started_at, auction_id);
 CREATE INDEX auctions_by_source ON auctions (source, started_at, auction_id);
 CREATE INDEX auctions_by_finish ON auctions (finished_at) WHERE result IS NOT NULL;
 CREATE INDEX auctions_open ON auctions (started_at) WHERE result IS NULL OR open_posts > 0;
+CREATE INDEX auctions_unfolded ON auctions (started_at) WHERE result IS NOT NULL AND folded = 0;
 CREATE TABLE leads (auction INTEGER PRIMARY KEY, lead BLOB NOT NULL);
 CREATE TABLE documents (auction INTEGER PRIMARY KEY, document BLOB NOT NULL);
 CREATE TABLE dictionaries (id INTEGER PRIMARY KEY, data BLOB NOT NULL, made_at REAL NOT NULL);

@@ -8,6 +8,7 @@ file: SQLite's write lock (BEGIN IMMEDIATE) serialises their groups.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
@@ -37,6 +38,7 @@ from pingpost.store.records import (
     StoreInfo,
     Usage,
 )
+from pingpost.store.rollups import FOLD_BATCH, FOLD_EVERY
 from pingpost.store.sqlite import controls, reads, recovery, schema, stats, writes
 from pingpost.store.sqlite.connect import connect, unavailable
 from pingpost.store.sqlite.threads import Readers, Writer
@@ -69,6 +71,7 @@ class SqliteStore:
         self._dictionary: Dictionary | None = None  # for new documents (codec.py)
         self._dictionaries: dict[int, bytes] = {}  # every one read so far, by id
         self._making = asyncio.Lock()
+        self._unfolded = 0  # results written since this process last folded (rollups.py)
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -95,7 +98,19 @@ class SqliteStore:
         self._dictionary = await self._read(writes.newest_dictionary)
 
     async def close(self) -> None:
+        if self._writer is not None and self._unfolded:
+            with contextlib.suppress(StoreUnavailable):  # left for the next process to fold
+                await self.fold()
         await self._stop()
+
+    async def fold(self) -> int:
+        """Fold every finished auction into the rollups (rollups.py); how many."""
+        self._unfolded, total = 0, 0
+        while n := await self._write(writes.fold, FOLD_BATCH):
+            total += n
+            if n < FOLD_BATCH:
+                break
+        return total
 
     async def _stop(self) -> None:
         writer, readers = self._writer, self._readers
@@ -132,6 +147,13 @@ class SqliteStore:
         if self._dictionary is None and record.document:
             await self._make_dictionary(record)
         await self._write(writes.finish, record, self._dictionary)
+        await self._folded_one()
+
+    async def _folded_one(self) -> None:
+        """Count a result written; fold the batch when it is full."""
+        self._unfolded += 1
+        if self._unfolded >= FOLD_EVERY:
+            await self.fold()
 
     async def _make_dictionary(self, record: AuctionRecord) -> None:
         """The store's dictionary, from this document if it has none yet (dictionary.py)."""
@@ -152,6 +174,8 @@ class SqliteStore:
         return await self._read(reads.auction, auction_id, self._dictionaries)
 
     async def stats(self, since: float, until: float, *, by: str = "account") -> list[StatsRow]:
+        if await self._read(stats.unfolded) > FOLD_BATCH:  # left by a process that died
+            await self.fold()
         return await self._read(stats.stats, since, until, by)
 
     async def open_auctions(self) -> list[OpenAuction]:
@@ -168,6 +192,7 @@ class SqliteStore:
         reason: str,
     ) -> None:
         await self._write(recovery.resolve, auction_id, account, sold, price, at, reason)
+        await self._folded_one()
 
     async def purge(self, *, before: float | None = None, auction_id: str | None = None) -> int:
         total = 0

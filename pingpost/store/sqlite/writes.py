@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -186,7 +186,7 @@ def finish(
             take_back(conn, rollups, row)
     conn.execute(
         "UPDATE auctions SET result = ?, finished_at = ?, duration_ms = ?, sold_to = ?, "
-        "price = ?, revenue = ?, reason = ? WHERE id = ?",
+        "price = ?, revenue = ?, reason = ?, folded = 0 WHERE id = ?",
         (
             record.result,
             record.finished_at,
@@ -203,9 +203,7 @@ def finish(
         conn.execute("INSERT OR REPLACE INTO documents VALUES (?, ?)", (row, document))
     else:
         conn.execute("DELETE FROM documents WHERE auction = ?", (row,))
-    lines = [line for line in record.accounts if took_part(line)]
-    write_lines(conn, row, lines)
-    rollups.add(lead.started_at, lead.source, record.result, record.revenue, lines)
+    write_lines(conn, row, [line for line in record.accounts if took_part(line)])
 
 
 def write_lines(conn: sqlite3.Connection, row: int, lines: Iterable[AccountLine]) -> None:
@@ -229,8 +227,8 @@ def write_lines(conn: sqlite3.Connection, row: int, lines: Iterable[AccountLine]
 
 def read_lines(conn: sqlite3.Connection, row: int) -> list[AccountLine]:
     return [
-        AccountLine(a, s, money(b), ping, post, kind, money(p))
-        for a, s, b, ping, post, kind, p in conn.execute(
+        line_of(values)
+        for values in conn.execute(
             "SELECT account, status, bid, ping_ms, post_ms, error_kind, price FROM lines "
             "WHERE auction = ? ORDER BY account",
             (row,),
@@ -239,14 +237,48 @@ def read_lines(conn: sqlite3.Connection, row: int) -> list[AccountLine]:
 
 
 def take_back(conn: sqlite3.Connection, rollups: Rollups, row: int) -> None:
-    """Undo a finished auction's stats (before it is finished again, resolved or purged)."""
-    started_at, source, result, revenue = conn.execute(
-        "SELECT started_at, source, result, revenue FROM auctions WHERE id = ?", (row,)
+    """Undo a finished auction's stats and lines (before it is finished again, resolved or
+    purged): taken out of the rollups if it was folded into them."""
+    started_at, source, result, revenue, folded = conn.execute(
+        "SELECT started_at, source, result, revenue, folded FROM auctions WHERE id = ?", (row,)
     ).fetchone()
     if result is None:
         return
-    rollups.add(started_at, source, result, Decimal(revenue), read_lines(conn, row), sign=-1)
+    if folded:
+        lines = read_lines(conn, row)
+        rollups.add(started_at, source, result, Decimal(revenue), lines, sign=-1)
     conn.execute("DELETE FROM lines WHERE auction = ?", (row,))
+    conn.execute("UPDATE auctions SET folded = 0 WHERE id = ?", (row,))
+
+
+def fold(conn: sqlite3.Connection, rollups: Rollups, limit: int) -> int:
+    """Fold up to `limit` finished auctions into the rollups (rollups.py); how many."""
+    rows = conn.execute(
+        "SELECT id, started_at, source, result, revenue FROM auctions "
+        "WHERE result IS NOT NULL AND folded = 0 LIMIT ?",
+        (limit,),
+    ).fetchall()
+    lines: dict[int, list[AccountLine]] = {row[0]: [] for row in rows}
+    for start in range(0, len(rows), 500):
+        ids = [row[0] for row in rows[start : start + 500]]
+        for auction, *values in conn.execute(
+            "SELECT auction, account, status, bid, ping_ms, post_ms, error_kind, price "
+            f"FROM lines WHERE auction IN ({','.join('?' * len(ids))})",
+            ids,
+        ):
+            lines[auction].append(line_of(values))
+        conn.execute(
+            f"UPDATE auctions SET folded = 1 WHERE id IN ({','.join('?' * len(ids))})", ids
+        )
+    for row, started_at, source, result, revenue in rows:
+        rollups.add(started_at, source, result, Decimal(revenue), lines[row])
+    return len(rows)
+
+
+def line_of(values: Sequence[Any]) -> AccountLine:
+    """An account line from its columns (account, status, bid, ping, post, error, price)."""
+    account, status, bid, ping, post, kind, price = values
+    return AccountLine(account, status, money(bid), ping, post, kind, money(price))
 
 
 def ensure_dictionary(conn: sqlite3.Connection, data: bytes, at: float) -> Dictionary:
