@@ -2,7 +2,7 @@
 
     python benchmarks/bench_store.py [--leads 2000] [--log 100000] [--size 10000]
                                      [--postgres postgresql://postgres@127.0.0.1:5432/test]
-                                     [--only cpu,group,queries,size]
+                                     [--only cpu,group,queries,size] [--rounds 3]
 
 1. cpu      CPU per lead spent in the store: per lead, as the engine calls it, `prior`,
             `post_intent` (two cap claims), `post_outcome` (sold), `finish` (a real
@@ -56,8 +56,11 @@ DAYS = 7
 
 def document(rng: random.Random) -> bytes:
     """The captured result document with every digit run and token made new."""
+
     def digits(m: re.Match[str]) -> str:  # no leading zero: the JSON stays valid
-        return "".join(rng.choice("123456789" if i == 0 else "0123456789") for i in range(len(m[0])))
+        return "".join(
+            rng.choice("123456789" if i == 0 else "0123456789") for i in range(len(m[0]))
+        )
 
     text = re.sub(r"\d+", digits, TEMPLATE)
     text = re.sub(r'"[A-Za-z0-9]{24,}"', lambda m: f'"{uuid.uuid4().hex}"', text)
@@ -148,18 +151,25 @@ async def timed(fn: Callable[[], Awaitable[Any]]) -> tuple[float, Any]:
     return time.process_time() - cpu, result
 
 
-async def cpu_per_lead(urls: dict[str, str], count: int, docs: list[bytes]) -> None:
-    print(f"\n1. CPU per lead in the store ({count} leads, {CONCURRENCY} concurrent tasks)")
+async def cpu_per_lead(urls: dict[str, str], count: int, docs: list[bytes], rounds: int) -> None:
+    print(
+        f"\n1. CPU per lead in the store ({count} leads, {CONCURRENCY} concurrent tasks, "
+        f"best of {rounds} rounds)"
+    )
+    best: dict[str, tuple[float, float]] = {}
+    for _ in range(rounds):  # backends alternate, so that the machine's load hits them alike
+        for name, url in urls.items():
+            store = await open_store(url)
+            await drive(store, 200, docs)  # warm up: statement caches, pool, pages
+            cpu, wall = await timed(lambda s=store: drive(s, count, docs))
+            cpu_close, _ = await timed(store.close)  # the last fold is the run's too
+            per_lead = (cpu + cpu_close) / count * 1e6
+            old = best.get(name, (float("inf"), 0.0))
+            best[name] = (min(old[0], per_lead), max(old[1], count / wall))
+    base = best["memory"][0]
     print(f"{'backend':12} {'CPU us/lead':>12} {'store us/lead':>14} {'leads/s':>9}")
-    base = None
-    for name, url in urls.items():
-        store = await open_store(url)
-        await drive(store, 200, docs)  # warm up: statement caches, pool, pages
-        cpu, wall = await timed(lambda s=store: drive(s, count, docs))
-        await store.close()
-        per_lead = cpu / count * 1e6
-        base = per_lead if base is None else base
-        print(f"{name:12} {per_lead:12.0f} {per_lead - base:14.0f} {count / wall:9.0f}")
+    for name, (per_lead, rate) in best.items():
+        print(f"{name:12} {per_lead:12.0f} {per_lead - base:14.0f} {rate:9.0f}")
 
 
 async def group_commit(url: str, count: int, docs: list[bytes]) -> None:
@@ -279,6 +289,7 @@ async def main() -> None:
         ),
     )
     parser.add_argument("--only", default="cpu,group,queries,size")
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     parts = set(args.only.split(","))
     rng = random.Random(3)
@@ -297,7 +308,7 @@ async def main() -> None:
 
     try:
         if "cpu" in parts:
-            await cpu_per_lead(urls("cpu"), args.leads, docs)
+            await cpu_per_lead(urls("cpu"), args.leads, docs, args.rounds)
         if "group" in parts:
             await group_commit(urls("group")["sqlite"], args.leads, docs)
         if "queries" in parts:

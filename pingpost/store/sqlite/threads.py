@@ -1,10 +1,13 @@
 """Off the event loop: one writer thread that commits in groups, and reader threads.
 
-    loop ──► write(op) ──► queue ──► writer: BEGIN IMMEDIATE
-                                       SAVEPOINT; op 1; RELEASE     (a failing op rolls back
-                                       SAVEPOINT; op 2; RELEASE      to its savepoint alone)
-                                       ...; the group's rollups; COMMIT (one fsync)
+    loop ──► write(op) ──► queue ──► writer: BEGIN IMMEDIATE; op 1; op 2; ...
+                                       the group's rollups; COMMIT (one fsync)
          ◄── each caller's future ◄──  resolved after the COMMIT, all at once
+
+If an op fails, the group is rolled back and run again with a savepoint per op
+(SAVEPOINT; op; RELEASE, or ROLLBACK TO on failure), so that the failing op
+alone fails and its neighbours are written; ops succeed nearly always, so the
+savepoints are paid only then.
 
 Every op queued while a commit runs joins the next group, so 50 concurrent
 auctions share a few fsyncs instead of paying one each. BEGIN IMMEDIATE takes
@@ -125,18 +128,9 @@ class Writer:
         _deliver([job])
 
     def _run_group(self, conn: sqlite3.Connection, group: list[Job[Any]]) -> None:
-        done: list[Job[Any]] = []
         try:
-            conn.execute("BEGIN IMMEDIATE")
-            for job in group:
-                self._run_one(conn, job, done)
-            rollups = Rollups()
-            for job in done:
-                if job.error is None:
-                    rollups.merge(job.rollups)
-            if rollups:
-                self._flush(conn, rollups)
-            conn.execute("COMMIT")
+            if not self._attempt(conn, group, careful=False):
+                self._attempt(conn, group, careful=True)
             self.groups += 1
             self.ops += len(group)
         except BaseException as exc:
@@ -148,7 +142,32 @@ class Writer:
                     job.error = failure
         _deliver(group)
 
-    def _run_one(self, conn: sqlite3.Connection, job: Job[Any], done: list[Job[Any]]) -> None:
+    def _attempt(self, conn: sqlite3.Connection, group: list[Job[Any]], *, careful: bool) -> bool:
+        """Run the group in one transaction and commit it. Not `careful`: without savepoints,
+        and if an op fails, roll everything back and return False (to be run carefully, a
+        savepoint per op, so that the failing op alone fails)."""
+        conn.execute("BEGIN IMMEDIATE")
+        for job in group:
+            job.result, job.error, job.rollups = None, None, Rollups()
+            if careful:
+                self._run_one(conn, job)
+                continue
+            try:
+                job.result = job.fn(conn, job.rollups)
+            except Exception:
+                if conn.in_transaction:
+                    conn.rollback()
+                return False
+        rollups = Rollups()
+        for job in group:
+            if job.error is None:
+                rollups.merge(job.rollups)
+        if rollups:
+            self._flush(conn, rollups)
+        conn.execute("COMMIT")
+        return True
+
+    def _run_one(self, conn: sqlite3.Connection, job: Job[Any]) -> None:
         conn.execute("SAVEPOINT op")
         try:
             job.result = job.fn(conn, job.rollups)
@@ -161,7 +180,6 @@ class Writer:
             conn.execute("ROLLBACK TO op")
             job.error = exc
         conn.execute("RELEASE op")
-        done.append(job)
 
     def _error(self, exc: BaseException) -> BaseException:
         if isinstance(exc, sqlite3.Error):

@@ -56,6 +56,20 @@ def used(conn: sqlite3.Connection, account: str, window: str) -> Usage:
     return Usage() if row is None else Usage(int(row[0]), Decimal(row[1]))
 
 
+def used_in(conn: sqlite3.Connection, account: str, windows: Sequence[str]) -> dict[str, Usage]:
+    """The account's counters of these windows, each once (one query)."""
+    found = {w: Usage() for w in windows}
+    if found:
+        marks = ",".join("?" * len(found))
+        for window, leads, spend in conn.execute(
+            f"SELECT cap_window, leads, spend FROM usage WHERE account = ? "
+            f"AND cap_window IN ({marks})",
+            (account, *found),
+        ):
+            found[window] = Usage(int(leads), Decimal(spend))
+    return found
+
+
 def count(conn: sqlite3.Connection, account: str, window: str, now: Usage) -> None:
     conn.execute(
         "INSERT INTO usage VALUES (?, ?, ?, ?) ON CONFLICT (account, cap_window) "
@@ -76,15 +90,22 @@ def post_intent(
         ).fetchone()
     ):
         return None  # written before (a retried call): counted once
-    windows = {c.window: used(conn, intent.account, c.window) for c in intent.claims}
+    windows = used_in(conn, intent.account, [c.window for c in intent.claims])
     for claim in intent.claims:
         now = windows[claim.window]
         if (claim.leads is not None and now.leads + 1 > claim.leads) or (
             claim.spend is not None and now.spend + intent.amount > claim.spend
         ):
             return CapReached(intent.account, claim, now.leads, now.spend)
-    for window, now in windows.items():
-        count(conn, intent.account, window, Usage(now.leads + 1, now.spend + intent.amount))
+    if windows:
+        conn.executemany(
+            "INSERT INTO usage VALUES (?, ?, ?, ?) ON CONFLICT (account, cap_window) "
+            "DO UPDATE SET leads = excluded.leads, spend = excluded.spend",
+            [
+                (intent.account, w, now.leads + 1, str(now.spend + intent.amount))
+                for w, now in windows.items()
+            ],
+        )
     if row is None:
         row = new_auction(conn, lead, open_posts=1)
     else:
