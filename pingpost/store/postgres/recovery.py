@@ -86,8 +86,8 @@ async def purge(conn: Connection, before: float | None, auction_id: str | None) 
         old = [
             r
             for (r,) in await conn.fetch(
-                "SELECT id FROM auctions WHERE result IS NOT NULL AND finished_at < $1 "
-                "AND open_posts = 0 ORDER BY finished_at LIMIT $2 FOR UPDATE SKIP LOCKED",
+                "SELECT id FROM auctions WHERE started_at < $1 AND finished_at < $1 "
+                "AND result IS NOT NULL AND open_posts = 0 LIMIT $2 FOR UPDATE SKIP LOCKED",
                 before,
                 PURGE_CHUNK,
             )

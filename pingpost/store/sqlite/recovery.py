@@ -91,9 +91,9 @@ def purge(
         old = [
             r
             for (r,) in conn.execute(
-                "SELECT id FROM auctions WHERE result IS NOT NULL AND finished_at < ? "
-                "AND open_posts = 0 ORDER BY finished_at LIMIT ?",
-                (before, PURGE_CHUNK),
+                "SELECT id FROM auctions WHERE started_at < ? AND finished_at < ? "
+                "AND result IS NOT NULL AND open_posts = 0 LIMIT ?",
+                (before, before, PURGE_CHUNK),
             )
         ]
     doomed = list(dict.fromkeys(rows + old))

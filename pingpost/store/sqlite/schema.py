@@ -43,7 +43,6 @@ CREATE INDEX auctions_by_key ON auctions (lead_key);
 CREATE INDEX auctions_by_time ON auctions (started_at, auction_id);
 CREATE INDEX auctions_by_result ON auctions (result, started_at, auction_id);
 CREATE INDEX auctions_by_source ON auctions (source, started_at, auction_id);
-CREATE INDEX auctions_by_finish ON auctions (finished_at) WHERE result IS NOT NULL;
 CREATE INDEX auctions_open ON auctions (started_at) WHERE result IS NULL OR open_posts > 0;
 CREATE INDEX auctions_unfolded ON auctions (started_at) WHERE result IS NOT NULL AND folded = 0;
 CREATE TABLE leads (auction INTEGER PRIMARY KEY, lead BLOB NOT NULL);
