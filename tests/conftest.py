@@ -14,3 +14,6 @@ pytest_plugins = ["tests.trace_cli_fixtures"]
 # H4: sandbox fixtures `sandbox`, `make_sandbox`, `sandbox_buyer`
 # (tests/integration/sandbox_fixtures.py)
 pytest_plugins += ["tests.integration.sandbox_fixtures"]
+
+# The store: `postgres_database`, `postgres_url` (tests/store/fixtures.py)
+pytest_plugins += ["tests.store.fixtures"]

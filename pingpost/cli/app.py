@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from pingpost.cli import deliver, demo, exchange, render, sandbox, serve, validate
+from pingpost.cli import deliver, demo, exchange, render, sandbox, serve, store, validate
 
 app = typer.Typer(
     name="pingpost",
@@ -24,6 +24,7 @@ app.command("schema")(validate.schema)
 app.command("sandbox")(sandbox.sandbox)
 app.command("serve")(serve.serve)
 app.command("demo")(demo.demo)
+app.add_typer(store.app, name="store")
 
 
 def main() -> None:

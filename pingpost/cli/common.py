@@ -78,6 +78,25 @@ ShowSecretsOption = Annotated[
 ShowPiiOption = Annotated[
     bool, typer.Option("--show-pii", help="Show lead fields marked pii (masked by default).")
 ]
+StoreOption = Annotated[
+    str | None,
+    typer.Option(
+        "--store",
+        metavar="URL",
+        help="Store URL: sqlite:///PATH (relative), sqlite:////ABS/PATH or "
+        "postgresql://USER@HOST:PORT/DB (default: $PINGPOST_STORE, settings `store:`, "
+        "else .pingpost/store.db beside the config directory).",
+        show_default=False,
+    ),
+]
+NoStoreOption = Annotated[
+    bool,
+    typer.Option(
+        "--no-store",
+        help="Run without a store: nothing is logged; caps, duplicate checks and round "
+        "robin refuse to run.",
+    ),
+]
 
 
 def config_dir(option: Path | None) -> Path:
@@ -92,6 +111,49 @@ def load(option: Path | None) -> Config:
     from pingpost.config import load_config
 
     return load_config(config_dir(option))
+
+
+def store_url(option: str | None, no_store: bool, config: Path | None) -> str | None:
+    """The store a command uses (None with --no-store): --store, $PINGPOST_STORE, settings
+    `store:`, else .pingpost/store.db beside the config directory. The configs are read
+    only when the first two say nothing."""
+    from pingpost.store.url import ENV_VAR, resolve_store_url
+
+    if no_store or option or os.environ.get(ENV_VAR):
+        return resolve_store_url(option, no_store, None, config_dir(config))
+    return resolve_store_url(None, False, load(config).settings, config_dir(config))
+
+
+def with_store_hints(body: Callable[[], int], *, no_store: bool = True) -> Callable[[], int]:
+    """The store's errors, with the command-line fix that fits each (same class, same exit).
+    `no_store`: the command has --no-store, so an unreachable store can be done without."""
+
+    def hinted() -> int:
+        from pingpost.store.errors import (
+            BadStoreUrl,
+            StoreMissing,
+            StoreTooOld,
+            StoreUnavailable,
+        )
+
+        hints: list[tuple[type[Exception], str]] = [
+            (StoreTooOld, "run `pingpost store migrate`"),
+            (StoreMissing, "check the URL, or create the store with `pingpost store migrate`"),
+            (BadStoreUrl, "fix --store, $PINGPOST_STORE or settings `store:`"),
+            (
+                StoreUnavailable,
+                "check the store URL (--store, $PINGPOST_STORE or settings `store:`) and that "
+                "it is reachable and writable" + (", or run with --no-store" if no_store else ""),
+            ),
+        ]
+        try:
+            return body()
+        except (StoreTooOld, BadStoreUrl, StoreUnavailable) as exc:
+            hint = next(h for kind, h in hints if isinstance(exc, kind))
+            exc.args = (f"{exc}\nhint: {hint}",)
+            raise
+
+    return hinted
 
 
 def console(*, stderr: bool = False, no_color: bool = False) -> Console:

@@ -61,7 +61,8 @@ class Store(Protocol):
     async def info(self) -> StoreInfo: ...
 
     async def migrate(self) -> tuple[int, int]:
-        """Bring the schema to `SCHEMA_VERSION`; (version before, version after)."""
+        """Bring the schema to `SCHEMA_VERSION`; (version before, version after). On a
+        store not yet open, this opens it (creating it if need be), as `open()` does."""
 
     # -- write-ahead (W1-W3) ------------------------------------------------------
 
