@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from pingpost.cli import deliver, demo, exchange, render, sandbox, serve, store, validate
+from pingpost.cli import deliver, demo, exchange, log, render, sandbox, serve, store, validate
 
 app = typer.Typer(
     name="pingpost",
@@ -25,6 +25,7 @@ app.command("sandbox")(sandbox.sandbox)
 app.command("serve")(serve.serve)
 app.command("demo")(demo.demo)
 app.add_typer(store.app, name="store")
+app.add_typer(log.app, name="log")
 
 
 def main() -> None:

@@ -24,6 +24,7 @@ from pingpost.trace.exchange import STATUS_STYLES, dollars, exchange_view, ms, s
 
 if TYPE_CHECKING:
     from pingpost.auction.result import AccountResult, AuctionResult
+    from pingpost.leads import Lead
 
 # sort rank of each account status: the story of the auction, top-down
 STORY_RANK = {
@@ -86,15 +87,20 @@ def plain(value: Any) -> str:
 
 def lead_panel(result: AuctionResult, masker: Masker, *, per_row: int = 2) -> Panel:
     """The lead's fields, `per_row` to a row; pii masked by `masker`."""
+    return lead_box(result.lead_id, result.lead, masker, per_row=per_row)
+
+
+def lead_box(lead_id: str, lead: Lead, masker: Masker, *, per_row: int = 2) -> Panel:
+    """`lead_panel` for a lead without a result (an interrupted auction of the log)."""
     grid = Table.grid(padding=(0, 2))
     pairs = [
         (Text(displayable(name), "bold"), Text(shown(masker, plain(value))))
-        for name, value in result.lead.values.items()
+        for name, value in lead.values.items()
     ]
     for start in range(0, len(pairs), per_row):
         row = [cell for pair in pairs[start : start + per_row] for cell in pair]
         grid.add_row(*row)
-    title = Text.assemble("lead ", (result.lead_id, "bold"), f" · {result.lead.lead_type}")
+    title = Text.assemble("lead ", (displayable(lead_id), "bold"), f" · {lead.lead_type}")
     return Panel(grid, title=title, title_align="left", expand=False)
 
 

@@ -1,0 +1,208 @@
+"""`pingpost log`, `pingpost log show ID`, `pingpost log purge`: the delivery log (docs/log.md).
+
+Exit codes: `log` 0 (an empty list too); `log show` 0 when the auction is in the
+log, 2 when it is not; `log purge` 0, or 1 when `--lead-id` names no auction;
+2 cannot run (configs, store, a bad option).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from pingpost.cli.common import (
+    EXIT_OK,
+    ConfigOption,
+    DebugOption,
+    JsonOption,
+    NoColorOption,
+    ShowPiiOption,
+    StoreOption,
+    VerboseOption,
+    run,
+    with_store_hints,
+)
+
+if TYPE_CHECKING:
+    from pingpost.cli.log_session import LogSession
+
+RESULTS = ("sold", "unsold", "in_doubt", "duplicate", "interrupted")
+
+app = typer.Typer(
+    name="log",
+    help="The delivery log: recent auctions (filters below), `show ID` for one, `purge`.",
+    rich_markup_mode=None,
+)
+
+SinceOption = Annotated[
+    str | None,
+    typer.Option(
+        "--since",
+        metavar="WHEN",
+        help="From this time: 2h, 30m, 7d (back from now), 2026-12-01, '2026-12-01 14:30', "
+        "today, yesterday (in settings `timezone`, else UTC).",
+        show_default=False,
+    ),
+]
+UntilOption = Annotated[
+    str | None,
+    typer.Option(
+        "--until", metavar="WHEN", help="Before this time (as --since).", show_default=False
+    ),
+]
+
+
+@app.callback(invoke_without_command=True)
+def log(
+    ctx: typer.Context,
+    since: SinceOption = None,
+    until: UntilOption = None,
+    account: Annotated[
+        str | None,
+        typer.Option(
+            "--account",
+            metavar="NAME",
+            help="Auctions this account was pinged or posted in.",
+            show_default=False,
+        ),
+    ] = None,
+    result: Annotated[
+        str | None,
+        typer.Option(
+            "--result",
+            metavar="RESULT",
+            help="sold, unsold, in_doubt, duplicate or interrupted.",
+            show_default=False,
+        ),
+    ] = None,
+    lead_id: Annotated[
+        str | None,
+        typer.Option(
+            "--lead-id", metavar="ID", help="The auction with this id.", show_default=False
+        ),
+    ] = None,
+    source: Annotated[
+        str | None,
+        typer.Option(
+            "--source",
+            metavar="NAME",
+            help="Leads from this source (a batch file, <stdin>, a serve source).",
+            show_default=False,
+        ),
+    ] = None,
+    limit: Annotated[
+        int, typer.Option("--limit", min=1, max=100_000, help="At most this many, newest first.")
+    ] = 50,
+    json_: Annotated[bool, typer.Option("--json", help="One JSON line per auction.")] = False,
+    store: StoreOption = None,
+    config: ConfigOption = None,
+    no_color: NoColorOption = False,
+    debug: DebugOption = False,
+) -> None:
+    """Recent auctions, newest first: time, id, lead type, result, buyer, price, duration."""
+    if ctx.invoked_subcommand is not None:
+        return
+
+    def body() -> int:
+        from pingpost.cli.log_output import print_log
+        from pingpost.cli.log_session import with_log
+        from pingpost.errors import UsageError
+
+        if result is not None and result not in RESULTS:
+            raise UsageError(f"--result `{result}`: use one of {', '.join(RESULTS)}")
+
+        async def listing(session: LogSession) -> int:
+            from pingpost.store.records import LogQuery
+
+            query = LogQuery(
+                since=session.instant(since, "--since"),
+                until=session.instant(until, "--until"),
+                account=account, result=result, lead_id=lead_id, source=source, limit=limit + 1,
+            )  # fmt: skip
+            rows = await session.store.log(query)
+            await print_log(session, rows, limit=limit, as_json=json_, no_color=no_color)
+            return EXIT_OK
+
+        return with_log(store, config, listing)
+
+    run(with_store_hints(body, no_store=False), debug=debug)
+
+
+@app.command("show")
+def show(
+    auction_id: Annotated[
+        str, typer.Argument(metavar="AUCTION_ID", help="The auction's id (see `pingpost log`).")
+    ],
+    json_: JsonOption = False,
+    verbose: VerboseOption = False,
+    show_pii: ShowPiiOption = False,
+    store: StoreOption = None,
+    config: ConfigOption = None,
+    no_color: NoColorOption = False,
+    debug: DebugOption = False,
+) -> None:
+    """Print one auction as `deliver` printed it: the trace (-v: every exchange) or --json."""
+
+    def body() -> int:
+        from pingpost.cli.log_output import print_logged
+        from pingpost.cli.log_session import with_log
+        from pingpost.log.shown import logged_auction
+
+        async def showing(session: LogSession) -> int:
+            logged = await logged_auction(session.store, auction_id, session.config)
+            print_logged(
+                session,
+                logged,
+                as_json=json_,
+                verbose=verbose,
+                show_pii=show_pii,
+                no_color=no_color,
+            )
+            return EXIT_OK
+
+        return with_log(store, config, showing)
+
+    run(with_store_hints(body, no_store=False), debug=debug)
+
+
+@app.command("purge")
+def purge(
+    before: Annotated[
+        str | None,
+        typer.Option(
+            "--before",
+            metavar="WHEN",
+            help="Delete auctions finished before this time (as --since: 90d, 2026-09-01).",
+            show_default=False,
+        ),
+    ] = None,
+    lead_id: Annotated[
+        str | None,
+        typer.Option(
+            "--lead-id",
+            metavar="ID",
+            help="Delete this auction (a privacy request).",
+            show_default=False,
+        ),
+    ] = None,
+    store: StoreOption = None,
+    config: ConfigOption = None,
+    debug: DebugOption = False,
+) -> None:
+    """Delete old auctions (default: those past settings `log: {retention}`) or one auction.
+
+    The lead, the document, the posts and their stats go; the hashed keys that caps and
+    duplicate checks need, and the cap counters, stay.
+    """
+
+    def body() -> int:
+        from pingpost.cli.log_output import purged
+        from pingpost.cli.log_session import with_log
+
+        async def purging(session: LogSession) -> int:
+            return await purged(session, session.instant(before, "--before"), lead_id)
+
+        return with_log(store, config, purging, write=True, retention=False)
+
+    run(with_store_hints(body, no_store=False), debug=debug)

@@ -1,0 +1,38 @@
+"""Errors of the log's repairs: each carries its facts; the CLI adds the option that helps."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from pingpost.errors import UsageError
+
+
+class NoOpenPost(UsageError):
+    """The auction has no post left to settle (or none to that account)."""
+
+    def __init__(self, auction_id: str, why: str) -> None:
+        self.auction_id = auction_id
+        self.why = why
+        super().__init__(f"auction {auction_id}: {why}")
+
+
+class PostAccountNeeded(UsageError):
+    """The auction has open posts to several accounts, and none was named."""
+
+    def __init__(self, auction_id: str, accounts: Iterable[str]) -> None:
+        self.auction_id = auction_id
+        self.accounts = tuple(accounts)
+        super().__init__(
+            f"auction {auction_id} has open posts to {', '.join(self.accounts)}: "
+            "name the account whose answer you have"
+        )
+
+
+class CannotRepost(UsageError):
+    """A post that must not be sent again: no idempotency key, or not enough to rebuild it."""
+
+    def __init__(self, auction_id: str, account: str, why: str) -> None:
+        self.auction_id = auction_id
+        self.account = account
+        self.why = why
+        super().__init__(f"cannot re-post auction {auction_id} to {account}: {why}")

@@ -1,0 +1,73 @@
+"""`pingpost log`: recent auctions as a table, or one JSON line each.
+
+    time · auction id · lead type · result · sold to · price · duration · reason
+
+Times in the log's zone (its name in the header). Buyer and lead text is plain
+`Text`, never markup, and goes through the masker.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from rich.table import Table
+from rich.text import Text
+
+from pingpost.log.times import iso_time, shown_time
+from pingpost.masking import Masker, Name
+from pingpost.render.views import displayable
+from pingpost.store.records import LogRow
+from pingpost.trace.exchange import dollars, ms, shown
+from pingpost.trace.json import money
+
+RESULT_STYLES = {
+    "sold": "bold green",
+    "unsold": "yellow",
+    "in_doubt": "bold magenta",
+    "interrupted": "bold magenta",
+    "duplicate": "dim",
+}
+
+
+def log_table(rows: list[LogRow], zone: ZoneInfo, masker: Masker) -> Table:
+    table = Table(box=None, header_style="bold", pad_edge=False, padding=(0, 2, 0, 0))
+    table.add_column(f"time ({zone.key})", no_wrap=True)
+    table.add_column("auction id", no_wrap=True)
+    table.add_column("lead type", no_wrap=True)
+    table.add_column("result", no_wrap=True)
+    table.add_column("sold to", no_wrap=True)
+    table.add_column("price", justify="right", no_wrap=True)
+    table.add_column("duration", justify="right", no_wrap=True)
+    table.add_column("reason", ratio=1)
+    for row in rows:
+        table.add_row(
+            Text(shown_time(row.started_at, zone)),
+            Text(displayable(row.auction_id)),
+            Text(row.lead_type),
+            Text(row.result, RESULT_STYLES.get(row.result, "")),
+            Text(row.sold_to or ""),
+            Text(dollars(row.price), "bold"),
+            Text("" if row.duration_ms is None else ms(row.duration_ms), "dim"),
+            Text(shown(masker, row.reason or "")),
+        )
+    return table
+
+
+def log_json(row: LogRow, zone: ZoneInfo, masker: Masker) -> dict[str, Any]:
+    """One auction of `pingpost log --json` (`lead_id` is the auction id, as in the
+    JSON result document)."""
+    return masker.document(
+        {
+            "auction_id": Name(row.auction_id),
+            "lead_id": Name(row.auction_id),
+            "started_at": iso_time(row.started_at, zone),
+            "lead_type": Name(row.lead_type),
+            "source": None if row.source is None else Name(row.source),
+            "result": Name(row.result),
+            "sold_to": None if row.sold_to is None else Name(row.sold_to),
+            "price": money(row.price),
+            "duration_ms": None if row.duration_ms is None else round(row.duration_ms, 1),
+            "reason": row.reason,
+        }
+    )

@@ -1,0 +1,99 @@
+"""`pingpost log show`: deliver's trace and JSON again, from the store; interrupted and
+resolved auctions; masking; exit codes."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from pingpost.trace.json import auction_json, dumps
+from tests.trace_cli_fixtures import CANARY_PII_VALUES, assert_no_canaries
+
+from .conftest import Logbook
+
+
+@pytest.mark.parametrize("post", [({"result": "success"}, 200), ({"result": "?"}, 503)])
+def test_log_show_prints_what_deliver_printed(any_logbook: Logbook, post) -> None:
+    any_logbook.setup.answer("acme", "post", post[0], status=post[1])
+    result = any_logbook.auction("L-1")
+    for flags, kw in (
+        ((), {}),
+        (("-v",), {"verbose": True}),
+        (("--json",), {"as_json": True}),
+        (("--show-pii",), {"show_pii": True}),
+        (("--json", "--show-pii"), {"as_json": True, "show_pii": True}),
+    ):
+        run = any_logbook.cli("log", "show", "L-1", *flags)
+        assert run.exit_code == 0, run.output
+        assert run.stdout.splitlines() == any_logbook.printed(result, **kw).splitlines()
+    masked = any_logbook.cli("log", "show", "L-1", "-v")
+    assert_no_canaries(masked.output)
+    shown = any_logbook.cli("log", "show", "L-1", "--show-pii").stdout
+    assert "Canaryfirst" in shown and "canary-secret" not in shown  # secrets masked at rest
+
+
+def test_an_unknown_auction_is_an_error(logbook: Logbook) -> None:
+    logbook.store(lambda store: store.migrate())
+    run = logbook.cli("log", "show", "nope")
+    assert run.exit_code == 2
+    assert "auction nope: not in the delivery log" in run.stderr
+
+
+def test_an_interrupted_auction_shows_its_lead_and_post_intents(logbook: Logbook) -> None:
+    logbook.auction("L-2", finish=False)
+    run = logbook.cli("log", "show", "L-2")
+    assert run.exit_code == 0, run.output
+    out = run.stdout
+    assert "lead L-2 · auto_insurance" in out and "ZipCode" in out
+    assert "1. acme-main  no answer  sent " in out and "key L-2:acme-main" in out
+    assert "bid $12.50" in out
+    assert out.rstrip().splitlines()[-1].startswith("INTERRUPTED (started ")
+    assert "1 post may have reached the buyer (acme-main)" in out
+    assert "`pingpost recover` lists and resolves it" in run.stderr
+    assert_no_canaries(run.output)
+    doc = json.loads(logbook.cli("log", "show", "L-2", "--json").stdout)
+    assert (doc["lead_id"], doc["result"], doc["accounts"]) == ("L-2", "interrupted", [])
+    (post,) = doc["posts"]
+    assert (post["account"], post["status"], post["bid"], post["idempotency_key"]) == (
+        "acme-main",
+        None,
+        "12.50",
+        "L-2:acme-main",
+    )
+    pii = logbook.cli("log", "show", "L-2", "--show-pii").stdout
+    assert all(v in pii for v in CANARY_PII_VALUES[:2])
+
+
+def test_a_resolved_auction_shows_what_changed_since(logbook: Logbook) -> None:
+    logbook.setup.answer("acme", "post", {"result": "?"}, status=503)
+    result = logbook.auction("L-3")
+    assert result.result == "in_doubt"
+
+    async def resolve(store) -> None:  # type: ignore[no-untyped-def]
+        await store.resolve(
+            "L-3", "acme-main", sold=True, price=None, at=time.time(), reason="buyer said yes"
+        )
+
+    logbook.store(resolve)
+    run = logbook.cli("log", "show", "L-3")
+    before = logbook.printed(result).rstrip().splitlines()
+    lines = run.stdout.rstrip().splitlines()
+    assert lines[: len(before)] == before  # deliver's trace first, unchanged
+    tail = lines[len(before) :]
+    assert tail[1] == "since then"
+    assert tail[2].startswith("  1. acme-main  sold  sent ") and "buyer said yes" in tail[2]
+    assert tail[-1] == "now SOLD to acme-main for $12.50"
+    doc = json.loads(logbook.cli("log", "show", "L-3", "--json").stdout)
+    recovery = doc.pop("recovery")
+    assert (recovery["result"], recovery["sold_to"], recovery["price"]) == (
+        "sold",
+        "acme-main",
+        "12.50",
+    )
+    assert recovery["posts"][0]["reason"] == "buyer said yes"
+    from pingpost.masking import Masker
+
+    masker = Masker.for_result(logbook.config, result)
+    assert dumps(doc) == dumps(auction_json(result, masker))  # the rest: deliver's document
