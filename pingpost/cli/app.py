@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import typer
 
-from pingpost.cli import deliver, demo, exchange, log, render, sandbox, serve, store, validate
+from pingpost.cli import (
+    deliver,
+    demo,
+    exchange,
+    log,
+    render,
+    sandbox,
+    serve,
+    stats,
+    store,
+    validate,
+)
 
 app = typer.Typer(
     name="pingpost",
@@ -26,6 +37,8 @@ app.command("serve")(serve.serve)
 app.command("demo")(demo.demo)
 app.add_typer(store.app, name="store")
 app.add_typer(log.app, name="log")
+app.command("stats")(stats.stats)
+app.command("accounts")(stats.accounts)
 
 
 def main() -> None:

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 from pingpost.auction.result import AccountResult, AuctionResult
 from pingpost.config.bundle import Config
+from pingpost.controls import Controls
 from pingpost.store.api import Store
 from pingpost.store.records import (
     AccountLine,
@@ -114,9 +115,9 @@ async def log_result(
     for attempt, name in enumerate(result.posted_to, 1):
         account = by_name[name]
         key = f"{result.lead_id}:{name}" if keys else None
-        intent = PostIntent(
-            result.lead_id, name, attempt, account.bid or Decimal(0), at + 0.05, key
-        )
+        claims = Controls(config, store, clock=lambda: at).claims(name)
+        amount = account.bid or Decimal(0)
+        intent = PostIntent(result.lead_id, name, attempt, amount, at + 0.05, key, claims)
         assert await store.post_intent(lead, intent) is None
         if account.status in POSTED and finish:
             price = result.price if name == result.sold_to else None
