@@ -9,6 +9,7 @@ from pingpost.cli import (
     demo,
     exchange,
     log,
+    recover,
     render,
     sandbox,
     serve,
@@ -39,6 +40,7 @@ app.add_typer(store.app, name="store")
 app.add_typer(log.app, name="log")
 app.command("stats")(stats.stats)
 app.command("accounts")(stats.accounts)
+app.command("recover")(recover.recover)
 
 
 def main() -> None:

@@ -26,6 +26,7 @@ from pingpost.errors import (
     UnknownName,
     UsageError,
 )
+from pingpost.log.errors import CannotRepost, PostAccountNeeded
 from pingpost.serve.errors import ListenError, NoSources
 
 EXIT_CANNOT_RUN = 2
@@ -50,6 +51,11 @@ HINTS: Mapping[type[PingpostError], Callable[[PingpostError], str]] = {
     CannotShow: lambda e: "use --as http or --as json",
     NoSources: lambda e: "or pass --insecure-no-auth to take leads without keys",
     ListenError: lambda e: "pass --port; 0 picks a free one",
+    PostAccountNeeded: lambda e: "pass --account NAME",
+    CannotRepost: lambda e: (
+        "ask the buyer, then record its answer with "
+        f"`pingpost recover --resolve {getattr(e, 'auction_id', 'AUCTION_ID')} --as sold|unsold`"
+    ),
 }
 
 

@@ -65,15 +65,7 @@ async def repost(
     """Send the open post of `auction_id` to `account` again; raises CannotRepost."""
     stored = await stored_auction(store, auction_id)
     post = open_post_of(stored, account)
-    buyer, method = _buyer(config, auction_id, post)
-    lead = stored_lead(stored.lead, config)
-    document = _document(stored)
-    test = stored_test_mode(document) if document is not None else test
-    ctx = AuctionContext(lead, auction_id, config, transport, test)
-    entry = Entry(buyer, method, captures=_captures(auction_id, document, post, method))
-    request = ctx.render(entry, "post", entry.captures)
-    assert method.post.idempotency_key is not None and post.idempotency_key is not None
-    request = with_header(request, method.post.idempotency_key.header, post.idempotency_key)
+    ctx, entry, request = _prepared(config, stored, post, transport, test)
     attempt = max(p.attempt for p in stored.posts) + 1
     intent = PostIntent(
         auction_id, post.account, attempt, post.amount, clock(), post.idempotency_key
@@ -82,7 +74,7 @@ async def repost(
     response, outcome = await send_post(entry, request, ctx)
     status = judge_post(outcome, response)
     price = (outcome.price or post.amount) if status == "sold" else None
-    key = await _dedupe_key(config, store, lead, auction_id, clock)
+    key = await _dedupe_key(config, store, ctx.lead, auction_id, clock)
     reason = outcome.reason or outcome.decided_by or None
     await store.post_outcome(
         PostOutcome(auction_id, post.account, attempt, status, clock(), price, reason, key)
@@ -90,6 +82,33 @@ async def repost(
     await _settle(store, stored, post.account, status, price, clock())
     row = (await stored_auction(store, auction_id)).row
     return Repost(auction_id, post.account, attempt, request, response, outcome, status, price, row)
+
+
+def repost_refusal(config: Config, stored: StoredAuction, post: PostRecord) -> str | None:
+    """Why `post` cannot be re-posted (None: it can), without sending anything."""
+    try:
+        _, method = _buyer(config, stored.row.auction_id, post)
+        _captures(stored.row.auction_id, _document(stored), post, method)
+    except CannotRepost as refused:
+        return refused.why
+    return None
+
+
+def _prepared(
+    config: Config, stored: StoredAuction, post: PostRecord, transport: Transport, test: bool
+) -> tuple[AuctionContext, Entry, RenderedRequest]:
+    """The context, the entry and the post, rendered again with the first post's key."""
+    auction_id = stored.row.auction_id
+    buyer, method = _buyer(config, auction_id, post)
+    document = _document(stored)
+    test = stored_test_mode(document) if document is not None else test
+    lead = stored_lead(stored.lead, config)
+    ctx = AuctionContext(lead, auction_id, config, transport, test)
+    entry = Entry(buyer, method, captures=_captures(auction_id, document, post, method))
+    request = ctx.render(entry, "post", entry.captures)
+    assert method.post.idempotency_key is not None and post.idempotency_key is not None
+    request = with_header(request, method.post.idempotency_key.header, post.idempotency_key)
+    return ctx, entry, request
 
 
 def _buyer(
@@ -127,7 +146,7 @@ def _captures(
     auction_id: str, document: Mapping[str, Any] | None, post: PostRecord, method: DeliveryMethod
 ) -> dict[str, str]:
     """The accepted ping's captures the post reads, from the stored document."""
-    needed = sorted(captures_used(method))
+    needed = post_reads(method)
     found = _ping_captures(document, post.account)
     missing = [n for n in needed if n not in found]
     masked = [n for n in needed if found.get(n) == MASK]
@@ -143,6 +162,13 @@ def _captures(
     raise CannotRepost(
         auction_id, post.account, f"its post reads the ping's captures ({names}): {why}"
     )
+
+
+def post_reads(method: DeliveryMethod) -> list[str]:
+    """The captures the post reads (not every one the ping captures)."""
+    response = method.ping.response.model_copy(update={"capture": {}})
+    ping = method.ping.model_copy(update={"response": response})
+    return captures_used(method.model_copy(update={"ping": ping}))
 
 
 def _ping_captures(document: Mapping[str, Any] | None, account: str) -> dict[str, str]:

@@ -1,0 +1,126 @@
+"""What `pingpost recover` prints, and the exit code of each of its three uses."""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import TYPE_CHECKING
+
+from pingpost.cli.common import EXIT_NEGATIVE, EXIT_OK, console
+from pingpost.masking import Masker
+
+if TYPE_CHECKING:
+    from decimal import Decimal
+
+    from pingpost.cli.log_session import LogSession
+
+HOW = (
+    "resolve with `pingpost recover --resolve AUCTION_ID --as sold|unsold [--price P]` once "
+    "the buyer says; `--repost AUCTION_ID` sends the post again where it can"
+)
+
+
+async def listed(session: LogSession, *, as_json: bool, no_color: bool) -> int:
+    """Every open auction; 1 when there is any, 0 when there is none."""
+    from pingpost.log.listing import open_items
+    from pingpost.trace.recover_view import open_json, open_list
+
+    items = await open_items(session.store, session.config)
+    masker = Masker.for_lead(session.config, None)
+    if as_json:
+        from pingpost.trace.json import dumps
+
+        sys.stdout.write(dumps(open_json(items, masker, session.zone)) + "\n")
+    elif items:
+        from pingpost.trace.console import fit_for_pipes
+
+        out = fit_for_pipes(console(no_color=no_color))
+        out.print(open_list(items, masker, session.zone), crop=False)
+    if not items:
+        print("nothing to recover: no interrupted or in-doubt auction", file=sys.stderr)
+        return EXIT_OK
+    print(f"\n{HOW}", file=sys.stderr)
+    return EXIT_NEGATIVE
+
+
+async def resolved(
+    session: LogSession,
+    auction_id: str,
+    sold: bool,
+    price: Decimal | None,
+    account: str | None,
+    *,
+    as_json: bool,
+) -> int:
+    from pingpost.log.recover import resolve
+    from pingpost.trace.exchange import dollars
+
+    done = await resolve(
+        session.store, auction_id, sold=sold, price=price, account=account, at=time.time()
+    )
+    row = done.row
+    if as_json:
+        from pingpost.trace.json import dumps, money
+
+        doc = {
+            "auction_id": auction_id,
+            "resolved": {
+                "account": done.account,
+                "as": "sold" if sold else "unsold",
+                "price": money(done.price),
+                "posts": done.settled,
+            },
+            "auction": {"result": row.result, "sold_to": row.sold_to, "price": money(row.price)},
+        }
+        sys.stdout.write(dumps(doc, pretty=False) + "\n")
+        return EXIT_OK
+    what = f"sold at {dollars(done.price)}" if sold else "not sold (its cap reservation released)"
+    now = f"{row.result}" + (f" to {row.sold_to} for {dollars(row.price)}" if row.sold_to else "")
+    print(f"{auction_id}: the post to {done.account} recorded {what}; the auction is now {now}")
+    return EXIT_OK
+
+
+async def reposted(
+    session: LogSession,
+    auction_id: str,
+    account: str | None,
+    *,
+    test: bool,
+    as_json: bool,
+    no_color: bool,
+) -> int:
+    from pingpost.log.repost import repost
+    from pingpost.transport import HttpTransport
+
+    async with HttpTransport.for_config(session.config) as transport:
+        done = await repost(
+            session.store, session.config, auction_id, account=account,
+            transport=transport, clock=time.time, test=test,
+        )  # fmt: skip
+    stored = await session.store.auction(auction_id)
+    lead = stored.lead if stored is not None else None
+    masker = _masker(session, lead).with_requests((done.request,))
+    if as_json:
+        from pingpost.auction.result import Exchange
+        from pingpost.trace.json import dumps, exchange_json
+
+        exchange = Exchange(done.request, done.response, done.outcome, attempts=1)
+        doc = {"auction_id": auction_id, "account": done.account, "attempt": done.attempt,
+               "status": done.status, "result": done.row.result,
+               "post": exchange_json(exchange, masker)}  # fmt: skip
+        sys.stdout.write(dumps(doc) + "\n")
+    else:
+        from pingpost.trace.console import fit_for_pipes
+        from pingpost.trace.recover_view import repost_view
+
+        fit_for_pipes(console(no_color=no_color)).print(repost_view(done, masker), crop=False)
+    return EXIT_OK if done.status in ("sold", "post_rejected") else EXIT_NEGATIVE
+
+
+def _masker(session: LogSession, lead_record: object) -> Masker:
+    from pingpost.log.shown import stored_lead
+    from pingpost.store.records import LeadRecord
+
+    if not isinstance(lead_record, LeadRecord):
+        return Masker.for_lead(session.config, None)
+    return Masker.for_lead(session.config, stored_lead(lead_record, session.config))
