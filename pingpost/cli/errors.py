@@ -26,6 +26,7 @@ from pingpost.errors import (
     UnknownName,
     UsageError,
 )
+from pingpost.serve.errors import ListenError, NoSources
 
 EXIT_CANNOT_RUN = 2
 V = TypeVar("V")
@@ -47,6 +48,8 @@ HINTS: Mapping[type[PingpostError], Callable[[PingpostError], str]] = {
     AccountNeeded: lambda e: "pass --account NAME",
     CapturesNeeded: lambda e: "pass " + ", ".join(f"--capture {n}=VALUE" for n in captures(e)),
     CannotShow: lambda e: "use --as http or --as json",
+    NoSources: lambda e: "or pass --insecure-no-auth to take leads without keys",
+    ListenError: lambda e: "pass --port; 0 picks a free one",
 }
 
 

@@ -16,6 +16,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 from urllib.parse import unquote_plus, urlsplit, urlunsplit
 
+from pingpost import runtime_secrets
 from pingpost.exchange import Headers, RawResponse, RenderedRequest
 from pingpost.masking.matcher import Matcher
 from pingpost.masking.secrets import (
@@ -72,7 +73,8 @@ class Masker:
             secret_headers, secret_params, header_schemes or {}, standard=mask_credentials
         )
         self._show_secrets = not mask_credentials
-        self._secrets = frozenset(s for s in secrets if s)
+        # tokens learned while running (oauth2) are masked whatever is shown (P12)
+        self._secrets = frozenset(s for s in secrets if s) | runtime_secrets.known()
         self._pii = (
             frozenset(p for p in pii if len(p) >= MIN_PII_LENGTH) if mask_pii else frozenset()
         )

@@ -22,7 +22,15 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 from urllib.parse import quote, quote_plus, unquote, unquote_plus, urlsplit
 
-from pingpost.config.models import BasicAuth, BearerAuth, HeaderAuth, NoAuth, QueryAuth
+from pingpost.config.models import (
+    BasicAuth,
+    BearerAuth,
+    DigestAuth,
+    HeaderAuth,
+    NoAuth,
+    OAuth2Auth,
+    QueryAuth,
+)
 from pingpost.exchange import ANY_FIELD, RenderedRequest
 from pingpost.values import text_value
 
@@ -38,7 +46,7 @@ CREDENTIAL_HEADERS = ("authorization", "proxy-authorization")
 STANDARD_SCHEMES = ("Basic", "Bearer")  # what the auth kinds write before a credential
 
 
-AuthSpec = NoAuth | BasicAuth | BearerAuth | HeaderAuth | QueryAuth
+AuthSpec = NoAuth | BasicAuth | BearerAuth | HeaderAuth | QueryAuth | DigestAuth | OAuth2Auth
 
 
 class Needle(NamedTuple):
@@ -272,7 +280,7 @@ def config_secrets(config: Config) -> ConfigSecrets:
 
 def secret_header_names(auth: AuthSpec) -> tuple[str, ...]:
     """Headers whose whole value is a credential (masked by name)."""
-    if isinstance(auth, BasicAuth | BearerAuth):
+    if isinstance(auth, BasicAuth | BearerAuth | DigestAuth | OAuth2Auth):
         return ("Authorization",)
     if isinstance(auth, HeaderAuth):
         return (auth.name,)
@@ -284,10 +292,15 @@ def secret_query_names(auth: AuthSpec) -> tuple[str, ...]:
 
 
 def written_scheme(auth: AuthSpec, secrets: frozenset[str]) -> str | None:
-    """The scheme word the config writes before the credential (`Basic`, a bearer prefix
-    written as such), shown in masked output; a prefix from the environment is a secret."""
+    """The scheme word the config writes before the credential (`Basic`, `Digest`, a
+    bearer prefix written as such), shown in masked output; a prefix from the environment
+    is a secret."""
     if isinstance(auth, BasicAuth):
         return "Basic"
+    if isinstance(auth, DigestAuth):
+        return "Digest"
+    if isinstance(auth, OAuth2Auth):
+        return "Bearer"
     prefix = auth.prefix if isinstance(auth, BearerAuth) else ""
     if prefix and prefix not in secrets and "{{" not in prefix and " " not in prefix:
         return prefix
@@ -300,10 +313,14 @@ def literal_secrets(auth: AuthSpec) -> tuple[str, ...]:
     Templated values are learned from the requests instead (`CredentialNames.carried`)."""
     if isinstance(auth, BasicAuth):
         values: tuple[str, ...] = (auth.password, *basic_tokens(auth.username, auth.password))
+    elif isinstance(auth, DigestAuth):
+        values = (auth.password,)
     elif isinstance(auth, BearerAuth):
         values = (auth.token,)
     elif isinstance(auth, HeaderAuth | QueryAuth):
         values = (auth.value,)
+    elif isinstance(auth, OAuth2Auth):
+        values = (auth.client_secret,)
     else:
         values = ()
     return tuple(v for v in values if v and "{{" not in v)

@@ -17,20 +17,10 @@ from pingpost.config import load_config
 from pingpost.config.bundle import Config
 from pingpost.config.models import LeadType, Source
 from pingpost.errors import PingpostError
+from pingpost.serve.errors import NoSources
 from pingpost.serve.sources import Keyring
 
 ADMIN_KEY_VARIABLE = "PINGPOST_ADMIN_KEY"
-
-
-class NoSources(PingpostError):
-    """The config declares no lead source, so nobody could be authenticated."""
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-        super().__init__(
-            f"the config at {path} declares no lead source: sources authenticate with an API "
-            "key; add a `kind: source` document (name, api_key, lead_types, rate_limit)"
-        )
 
 
 @dataclass(frozen=True)

@@ -114,7 +114,6 @@ ONE_LEAD_PLANS: dict[str, Plan] = {
     "Ctrl-C with the post in flight": [("post", 0.05, SIGINT)],
     "Ctrl-C just after the post's answer": [("post", POST_DELAY + 0.01, SIGINT)],
     "SIGTERM while the result is printed": [("post", POST_DELAY + 0.04, SIGTERM)],
-    "two Ctrl-C with the post in flight": [("post", 0.05, SIGINT), (None, 0.1, SIGINT)],
     "two Ctrl-C around the post's answer": [
         ("post", POST_DELAY - 0.03, SIGINT),
         (None, 0.05, SIGINT),
@@ -123,7 +122,6 @@ ONE_LEAD_PLANS: dict[str, Plan] = {
         ("post", POST_DELAY + 0.005, SIGINT),
         (None, 0.01, SIGINT),
     ],
-    "SIGTERM then Ctrl-C after the answer": [("post", POST_DELAY, SIGTERM), (None, 0.02, SIGINT)],
 }
 
 
