@@ -9,6 +9,7 @@ log's tests run auctions with `run_auction_sync` and log them here.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import time
 from collections.abc import Awaitable, Callable
@@ -52,7 +53,7 @@ def lead_record(
     lead_json = json.dumps(values, sort_keys=True, separators=(",", ":"))
     return LeadRecord(
         auction_id=result.lead_id,
-        lead_key=f"{result.lead.lead_type}:{lead_json}",
+        lead_key=hashlib.sha256(f"{result.lead.lead_type}\n{lead_json}".encode()).hexdigest(),
         lead_type=result.lead.lead_type,
         lead_json=lead_json,
         started_at=started_at,
@@ -111,19 +112,22 @@ async def log_result(
     `finish`) the record. `keys`: posts carry `<auction id>:<account>`."""
     at = time.time() - result.duration_ms / 1000 if started_at is None else started_at
     lead = lead_record(result, started_at=at, source=source)
+    controls = Controls(config, store, clock=lambda: at)
+    dedupe = (await controls.check_lead(result.lead, result.lead_id)).key  # as the engine
     by_name = {a.account: a for a in result.accounts}
     for attempt, name in enumerate(result.posted_to, 1):
         account = by_name[name]
         key = f"{result.lead_id}:{name}" if keys else None
-        claims = Controls(config, store, clock=lambda: at).claims(name)
+        claims = controls.claims(name)
         amount = account.bid or Decimal(0)
         intent = PostIntent(result.lead_id, name, attempt, amount, at + 0.05, key, claims)
         assert await store.post_intent(lead, intent) is None
         if account.status in POSTED and finish:
             price = result.price if name == result.sold_to else None
             outcome = PostOutcome(
-                result.lead_id, name, attempt, account.status, at + 0.1, price, account.reason
-            )
+                result.lead_id, name, attempt, account.status, at + 0.1, price, account.reason,
+                dedupe if account.status == "sold" else None,
+            )  # fmt: skip
             await store.post_outcome(outcome)
     if finish:
         await store.finish(record_of(result, config, lead))
