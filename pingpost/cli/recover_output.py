@@ -26,16 +26,16 @@ async def listed(session: LogSession, *, as_json: bool, no_color: bool) -> int:
     from pingpost.trace.recover_view import open_json, open_list
 
     items = await open_items(session.store, session.config)
-    masker = Masker.for_lead(session.config, None)
+    maskers = [Masker.for_lead(session.config, item.lead) for item in items]
     if as_json:
         from pingpost.trace.json import dumps
 
-        sys.stdout.write(dumps(open_json(items, masker, session.zone)) + "\n")
+        sys.stdout.write(dumps(open_json(items, maskers, session.zone)) + "\n")
     elif items:
         from pingpost.trace.console import fit_for_pipes
 
         out = fit_for_pipes(console(no_color=no_color))
-        out.print(open_list(items, masker, session.zone), crop=False)
+        out.print(open_list(items, maskers, session.zone), crop=False)
     if not items:
         print("nothing to recover: no interrupted or in-doubt auction", file=sys.stderr)
         return EXIT_OK

@@ -6,8 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pingpost.config.bundle import Config
+from pingpost.leads import Lead
 from pingpost.log.recover import open_posts
 from pingpost.log.repost import repost_refusal
+from pingpost.log.shown import stored_lead
 from pingpost.store.api import Store
 from pingpost.store.records import OpenAuction, PostRecord
 
@@ -23,6 +25,7 @@ class OpenItem:
     auction: OpenAuction
     posts: tuple[OpenPostItem, ...]  # the posts waiting for an answer
     sold_to: tuple[str, ...]  # accounts that bought it already (an interrupted shared sale)
+    lead: Lead  # to mask what the buyers said with
 
 
 async def open_items(store: Store, config: Config) -> list[OpenItem]:
@@ -36,5 +39,5 @@ async def open_items(store: Store, config: Config) -> list[OpenItem]:
             OpenPostItem(p, repost_refusal(config, stored, p)) for p in open_posts(stored)
         )
         sold = tuple(p.account for p in stored.posts if p.status == "sold")
-        found.append(OpenItem(auction, posts, sold))
+        found.append(OpenItem(auction, posts, sold, stored_lead(stored.lead, config)))
     return found

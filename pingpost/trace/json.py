@@ -14,7 +14,6 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from pingpost.commands.check import diagnose
 from pingpost.exchange import Headers, RawResponse, RenderedRequest
 from pingpost.masking import Masker, Name, requests_of
 from pingpost.responses.decode import text_of
@@ -187,6 +186,8 @@ def _account(account: AccountResult) -> dict[str, Any]:
 
 
 def _check(check: Check) -> dict[str, Any]:
+    from pingpost.commands.check import diagnose  # the engine and aiohttp: not for `log`
+
     from_outcome = _outcome(check.outcome)
     return {
         "phase": Name(check.phase),

@@ -3,7 +3,8 @@
     time · auction id · lead type · result · sold to · price · duration · reason
 
 Times in the log's zone (its name in the header). Buyer and lead text is plain
-`Text`, never markup, and goes through the masker.
+`Text`, never markup, and goes through the masker; a buyer's words in a reason are
+left to `log show`, which masks them with the lead's pii (`listed_reason`).
 """
 
 from __future__ import annotations
@@ -49,9 +50,18 @@ def log_table(rows: list[LogRow], zone: ZoneInfo, masker: Masker) -> Table:
             Text(row.sold_to or ""),
             Text(dollars(row.price), "bold"),
             Text("" if row.duration_ms is None else ms(row.duration_ms), "dim"),
-            Text(shown(masker, row.reason or "")),
+            Text(shown(masker, listed_reason(row))),
         )
     return table
+
+
+def listed_reason(row: LogRow) -> str:
+    """The engine's words of a row's reason, without what a buyer said after them (`the
+    post to x may have reached the buyer: <the buyer's reason>`): a buyer can echo the
+    lead, and the list has no lead to mask it with. `log show` has the whole reason."""
+    reason = row.reason or ""
+    head, sep, _ = reason.partition(": ")
+    return head if sep and head.startswith("the post to ") else reason
 
 
 def log_json(row: LogRow, zone: ZoneInfo, masker: Masker) -> dict[str, Any]:
@@ -68,6 +78,6 @@ def log_json(row: LogRow, zone: ZoneInfo, masker: Masker) -> dict[str, Any]:
             "sold_to": None if row.sold_to is None else Name(row.sold_to),
             "price": money(row.price),
             "duration_ms": None if row.duration_ms is None else round(row.duration_ms, 1),
-            "reason": row.reason,
+            "reason": listed_reason(row) or None,
         }
     )

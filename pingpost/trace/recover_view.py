@@ -19,10 +19,11 @@ from pingpost.trace.logged import POST_STYLES, post_json, post_line
 STATE_STYLES = {"interrupted": "bold magenta", "in_doubt": "bold magenta"}
 
 
-def open_list(items: list[OpenItem], masker: Masker, zone: ZoneInfo) -> Group:
+def open_list(items: list[OpenItem], maskers: list[Masker], zone: ZoneInfo) -> Group:
+    """The open auctions, each masked by its own lead's masker."""
     n = len(items)
     parts: list[RenderableType] = [Text(f"{n} open auction{'s' * (n != 1)}", "bold")]
-    for item in items:
+    for item, masker in zip(items, maskers, strict=True):
         a = item.auction
         head = Text.assemble("\n", (a.auction_id, "bold"), "  ", (a.state, STATE_STYLES[a.state]))
         head.append(f"  {a.lead_type}  started {shown_time(a.started_at, zone)}", "dim")
@@ -43,10 +44,10 @@ def open_list(items: list[OpenItem], masker: Masker, zone: ZoneInfo) -> Group:
     return Group(*parts)
 
 
-def open_json(items: list[OpenItem], masker: Masker, zone: ZoneInfo) -> dict[str, Any]:
-    return masker.document(
-        {
-            "open": [
+def open_json(items: list[OpenItem], maskers: list[Masker], zone: ZoneInfo) -> dict[str, Any]:
+    return {
+        "open": [
+            masker.document(
                 {
                     "auction_id": Name(i.auction.auction_id),
                     "state": Name(i.auction.state),
@@ -63,10 +64,10 @@ def open_json(items: list[OpenItem], masker: Masker, zone: ZoneInfo) -> dict[str
                         for p in i.posts
                     ],
                 }
-                for i in items
-            ]
-        }
-    )
+            )
+            for i, masker in zip(items, maskers, strict=True)
+        ]
+    }
 
 
 def repost_view(done: Repost, masker: Masker) -> Group:

@@ -91,7 +91,8 @@ def test_json_prints_one_line_per_auction(logbook: Logbook) -> None:
     )
     assert old["lead_id"] == "L-old" and old["started_at"].endswith("+00:00")
     assert docs[0]["duration_ms"] is None and docs[0]["result"] == "interrupted"
-    assert docs[1]["reason"].startswith("the post to acme-main may have reached the buyer")
+    assert docs[1]["reason"] == "the post to acme-main may have reached the buyer"  # no more:
+    # what the buyer said could echo the lead; `log show` masks it with the lead's pii
 
 
 def test_bad_options_are_usage_errors(logbook: Logbook) -> None:
@@ -124,3 +125,27 @@ def test_a_paused_account_is_noted_under_the_log(logbook: Logbook) -> None:
     assert "(20 consecutive errors)" in run.stderr
     logbook.store(lambda store: store.pause("acme-main", time.time() - 1, "old"))
     assert "paused" not in logbook.cli("log").stderr  # a pause that ended is no news
+
+
+def test_a_buyer_echoing_the_lead_never_shows_pii(logbook: Logbook) -> None:
+    """The buyer's words in an in-doubt reason are left out of the list, masked in
+    `log show` and `recover`."""
+    logbook.setup.answer("acme", "post", {"message": "Canaryfirst Canarylast busy"}, status=503)
+    logbook.auction("L-echo")
+    logbook.auction("L-echo-int", finish=False)
+
+    async def answer(store) -> None:  # type: ignore[no-untyped-def]
+        from pingpost.store.records import PostOutcome
+
+        outcome = PostOutcome(
+            "L-echo-int", "acme-main", 1, "in_doubt", time.time(), None, "for Canaryfirst"
+        )
+        await store.post_outcome(outcome)
+
+    logbook.store(answer)
+    for args in (("log",), ("log", "--json"), ("log", "show", "L-echo", "-v"), ("recover",),
+                 ("recover", "--json"), ("log", "show", "L-echo-int")):  # fmt: skip
+        run = logbook.cli(*args)
+        assert run.exit_code in (0, 1), run.output
+        assert_no_canaries(run.output)
+    assert "for ****" in logbook.cli("recover").stdout
