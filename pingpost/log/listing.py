@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pingpost.config.bundle import Config
 from pingpost.leads import Lead
 from pingpost.log.recover import open_posts
-from pingpost.log.repost import repost_refusal
+from pingpost.log.refusal import repost_refusal
 from pingpost.log.shown import stored_lead
 from pingpost.store.api import Store
 from pingpost.store.records import OpenAuction, PostRecord

@@ -6,13 +6,13 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from rich.table import Table
 from rich.text import Text
 
 from pingpost.controls import AccountOverview, CapUse
 from pingpost.log.times import iso_time, shown_time
 from pingpost.masking import Name
 from pingpost.trace.exchange import dollars
+from pingpost.trace.fit import Column, FittedTable
 from pingpost.trace.json import money
 
 
@@ -43,10 +43,16 @@ def caps_text(state: AccountOverview | None) -> Text:
     return text
 
 
-def accounts_table(states: list[AccountOverview], zone: ZoneInfo) -> Table:
-    table = Table(box=None, header_style="bold", pad_edge=False, padding=(0, 2, 0, 0))
-    for name in ("account", "schedule", "caps", "paused", "last sale"):
-        table.add_column(name, no_wrap=name == "account", ratio=1 if name == "caps" else None)
+def accounts_table(states: list[AccountOverview], zone: ZoneInfo) -> FittedTable:
+    table = FittedTable(
+        [
+            Column("account"),
+            Column("schedule", keep=90, wrap=True),
+            Column("caps", keep=80, wrap=True),
+            Column("paused", keep=85, wrap=True),
+            Column("last sale", keep=60),
+        ]
+    )
     for state in states:
         table.add_row(
             Text(state.account),

@@ -20,7 +20,6 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from pingpost.commands.check import diagnose
 from pingpost.exchange import DigestCredentials, Headers, RawResponse, RenderedRequest
 from pingpost.masking import Masker
 from pingpost.render.views import displayable
@@ -214,6 +213,8 @@ def check_line(check: Check, masker: Masker) -> Text:
         details.append(f"bid {dollars(check.outcome.bid)}")
     if check.outcome.price is not None:
         details.append(f"price {dollars(check.outcome.price)}")
+    from pingpost.commands.check import diagnose  # the engine and aiohttp: not for `log`
+
     problem = diagnose(check) or (check.outcome.reason if status != "accepted" else None)
     if problem:
         details.append(shown(masker, problem))

@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from rich.table import Table
 from rich.text import Text
 
 from pingpost.log.times import iso_time, shown_time
@@ -20,6 +19,7 @@ from pingpost.masking import Masker, Name
 from pingpost.render.views import displayable
 from pingpost.store.records import LogRow
 from pingpost.trace.exchange import dollars, ms, shown
+from pingpost.trace.fit import Column, FittedTable
 from pingpost.trace.json import money
 
 RESULT_STYLES = {
@@ -31,16 +31,19 @@ RESULT_STYLES = {
 }
 
 
-def log_table(rows: list[LogRow], zone: ZoneInfo, masker: Masker) -> Table:
-    table = Table(box=None, header_style="bold", pad_edge=False, padding=(0, 2, 0, 0))
-    table.add_column(f"time ({zone.key})", no_wrap=True)
-    table.add_column("auction id", no_wrap=True)
-    table.add_column("lead type", no_wrap=True)
-    table.add_column("result", no_wrap=True)
-    table.add_column("sold to", no_wrap=True)
-    table.add_column("price", justify="right", no_wrap=True)
-    table.add_column("duration", justify="right", no_wrap=True)
-    table.add_column("reason", ratio=1)
+def log_table(rows: list[LogRow], zone: ZoneInfo, masker: Masker) -> FittedTable:
+    table = FittedTable(
+        [
+            Column(f"time ({zone.key})"),
+            Column("auction id", keep=95),
+            Column("lead type", keep=30),
+            Column("result", keep=90),
+            Column("sold to", keep=80),
+            Column("price", keep=85, justify="right"),
+            Column("duration", keep=40, justify="right"),
+            Column("reason", keep=50, wrap=True),
+        ]
+    )
     for row in rows:
         table.add_row(
             Text(shown_time(row.started_at, zone)),

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from rich.console import Group, RenderableType
 from rich.text import Text
 
 from pingpost.log.listing import OpenItem
-from pingpost.log.repost import Repost
 from pingpost.log.times import iso_time, shown_time
 from pingpost.masking import Masker, Name
 from pingpost.trace.console import section
 from pingpost.trace.exchange import dollars, exchange_view, ms, shown
 from pingpost.trace.logged import POST_STYLES, post_json, post_line
+
+if TYPE_CHECKING:
+    from pingpost.log.repost import Repost  # the engine: only for a re-post
 
 STATE_STYLES = {"interrupted": "bold magenta", "in_doubt": "bold magenta"}
 

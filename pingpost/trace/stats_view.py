@@ -20,11 +20,16 @@ from pingpost.masking import Name
 from pingpost.store.records import StatsRow
 from pingpost.trace.accounts_view import cap_json, caps_text
 from pingpost.trace.exchange import dollars, ms
+from pingpost.trace.fit import Column, FittedTable, Justify
 from pingpost.trace.json import money
 
-ACCOUNT_COLUMNS = (
-    "account", "pings", "accepted", "bid p50", "bid p95", "wins", "sold", "rejected",
-    "not sent", "in doubt", "revenue", "ping p50/p95/p99", "errors", "caps now", "paused until",
+# (name, keep, justify): on a narrow console the lowest `keep` is left out first
+ACCOUNT_COLUMNS: tuple[tuple[str, int, Justify], ...] = (
+    ("account", 100, "left"), ("pings", 90, "right"), ("accepted", 85, "right"),
+    ("bid p50", 60, "right"), ("bid p95", 40, "right"), ("wins", 95, "right"),
+    ("sold", 70, "right"), ("rejected", 55, "right"), ("not sent", 35, "right"),
+    ("in doubt", 75, "right"), ("revenue", 92, "right"), ("ping p50/p95/p99", 45, "right"),
+    ("errors", 78, "left"), ("caps now", 65, "left"), ("paused until", 80, "left"),
 )  # fmt: skip
 CSV_ACCOUNT = (
     "account", "auctions", "pings", "accepted", "accepted_pct", "bid_p50", "bid_p95", "wins",
@@ -48,11 +53,13 @@ def _errors(errors: dict[str, int]) -> str:
     return ", ".join(f"{kind} {n}" for kind, n in sorted(errors.items(), key=lambda kv: -kv[1]))
 
 
-def account_table(figures: list[AccountFigures]) -> Table:
-    table = Table(box=None, header_style="bold", pad_edge=False, padding=(0, 2, 0, 0))
-    for name in ACCOUNT_COLUMNS:
-        right = name not in ("account", "errors", "caps now", "paused until")
-        table.add_column(name, justify="right" if right else "left", no_wrap=name == "account")
+def account_table(figures: list[AccountFigures]) -> FittedTable:
+    table = FittedTable(
+        [
+            Column(name, keep, justify, wrap=name in ("errors", "caps now"))
+            for name, keep, justify in ACCOUNT_COLUMNS
+        ]
+    )
     for f in figures:
         table.add_row(
             Text(f.name),
@@ -65,7 +72,7 @@ def account_table(figures: list[AccountFigures]) -> Table:
             Text(f"{f.posts('post_rejected'):,}"),
             Text(f"{f.posts('post_error'):,}"),
             Text(f"{f.posts('in_doubt'):,}", "bold magenta" if f.posts("in_doubt") else ""),
-            Text(dollars(f.row.revenue), "bold"),
+            Text(dollars(f.row.revenue) or "$0.00", "bold"),
             Text(_latency(f), "dim"),
             Text(_errors(f.row.errors), "red"),
             caps_text(f.state),

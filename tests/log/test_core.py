@@ -16,7 +16,8 @@ from pingpost.config.bundle import Config
 from pingpost.exchange import RawResponse, RenderedRequest
 from pingpost.log.errors import CannotRepost, NoOpenPost
 from pingpost.log.recover import resolve
-from pingpost.log.repost import repost, repost_refusal
+from pingpost.log.refusal import repost_refusal
+from pingpost.log.repost import repost
 from pingpost.log.retention import apply_retention
 from pingpost.log.shown import logged_auction, stored_lead
 from pingpost.store import MemoryStore, UnknownAuction
