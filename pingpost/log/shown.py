@@ -38,7 +38,8 @@ class LoggedAuction:
 
     @property
     def interrupted(self) -> bool:
-        return self.document is None
+        """No result was written (a post may have reached a buyer): `recover` lists it."""
+        return self.document is None and self.stored.row.result == "interrupted"
 
     @property
     def test(self) -> bool:

@@ -61,7 +61,9 @@ def interrupted_view(logged: LoggedAuction, masker: Masker, zone: ZoneInfo) -> G
     started = shown_time(logged.stored.row.started_at, zone)
     final = Text.assemble(("INTERRUPTED", "bold magenta"), f" (started {started}): ")
     final.append(shown(masker, interrupted_reason(posts)))
-    return Group(*parts, Text(""), final)
+    if logged.interrupted:
+        return Group(*parts, Text(""), final)
+    return Group(*parts, Text(""), final, now_line(logged))  # resolved with `recover` since
 
 
 def interrupted_reason(posts: tuple[PostRecord, ...]) -> str:
@@ -78,19 +80,19 @@ def interrupted_reason(posts: tuple[PostRecord, ...]) -> str:
 
 
 def post_line(post: PostRecord, number: int, masker: Masker, zone: ZoneInfo) -> Text:
-    """`  1. acme-main  in_doubt  sent 2026-12-03 10:00:02  bid $12.50  key A-1:acme-main …`"""
-    status = post.status or "no answer"
+    """`  1. acme-main  in_doubt  bid $12.50  sent 2026-12-03 10:00:02  key A-1:acme-main`,
+    and what the buyer (or `recover`) said on a line of its own."""
     line = Text.assemble(f"  {number}. ", (post.account, "bold"), "  ")
-    line.append(status, POST_STYLES.get(post.status, ""))
-    line.append(f"  sent {shown_time(post.sent_at, zone)}", "dim")
+    line.append(post.status or "no answer", POST_STYLES.get(post.status, ""))
     line.append(f"  bid {dollars(post.amount)}")
     if post.price is not None:
         line.append(f"  price {dollars(post.price)}", "bold")
+    line.append(f"  sent {shown_time(post.sent_at, zone)}", "dim")
     if post.answered_at is not None:
         line.append(f"  answered {shown_time(post.answered_at, zone)}", "dim")
     line.append(f"  key {post.idempotency_key}" if post.idempotency_key else "  no key", "dim")
     if post.reason:
-        line.append("  ")
+        line.append(f"\n{' ' * (len(str(number)) + 4)}")
         line.append(shown(masker, post.reason))
     return line
 
@@ -109,8 +111,9 @@ def now_line(logged: LoggedAuction) -> Text:
 
 def logged_json(logged: LoggedAuction, masker: Masker, zone: ZoneInfo) -> dict[str, Any]:
     """`deliver`'s JSON result document; with `recovery` (the result now and the posts
-    settled since) when `recover` changed it. An interrupted auction: its lead's id and
-    type, `result: interrupted`, and its posts."""
+    settled since) when `recover` changed it. An auction interrupted before its result
+    was written: its lead's id and type, `interrupted: true`, its result (`interrupted`
+    until `recover` resolves it) and its posts."""
     if logged.result is not None:
         document = auction_json(logged.result, masker)
         if logged.changed:
@@ -130,9 +133,10 @@ def logged_json(logged: LoggedAuction, masker: Masker, zone: ZoneInfo) -> dict[s
             "schema_version": SCHEMA_VERSION,
             "lead_id": Name(row.auction_id),
             "lead_type": Name(row.lead_type),
-            "result": Name("interrupted"),
-            "sold_to": None,
-            "price": None,
+            "result": Name(row.result),  # `interrupted`, or what `recover` resolved it to
+            "interrupted": True,
+            "sold_to": None if row.sold_to is None else Name(row.sold_to),
+            "price": money(row.price),
             "reason": interrupted_reason(logged.stored.posts),
             "started_at": iso_time(row.started_at, zone),
             "source": row.source,

@@ -47,7 +47,7 @@ def test_an_interrupted_auction_shows_its_lead_and_post_intents(logbook: Logbook
     assert run.exit_code == 0, run.output
     out = run.stdout
     assert "lead L-2 · auto_insurance" in out and "ZipCode" in out
-    assert "1. acme-main  no answer  sent " in out and "key L-2:acme-main" in out
+    assert "1. acme-main  no answer  bid $12.50  sent " in out and "key L-2:acme-main" in out
     assert "bid $12.50" in out
     assert out.rstrip().splitlines()[-1].startswith("INTERRUPTED (started ")
     assert "1 post may have reached the buyer (acme-main)" in out
@@ -83,7 +83,8 @@ def test_a_resolved_auction_shows_what_changed_since(logbook: Logbook) -> None:
     assert lines[: len(before)] == before  # deliver's trace first, unchanged
     tail = lines[len(before) :]
     assert tail[1] == "since then"
-    assert tail[2].startswith("  1. acme-main  sold  sent ") and "buyer said yes" in tail[2]
+    assert tail[2].startswith("  1. acme-main  sold  bid $12.50  sent ")
+    assert tail[3] == "     buyer said yes"
     assert tail[-1] == "now SOLD to acme-main for $12.50"
     doc = json.loads(logbook.cli("log", "show", "L-3", "--json").stdout)
     recovery = doc.pop("recovery")
@@ -97,3 +98,22 @@ def test_a_resolved_auction_shows_what_changed_since(logbook: Logbook) -> None:
 
     masker = Masker.for_result(logbook.config, result)
     assert dumps(doc) == dumps(auction_json(result, masker))  # the rest: deliver's document
+
+
+def test_an_interrupted_auction_resolved_since_says_so(logbook: Logbook) -> None:
+    logbook.auction("L-4", finish=False)
+    run = logbook.cli("recover", "--resolve", "L-4", "--as", "sold", "--price", "11")
+    assert run.exit_code == 0, run.output
+    shown = logbook.cli("log", "show", "L-4")
+    assert shown.exit_code == 0 and "recover" not in shown.stderr
+    lines = shown.stdout.rstrip().splitlines()
+    assert lines[-2].startswith("INTERRUPTED (started ") and "sold to acme-main" in lines[-2]
+    assert lines[-1] == "now SOLD to acme-main for $11.00"
+    assert "resolved by hand: the buyer confirmed the sale" in shown.stdout
+    doc = json.loads(logbook.cli("log", "show", "L-4", "--json").stdout)
+    assert (doc["result"], doc["interrupted"], doc["sold_to"], doc["price"]) == (
+        "sold",
+        True,
+        "acme-main",
+        "11",
+    )

@@ -54,8 +54,8 @@ def test_the_list_says_what_is_known_and_exits_1(book: Logbook) -> None:
     assert out.splitlines()[0] == "2 open auctions"
     assert "R-doubt  in_doubt  auto_insurance  started " in out
     assert "R-int  interrupted  auto_insurance  started " in out
-    assert "1. keyed-main  in_doubt  sent " in out and "key R-doubt:keyed-main" in out
-    assert "1. keyed-main  no answer  sent " in out
+    assert "1. keyed-main  in_doubt  bid $20.00  sent " in out and "key R-doubt:keyed-main" in out
+    assert "1. keyed-main  no answer  bid $20.00  sent " in out
     assert "can be re-posted (same idempotency key)" in out
     assert "reads the ping's captures (ping_id)" in out  # R-int: nothing stored to rebuild it
     assert "--resolve AUCTION_ID --as sold|unsold" in run.stderr
