@@ -10,15 +10,17 @@ Buyer trouble never raises: it ends as that account's status and reason.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from pingpost.auction.context import AuctionContext, Entry, why_not_rendered
 from pingpost.auction.eligibility import ineligibility
 from pingpost.auction.pinging import ping_round
 from pingpost.auction.posting import AuctionControl, PostRun, post_in_turn
-from pingpost.auction.result import AuctionResult, AuctionStatus, Exchange
+from pingpost.auction.result import AuctionResult, AuctionStatus, Exchange, Sale
 from pingpost.auction.selection import Bid, rank, tiers
 from pingpost.config.bundle import Config
 from pingpost.leads import Lead
@@ -46,6 +48,7 @@ async def run_auction(
     test: bool = False,
     dry_run: bool = False,
     control: AuctionControl | None = None,
+    clock: Callable[[], float] = time.time,
 ) -> AuctionResult:
     """Run the auction for one valid lead and return every account's status.
 
@@ -53,9 +56,11 @@ async def run_auction(
     sending anything. Raises only for bugs; a buyer's failure is a status.
     `control` lets the caller see the post in flight and stop after it.
     Cancelled once a post was sent, it raises `AuctionInterrupted` (a
-    `CancelledError`) carrying the result so far.
+    `CancelledError`) carrying the result so far. `clock` gives Unix seconds (the
+    result's `started_at`); durations use the monotonic clock.
     """
     started = time.monotonic()
+    started_at = clock()
     control = control if control is not None else AuctionControl()
     ctx = AuctionContext(lead, lead_id or str(uuid.uuid4()), config, transport, test)
     control.lead_id = ctx.lead_id
@@ -78,6 +83,7 @@ async def run_auction(
                 raise
             interrupted = True
     result = _result(ctx, entries, eligible, run, started, ping_ms, dry_run)
+    result = dataclasses.replace(result, started_at=started_at)
     if interrupted:
         raise AuctionInterrupted(result) from None
     return result
@@ -105,6 +111,7 @@ def _result(
         posted_to=tuple(run.posted_to),
         dry_run=dry_run,
         reason=reason,
+        sales=(Sale(run.winner.name, run.price),) if run.winner and run.price is not None else (),
     )
 
 

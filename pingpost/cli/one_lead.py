@@ -91,12 +91,12 @@ def deliver_and_print(
 
 
 def checked_lead_id(lead_id: str | None) -> str | None:
-    """`--lead-id`: it becomes part of the idempotency key header, so plain text only."""
+    """`--lead-id`: it becomes the auction id (core's rule: `pingpost.ids`)."""
+    from pingpost.ids import auction_id_problem
+
     if lead_id is None:
         return None
-    if not lead_id.strip() or len(lead_id) > 200 or not lead_id.isprintable():
-        raise UsageError(
-            "--lead-id must be 1 to 200 printable characters (it is sent in the "
-            "idempotency key header as <lead_id>:<account>)"
-        )
+    problem = auction_id_problem(lead_id)
+    if problem is not None:
+        raise UsageError(f"--lead-id: {problem}")
     return lead_id
