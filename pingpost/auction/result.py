@@ -26,11 +26,6 @@ AccountStatus = Literal[
     "post_rejected",  # posted, definitively rejected
     "post_error",  # post failed and provably never reached the buyer
     "in_doubt",  # post may have reached the buyer (timeout after send, reset, 5xx)
-    # the buyer controls (docs/controls.md): not pinged, or not posted to
-    "off_schedule",  # outside every window of its schedule: not pinged
-    "paused",  # auto-paused after consecutive failures: not pinged
-    "capped",  # at a cap: not pinged, or its reservation was refused (no post left)
-    "duplicate",  # it bought this lead within its dedupe window: not pinged
 ]
 
 # `duplicate`: refused before any ping by the lead type's dedupe rule. `skipped`: this
