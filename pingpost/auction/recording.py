@@ -95,13 +95,12 @@ def auction_record(
     )
 
 
-def result_document(result: AuctionResult, config: Config) -> bytes:
-    """The JSON result document as the store keeps it: secrets masked, pii kept, UTF-8."""
-    from pingpost.masking import Masker
-    from pingpost.trace.json import auction_json, dumps
+def result_document(result: AuctionResult, config: Config, *, test: bool = False) -> bytes:
+    """The JSON result document as the store keeps it: secrets masked, pii kept, UTF-8
+    (`pingpost.trace.stored`, which `log show` rebuilds the result from)."""
+    from pingpost.trace.stored import stored_document
 
-    document = auction_json(result, Masker.for_result(config, result, show_pii=True))
-    return dumps(document, pretty=False).encode("utf-8", "backslashreplace")
+    return stored_document(result, config, test=test)
 
 
 def account_lines(result: AuctionResult) -> tuple[AccountLine, ...]:
