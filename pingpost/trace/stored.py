@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from pingpost.auction.result import AccountResult, AuctionResult, Exchange
+from pingpost.auction.result import AccountResult, AuctionResult, Exchange, Sale
 from pingpost.config.bundle import Config
 from pingpost.exchange import Failure, Headers, RawResponse, RenderedRequest
 from pingpost.leads import Lead
@@ -93,6 +93,9 @@ def rebuilt_result(document: Mapping[str, Any], lead: Lead) -> AuctionResult:
         posted_to=tuple(document.get("posted_to", ())),
         dry_run=bool(document.get("dry_run", False)),
         reason=document.get("reason"),
+        sales=tuple(
+            Sale(str(s["account"]), Decimal(str(s["price"]))) for s in document.get("sales", ())
+        ),
     )
 
 
