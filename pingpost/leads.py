@@ -54,6 +54,9 @@ class Lead:
     received: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
     lead_id: str | None = None
 
+    def __repr__(self) -> str:
+        return f"Lead(lead_type={self.lead_type!r}, fields=[{', '.join(self.values)}])"
+
 
 class _Bad(ValueError):
     """One field's problem; the message follows the field name."""
