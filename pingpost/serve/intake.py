@@ -18,6 +18,7 @@ from typing import Any
 from aiohttp import web
 
 from pingpost.auction import run_auction
+from pingpost.auction.result import AuctionResult
 from pingpost.config.models import LeadType, Source
 from pingpost.errors import PingpostError
 from pingpost.leads import Lead, coerce_lead, decode_lead_json
@@ -218,26 +219,31 @@ async def _run(
     claim: tuple[str, str] | None,
 ) -> tuple[int, bytes, str | None, str | None]:
     """(status, body, auction id, result); result None: the auction failed (a bug)."""
-    name = source.name if source is not None else None
     try:
         result = await run_auction(lead, current.config, transport=service.transport)
+        status, body = _answer(service, current, result, source)
     except Exception as exc:  # a bug: the lead's key is kept (a post may have left)
         service.log.event("internal_error", where="auction", error=type(exc).__name__)
-        body = problem_body(500, "internal_error", INTERNAL_DETAIL)
-        if claim is not None:
-            await _complete(service, claim, 500, body)
-        return 500, body, None, None
+        status, body, auction = 500, problem_body(500, "internal_error", INTERNAL_DETAIL), None
+    else:
+        auction = (result.lead_id, result.result)
     finally:
         service.release()
+    if claim is not None:
+        await _complete(service, claim, status, body)
+    return (status, body, *auction) if auction else (status, body, None, None)
+
+
+def _answer(
+    service: Service, current: ServiceConfig, result: AuctionResult, source: Source | None
+) -> tuple[int, bytes]:
+    """The result's status code and JSON document (masked), counted in the metrics."""
     document = auction_json(result, Masker.for_result(current.config, result))
     # a lone surrogate cannot be in a lead (refused at the door); if a buyer's text ever
     # held one, it stays a JSON escape instead of failing the answer
     body = dumps(document, pretty=False).encode("utf-8", "backslashreplace")
-    status = status_of(result.result)
-    service.metrics.record_auction(result, name)
-    if claim is not None:
-        await _complete(service, claim, status, body)
-    return status, body, result.lead_id, result.result
+    service.metrics.record_auction(result, source.name if source is not None else None)
+    return status_of(result.result), body
 
 
 async def _complete(service: Service, claim: tuple[str, str], status: int, body: bytes) -> None:
