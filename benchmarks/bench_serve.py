@@ -69,8 +69,9 @@ def bench_configs(store: str | None) -> Path:
 
 
 def store_args(kind: str, name: str) -> list[str]:
-    """The store options of one run: a fresh SQLite file each, the memory store, or none."""
-    if kind == "none":
+    """The store options of one run: a fresh SQLite file each, the memory store (serve
+    only: deliver has no use for a store it forgets), or none."""
+    if kind == "none" or (kind == "memory" and name.startswith("deliver")):
         return []
     if kind == "memory":
         return ["--store", "memory:"]
@@ -323,6 +324,7 @@ def main() -> int:
     leads = write_leads(RESULTS / "leads-serve.jsonl", 500 if args.quick else 2000, seed=3)
     configs = bench_configs(args.store)
     results: dict[str, Any] = {
+        "stamp": time.strftime("%Y%m%d-%H%M%S"),
         "when": time.strftime("%Y-%m-%dT%H:%M:%S"),
         "store": args.store,
         "cpus": os.cpu_count(),
@@ -339,20 +341,26 @@ def main() -> int:
             results["saturation"] = load(
                 url, leads, "closed", "--concurrency", "50", "--seconds", seconds
             )
+            save(results)
             if args.soak:
                 rate = results["saturation"]["ok_per_s"] / 2
                 results["soak"] = soak(url, process.pid, leads, rate, args.soak)
+                save(results)
         results["serve_exit_code"] = process.returncode
         results["deliver"] = deliver(configs, sb.url, leads, args.store, 1 if args.quick else 2)
     results["ratio"] = results["saturation"]["ok_per_s"] / results["deliver"]["steady_leads_per_s"]
     results["load_average_after"] = os.getloadavg()
     print(table(results))
-    text = json.dumps(results, indent=2, default=str)
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    (RESULTS / f"serve-{stamp}.json").write_text(text)
-    (RESULTS / "serve-latest.json").write_text(text)
+    save(results)
     print(f"\nwritten: {RESULTS / 'serve-latest.json'}", file=sys.stderr)
     return 0
+
+
+def save(results: dict[str, Any]) -> None:
+    """Written after each phase too: a late failure does not lose a 10-minute soak."""
+    text = json.dumps(results, indent=2, default=str)
+    (RESULTS / f"serve-{results['stamp']}.json").write_text(text)
+    (RESULTS / "serve-latest.json").write_text(text)
 
 
 if __name__ == "__main__":
