@@ -175,6 +175,7 @@ async def _exchange(
         retry=rules.retry,
         pool=account_name or target.method.name,
         may_resend=phase == "ping" or rules.idempotency_key is not None,
+        phase=phase,
     )
     response = await transport.send(request, options)
     outcome = interpret(rules.response, response, phase=phase)

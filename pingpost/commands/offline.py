@@ -207,7 +207,7 @@ def _raw(exchange: ExampleExchange) -> RawResponse:
     response = exchange.response
     return RawResponse(
         status=response.status,
-        headers=tuple(response.headers.items()),
+        headers=response.headers,
         body=response.body.encode("utf-8"),
     )
 

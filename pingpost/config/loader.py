@@ -36,7 +36,7 @@ from pingpost.masking import SHORT_SECRET, Masker
 # Checks run on the loaded documents besides the config's own (the offline behaviour checks).
 BehaviourChecks = Callable[[LoadedSet, dict[str, MethodFacts]], list[Problem]]
 
-_AUTH_SECRETS = ("password", "token", "value")
+_AUTH_SECRETS = ("password", "token", "value", "client_secret")
 _SUFFIXES = (".yaml", ".yml")
 
 

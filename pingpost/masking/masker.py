@@ -16,6 +16,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 from urllib.parse import unquote_plus, urlsplit, urlunsplit
 
+from pingpost import runtime_secrets
 from pingpost.exchange import Headers, RawResponse, RenderedRequest
 from pingpost.masking.matcher import Matcher
 from pingpost.masking.secrets import (
@@ -67,7 +68,8 @@ class Masker:
         `pii_fields`: the lead fields whose rendered forms (`RenderedRequest.sensitive`)
         are masked too, unless `mask_pii` is off (pii shown)."""
         self._args = (tuple(secret_headers), tuple(secret_params), mask_credentials)
-        self._secrets = frozenset(s for s in secrets if s)
+        # tokens learned while running (oauth2) are masked whatever is shown (P12)
+        self._secrets = frozenset(s for s in secrets if s) | runtime_secrets.known()
         self._pii = (
             frozenset(p for p in pii if len(p) >= MIN_PII_LENGTH) if mask_pii else frozenset()
         )

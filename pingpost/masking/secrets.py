@@ -21,7 +21,15 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 from urllib.parse import quote, quote_plus, unquote, unquote_plus, urlsplit
 
-from pingpost.config.models import BasicAuth, BearerAuth, HeaderAuth, NoAuth, QueryAuth
+from pingpost.config.models import (
+    BasicAuth,
+    BearerAuth,
+    DigestAuth,
+    HeaderAuth,
+    NoAuth,
+    OAuth2Auth,
+    QueryAuth,
+)
 from pingpost.exchange import ANY_FIELD, RenderedRequest
 from pingpost.values import text_value
 
@@ -37,7 +45,7 @@ CREDENTIAL_HEADERS = ("authorization", "proxy-authorization")
 _AUTH_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,15}")
 
 
-AuthSpec = NoAuth | BasicAuth | BearerAuth | HeaderAuth | QueryAuth
+AuthSpec = NoAuth | BasicAuth | BearerAuth | HeaderAuth | QueryAuth | DigestAuth | OAuth2Auth
 
 
 class Needle(NamedTuple):
@@ -191,7 +199,7 @@ def config_secrets(config: Config) -> ConfigSecrets:
 
 def secret_header_names(auth: AuthSpec) -> tuple[str, ...]:
     """Headers whose whole value is a credential (masked by name)."""
-    if isinstance(auth, BasicAuth | BearerAuth):
+    if isinstance(auth, BasicAuth | BearerAuth | DigestAuth | OAuth2Auth):
         return ("Authorization",)
     if isinstance(auth, HeaderAuth):
         return (auth.name,)
@@ -204,12 +212,14 @@ def secret_query_names(auth: AuthSpec) -> tuple[str, ...]:
 
 def literal_secrets(auth: AuthSpec) -> tuple[str, ...]:
     """Auth values written literally in config (templates are masked by name instead)."""
-    if isinstance(auth, BasicAuth):
+    if isinstance(auth, BasicAuth | DigestAuth):
         values: tuple[str, ...] = (auth.password,)
     elif isinstance(auth, BearerAuth):
         values = (auth.token,)
     elif isinstance(auth, HeaderAuth | QueryAuth):
         values = (auth.value,)
+    elif isinstance(auth, OAuth2Auth):
+        values = (auth.client_secret,)
     else:
         values = ()
     return tuple(v for v in values if v and "{{" not in v)

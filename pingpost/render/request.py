@@ -21,7 +21,7 @@ from pingpost.errors import AccountNeeded, LeadError, RenderError
 from pingpost.exchange import RenderedRequest
 from pingpost.leads import Lead
 from pingpost.mapping import LeadValueError, MappingError, apply_mappings, nest
-from pingpost.render.auth import auth_headers, auth_query
+from pingpost.render.auth import auth_headers, auth_query, send_auth
 from pingpost.render.bodies import CONTENT_TYPES, BodyError, build_body, encode_pairs, parse_back
 from pingpost.render.plan import CACHE_SIZE, Phase, Plan, plan_for
 from pingpost.templating import (
@@ -89,6 +89,7 @@ def render_request(
         body = renderer.body(plan.request, nest(flat) if plan.nested else flat)
         url = renderer.url(plan.request, flat)
         headers = renderer.headers(plan.request, user_agent)
+        auth = send_auth(plan.request.auth, lambda s, w: renderer.text(s, "text", w))
     except MappingError as exc:
         needs_account = exc.missing is not None and exc.missing.needs_account
         error = AccountNeeded if needs_account else RenderError
@@ -104,7 +105,7 @@ def render_request(
         close_record(recording)
         close_budget(spending)
     sensitive = _lead_derived(plan, flat, record.values)
-    return RenderedRequest(plan.request.method, url, headers, body, sensitive=sensitive)
+    return RenderedRequest(plan.request.method, url, headers, body, sensitive=sensitive, auth=auth)
 
 
 def _lead_derived(

@@ -13,7 +13,7 @@ import shlex
 from typing import Any
 from urllib.parse import urlsplit
 
-from pingpost.exchange import RenderedRequest
+from pingpost.exchange import DigestCredentials, RenderedRequest
 from pingpost.masking import MASK, Masker
 
 # C0 controls except tab and newline, DEL, and C1 controls.
@@ -43,7 +43,7 @@ def http_text(request: RenderedRequest, masker: Masker | None = None) -> str:
         shown = masker.request(request)
         host, target = _masked_origin(request.url, host, masker)
     lines = [f"{request.method} {target} HTTP/1.1", f"Host: {host}"]
-    lines += [f"{name}: {value}" for name, value in shown.headers]
+    lines += [f"{name}: {value}" for name, value in (*shown.headers, *sent_auth(request))]
     if request.body or request.method in ("POST", "PUT"):
         lines.append(f"Content-Length: {len(request.body)}")  # of the body actually sent
     text = "\n".join(lines) + "\n"
@@ -69,10 +69,23 @@ def _masked_origin(url: str, host: str, masker: Masker) -> tuple[str, str]:
     return MASK, tail if tail.startswith("/") else "/" + tail
 
 
+def sent_auth(request: RenderedRequest) -> tuple[tuple[str, str], ...]:
+    """The Authorization header the transport adds when it sends (digest, oauth2), masked:
+    its value depends on the buyer's challenge or on a token fetched then."""
+    if request.auth is None:
+        return ()
+    scheme = "Digest" if isinstance(request.auth, DigestCredentials) else "Bearer"
+    return (("Authorization", f"{scheme} {MASK}"),)
+
+
 def curl_command(request: RenderedRequest) -> str:
     """A runnable curl command (bash/zsh), one option a line."""
     words = [["curl", "-sS", "-X", request.method, shell_quote(request.url)]]
     words += [["-H", shell_quote(f"{name}: {value}")] for name, value in request.headers]
+    if isinstance(request.auth, DigestCredentials):  # curl answers the challenge itself
+        words.append(["--digest", "--user", shell_quote(f"{request.auth.username}:{MASK}")])
+    elif request.auth is not None:
+        words += [["-H", shell_quote(f"{name}: {value}")] for name, value in sent_auth(request)]
     if request.body:
         words.append(["--data-binary", shell_quote(body_text(request.body))])
     return " \\\n  ".join(" ".join(w) for w in words) + "\n"
@@ -101,7 +114,7 @@ def request_document(request: RenderedRequest, **extra: Any) -> dict[str, Any]:
         **extra,
         "method": request.method,
         "url": request.url,
-        "headers": dict(request.headers),
+        "headers": dict((*request.headers, *sent_auth(request))),
         "body": body_text(request.body),
     }
 

@@ -11,14 +11,14 @@ from __future__ import annotations
 import codecs
 import json
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any, Literal
 from urllib.parse import parse_qsl
 
 from pingpost.responses.xmlbody import MAX_DEPTH, XmlRefused, parse_xml
 
-BodyFormat = Literal["auto", "json", "xml", "form", "text"]
+BodyFormat = Literal["auto", "json", "xml", "form", "text", "html"]
 
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8"),
@@ -26,6 +26,10 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
 _XML_ENCODING = re.compile(rb"""^<\?xml[^>]{0,200}?encoding\s*=\s*["']([A-Za-z0-9._-]{1,40})["']""")
+_META_CHARSET = re.compile(
+    rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]{1,40})""", re.IGNORECASE
+)
+_PRESCAN_BYTES = 1024  # as the HTML spec's prescan: a page declares its charset early
 _MAX_FORM_FIELDS = 1000
 _MAX_EXPONENT = 308  # beyond a double's range a JSON number reads as infinity, as before
 
@@ -36,9 +40,11 @@ class DecodedBody:
 
     text: str  # the body as text, always (regex and contains search this)
     data: Any  # the decoded value; None when it did not decode
-    format: str  # json | xml | form | text: what it decoded as ("text" when it did not)
+    format: str  # json | xml | form | text | html: what it decoded as ("text" when it did not)
     error: str | None = None  # "not json: <why>" when it did not decode as expected
     requested: str = "auto"  # the rules' `format`
+    # trees built on first use (documents.py): the HTML page, its visible text, XPath's tree
+    kept: dict[str, Any] | None = field(default=None, compare=False, repr=False)
 
     def unreadable(self) -> str | None:
         """Why `path` rules cannot read this body, or None when they can.
@@ -48,6 +54,8 @@ class DecodedBody:
         """
         if self.error is not None:
             return f"body is {self.error}"
+        if self.format == "html":
+            return "body is html: `path` reads json, xml or form; use `selector` or `xpath`"
         if self.format == "text" and self.requested != "text":
             return (
                 "body is empty" if not self.text.strip() else "body is text, not json, xml or form"
@@ -56,7 +64,7 @@ class DecodedBody:
 
 
 class _NotDecoded(ValueError):
-    pass
+    """Why a text is not the format it was read as."""
 
 
 def decode_body(
@@ -64,6 +72,8 @@ def decode_body(
 ) -> DecodedBody:
     """Decode `body` as `fmt`; `content_type` is the full header value (charset included)."""
     mime, charset = _parse_content_type(content_type)
+    if fmt == "html" and charset is None:
+        charset = declared_charset(body)  # `<meta charset=...>`, as a browser reads it
     text = body_text(body, charset)
     decoded = _decode_auto(text, mime) if fmt == "auto" else _decode_as(fmt, text)
     return decoded if fmt == "auto" else replace(decoded, requested=fmt)
@@ -90,6 +100,12 @@ def body_text(body: bytes, charset: str | None = None) -> str:
         except LookupError:  # an unknown charset name: UTF-8 is the best guess
             pass
     return body.decode("utf-8", "replace")
+
+
+def declared_charset(body: bytes) -> str | None:
+    """The charset a page declares in a `<meta>` near its top, where browsers look for it."""
+    match = _META_CHARSET.search(body[:_PRESCAN_BYTES])
+    return match.group(1).decode("ascii") if match else None
 
 
 def sniff(text: str, *, allow_xml: bool = True) -> str:
@@ -154,6 +170,8 @@ def _decode_auto(text: str, mime: str) -> DecodedBody:
 def _decode_as(fmt: str, text: str) -> DecodedBody:
     if fmt == "text":
         return DecodedBody(text, text, "text")
+    if fmt == "html":  # any text is a page; parsed on first use by a rule (documents.py)
+        return DecodedBody(text, None, "html")
     try:
         data = _DECODERS[fmt](text)
     except _NotDecoded as exc:
@@ -235,3 +253,8 @@ def _form(text: str) -> dict[str, Any]:
 
 
 _DECODERS = {"json": _json, "xml": _xml, "form": _form}
+
+
+def parse_as(fmt: str, text: str) -> Any:
+    """`text` parsed as json, xml or form, as a body would be; ValueError saying why not."""
+    return _DECODERS[fmt](text)

@@ -21,7 +21,7 @@ from rich.table import Table
 from rich.text import Text
 
 from pingpost.commands.check import diagnose
-from pingpost.exchange import Headers, RawResponse, RenderedRequest
+from pingpost.exchange import DigestCredentials, Headers, RawResponse, RenderedRequest
 from pingpost.masking import Masker
 from pingpost.render.views import displayable
 from pingpost.responses.decode import text_of
@@ -97,6 +97,15 @@ def request_view(request: RenderedRequest, masker: Masker) -> Group:
         raw(Text.assemble(("→ ", "cyan"), (displayable(masked.method), "bold"), " ", url))
     ]
     lines.extend(_headers(masked.headers))
+    if request.auth is not None:  # added by the transport as it sends: never shown itself
+        digest = isinstance(request.auth, DigestCredentials)
+        scheme, note = ("Digest", "answers the buyer's challenge") if digest else ("Bearer", "")
+        note = note or "OAuth2 token, fetched and cached per account"
+        lines.append(
+            Text.assemble(
+                "  ", ("Authorization", "bold"), f": {scheme} ****", (f"  ({note})", "dim")
+            )
+        )
     if masked.body:
         text = displayable(text_of(masked.body, masked.header("content-type")))
         lines.append(raw(Text.assemble("  ", shorten(text, size=len(masked.body)))))

@@ -25,6 +25,7 @@ from aiohttp.http_exceptions import HttpProcessingError
 from tenacity import AsyncRetrying, RetryCallState, retry_if_result
 
 from pingpost.exchange import RawResponse, RenderedRequest
+from pingpost.transport.authflow import AuthFlows
 from pingpost.transport.options import SendOptions
 from pingpost.transport.policy import (
     DeadlinePassed,
@@ -108,6 +109,7 @@ class HttpTransport:
         self._slots: dict[str, asyncio.Semaphore] = {}
         self._session: aiohttp.ClientSession | None = None
         self._connector: _Connector | None = None
+        self._auth: AuthFlows | None = None  # digest challenges, oauth2 tokens: per session
 
     @classmethod
     def for_config(cls, config: Config) -> HttpTransport:
@@ -142,6 +144,7 @@ class HttpTransport:
             # connection; a resend is ours to decide (P5)
             session._retry_connection = False
         self._session = session
+        self._auth = AuthFlows(self._send_plain, self._user_agent)
         return self
 
     async def __aexit__(
@@ -151,6 +154,8 @@ class HttpTransport:
         tb: TracebackType | None,
     ) -> None:
         session, self._session, self._connector = self._session, None, None
+        if self._auth is not None:
+            self._auth.close()
         if session is not None:
             await session.close()
             await asyncio.sleep(0)  # let the closed sockets' callbacks run
@@ -175,7 +180,18 @@ class HttpTransport:
 
     async def send(self, request: RenderedRequest, options: SendOptions) -> RawResponse:
         """One exchange, retries included, within `options.deadline`. Never raises for
-        network or HTTP trouble: `RawResponse.failure` says what went wrong."""
+        network or HTTP trouble: `RawResponse.failure` says what went wrong. A request
+        with digest or oauth2 `auth` gets its Authorization header on the way."""
+        if request.auth is not None and self._auth is not None:
+            return await self._auth.send(request, options)
+        return await self._send_plain(request, options)
+
+    @property
+    def auth(self) -> AuthFlows | None:
+        """This session's digest challenges and oauth2 tokens (None when not open)."""
+        return self._auth
+
+    async def _send_plain(self, request: RenderedRequest, options: SendOptions) -> RawResponse:
         start = time.monotonic()
         if options.retry.attempts <= 1:  # the common case skips tenacity altogether
             return await self._attempt(request, options, start, 1, options.deadline)

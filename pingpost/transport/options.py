@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Literal, Protocol
 
 from pingpost.config.models import Retry
 from pingpost.exchange import RawResponse, RenderedRequest
@@ -26,6 +26,8 @@ class SendOptions:
     # False for a post without an idempotency key: only failures proven never
     # sent are retried, whatever `retry.on` says (P5)
     may_resend: bool = True
+    # a post's body is never sent twice to answer a digest challenge (transport/authflow.py)
+    phase: Literal["ping", "post"] = "ping"
 
 
 class Transport(Protocol):
