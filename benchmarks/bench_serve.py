@@ -173,7 +173,13 @@ def deliver_once(
         "startup_s": start.wall_s,
         "leads_per_s": count / batch.wall_s,
         "steady_leads_per_s": count / max(batch.wall_s - start.wall_s, 1e-9),
+        "cpu_ms_per_lead": (batch.cpu_s - start.cpu_s) / count * 1000,
     }
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def proc_sample(pid: int) -> dict[str, float]:
@@ -262,6 +268,9 @@ def table(r: dict[str, Any]) -> str:
         )
     )
     rows.append(("ratio serve / deliver", f"{r['ratio']:.2f}", ">= 0.80", r["ratio"] >= 0.8))
+    c = r["cpu_ms_per_lead"]
+    rows.append(("CPU per lead serve / deliver", f"{c['serve']:.2f} / {c['deliver']:.2f} ms "
+                 f"({c['serve'] / c['deliver']:.2f})", "", ""))  # fmt: skip
     if k := r.get("soak"):
         rows.append(
             (
@@ -323,7 +332,7 @@ def main() -> int:
             print("rising rates:", file=sys.stderr)
             results["rising"] = rising(url, leads, step_s, args.top)
             results["sustained"] = sustained(results["rising"], step_s)
-            side_by_side(results, url, configs, sb.url, leads, args)
+            side_by_side(results, process.pid, url, configs, sb.url, leads, args)
             save(results)
             if args.soak:
                 rate = results["saturation"]["ok_per_s"] / 2
@@ -339,6 +348,7 @@ def main() -> int:
 
 def side_by_side(
     results: dict[str, Any],
+    pid: int,
     url: str,
     configs: Path,
     sandbox_url: str,
@@ -350,7 +360,10 @@ def side_by_side(
     seconds = "4" if args.quick else "10"
     serve_runs, deliver_runs = [], []
     for i in range(1 if args.quick else 3):
-        serve_runs.append(load(url, leads, "closed", "--concurrency", "50", "--seconds", seconds))
+        before = cpu_seconds(pid)
+        run = load(url, leads, "closed", "--concurrency", "50", "--seconds", seconds)
+        run["cpu_ms_per_lead"] = (cpu_seconds(pid) - before) / max(run["answered"], 1) * 1000
+        serve_runs.append(run)
         deliver_runs.append(deliver_once(configs, sandbox_url, leads, args.store, i))
         print(f"  serve {serve_runs[-1]['ok_per_s']:.0f}/s, deliver "
               f"{deliver_runs[-1]['steady_leads_per_s']:.0f}/s", file=sys.stderr)  # fmt: skip
@@ -358,6 +371,10 @@ def side_by_side(
     results["deliver"] = max(deliver_runs, key=lambda r: r["steady_leads_per_s"])
     results["side_by_side"] = {"serve": serve_runs, "deliver": deliver_runs}
     results["ratio"] = results["saturation"]["ok_per_s"] / results["deliver"]["steady_leads_per_s"]
+    results["cpu_ms_per_lead"] = {
+        "serve": min(r["cpu_ms_per_lead"] for r in serve_runs),
+        "deliver": min(r["cpu_ms_per_lead"] for r in deliver_runs),
+    }
 
 
 def save(results: dict[str, Any]) -> None:
