@@ -30,7 +30,7 @@ from pingpost.render.preview import MaskedError
 from pingpost.render.views import displayable
 from pingpost.responses import interpret
 from pingpost.responses.outcome import Outcome
-from pingpost.transport import HttpTransport, SendOptions, Transport
+from pingpost.transport import POST_MAX_IDLE, HttpTransport, SendOptions, Transport
 
 Phase = Literal["ping", "post"]
 
@@ -185,6 +185,7 @@ async def _exchange(
         retry=rules.retry,
         pool=account_name or target.method.name,
         may_resend=phase == "ping" or rules.idempotency_key is not None,
+        max_idle=POST_MAX_IDLE if phase == "post" else None,
     )
     response = await transport.send(request, options)
     outcome = interpret(rules.response, response, phase=phase)

@@ -28,6 +28,7 @@ from pingpost.leads import Lead, coerce_lead
 from pingpost.render import render_request
 from pingpost.render.placeholders import placeholder_value
 from pingpost.responses import interpret
+from pingpost.responses.interpret import reason_matches
 from pingpost.responses.outcome import Outcome
 
 Phase = Literal["ping", "post"]
@@ -211,7 +212,7 @@ def _mismatches(exchange: ExampleExchange, outcome: Outcome) -> list[tuple[NodeP
         if wanted is not None and got != wanted:
             shown = "none" if got is None else str(got)
             found.append(((name,), f"expected {name} {wanted}, got {shown}"))
-    if expect.reason is not None and (outcome.reason or "").strip() != expect.reason.strip():
+    if expect.reason is not None and not reason_matches(expect.reason, outcome.reason):
         shown = "none" if outcome.reason is None else f"`{outcome.reason}`"
         found.append((("reason",), f"expected reason `{expect.reason}`, got {shown}"))
     for name, value in (expect.capture or {}).items():

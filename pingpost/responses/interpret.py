@@ -20,8 +20,10 @@ its sale whatever its price says.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
+from http import HTTPStatus
 from typing import Literal
 
 from pingpost.config.models import Condition, Extractor, Response
@@ -42,6 +44,8 @@ Phase = Literal["ping", "post"]
 # How an outcome's reason is made from the decision's cause and the `reason` extractor.
 ReasonMode = Literal["extracted", "cause_first", "cause_only"]
 _MAX_LOCATION = 200  # characters of a redirect's Location kept in the reason
+_PHRASES = {int(s): s.phrase for s in HTTPStatus}
+_STATUS_LABEL = re.compile(r"^HTTP \d{3}(?: [A-Za-z'\- ]+?)?: ")
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,10 +219,33 @@ def _reason(
     if decision.status == "accepted":
         return found
     if decision.reason_mode == "cause_only" or found is None:
-        return decision.cause
-    if decision.reason_mode == "cause_first" and decision.cause:
-        return f"{decision.cause}: {found}"
-    return found
+        reason = decision.cause
+    elif decision.reason_mode == "cause_first" and decision.cause:
+        reason = f"{decision.cause}: {found}"
+    else:
+        reason = found
+    status = response.status or 0
+    return reason if 200 <= status < 300 else with_status(status, reason)
+
+
+def with_status(status: int, reason: str | None) -> str:
+    """A reason for an answer that is not 2xx, led by its status: `HTTP 401 Unauthorized:
+    bad key` (a body that only repeats the status phrase adds nothing)."""
+    code = f"HTTP {status}"
+    label = f"{code} {_PHRASES[status]}" if status in _PHRASES else code
+    if reason is None or reason.strip().lower() in (code.lower(), label[len(code) + 1 :].lower()):
+        return label
+    if reason.startswith(code):  # "HTTP 500: x" gains its phrase; a redirect's cause is kept
+        rest = reason[len(code) :]
+        return label + rest if rest.startswith(":") else reason
+    return f"{label}: {reason}"
+
+
+def reason_matches(expected: str, reason: str | None) -> bool:
+    """An example's expected reason: the whole reason, or the part after the status
+    (`no buyer` matches `HTTP 404 Not Found: no buyer`)."""
+    got = (reason or "").strip()
+    return expected.strip() in (got, _STATUS_LABEL.sub("", got, count=1).strip())
 
 
 def _captures(

@@ -27,6 +27,7 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_result
 from pingpost.exchange import RawResponse, RenderedRequest
 from pingpost.transport.options import SendOptions
 from pingpost.transport.policy import (
+    BadEncoding,
     DeadlinePassed,
     Phase,
     SlotTimeout,
@@ -45,7 +46,14 @@ if TYPE_CHECKING:
     from pingpost.config.bundle import Config
 
 # every buyer-caused error an attempt can raise; anything else is a bug and propagates
-_CAUGHT = (aiohttp.ClientError, HttpProcessingError, OSError, TooLarge, DeadlinePassed)
+_CAUGHT = (
+    aiohttp.ClientError,
+    HttpProcessingError,
+    OSError,
+    TooLarge,
+    BadEncoding,
+    DeadlinePassed,
+)
 
 
 class _Progress:
@@ -107,7 +115,9 @@ class HttpTransport:
         self._resolver = resolver
         self._slots: dict[str, asyncio.Semaphore] = {}
         self._session: aiohttp.ClientSession | None = None
-        self._connector: _Connector | None = None
+        # sessions whose connections are reused only when idle briefly, by max_idle
+        self._short_lived: dict[float, aiohttp.ClientSession] = {}
+        self._connectors: list[_Connector] = []
 
     @classmethod
     def for_config(cls, config: Config) -> HttpTransport:
@@ -125,24 +135,45 @@ class HttpTransport:
             raise RuntimeError("HttpTransport is already open")
         install_log_redaction()
         self._slots = {}  # semaphores belong to one event loop: fresh ones per session
+        self._session = self._open_session(None)
+        return self
+
+    def _open_session(self, max_idle: float | None) -> aiohttp.ClientSession:
+        """A session on its own connector. `max_idle` None: aiohttp's keep-alive pool
+        (pings); a number: pooled connections idle longer than that are not reused."""
         # no global or per-host limit: many accounts share a host (the sandbox), and
         # the per-pool slots below are what keep one buyer from starving another
-        self._connector = _Connector(
-            limit=0, limit_per_host=0, ssl=self._ssl, resolver=self._resolver
+        connector = _Connector(
+            limit=0,
+            limit_per_host=0,
+            ssl=self._ssl,
+            resolver=self._resolver,
+            **({} if max_idle is None else {"keepalive_timeout": max_idle}),
         )
+        self._connectors.append(connector)
         session = aiohttp.ClientSession(
-            connector=self._connector,
+            connector=connector,
             trust_env=False,  # no proxy variables, no .netrc (P13)
             cookie_jar=aiohttp.DummyCookieJar(),
             headers={"User-Agent": self._user_agent},
             timeout=aiohttp.ClientTimeout(total=None),  # each request passes its own
+            auto_decompress=False,  # wire.read_body decodes, with the size cap (P9)
         )
         if hasattr(session, "_retry_connection"):
             # aiohttp silently resends an idempotent method (PUT!) once after a broken
             # connection; a resend is ours to decide (P5)
             session._retry_connection = False
-        self._session = session
-        return self
+        return session
+
+    def _short_lived_for(self, options: SendOptions) -> aiohttp.ClientSession | None:
+        """The session for `options.max_idle`, opened on first use (None: not open)."""
+        assert options.max_idle is not None
+        if self._session is None:
+            return None
+        session = self._short_lived.get(options.max_idle)
+        if session is None:
+            session = self._short_lived[options.max_idle] = self._open_session(options.max_idle)
+        return session
 
     async def __aexit__(
         self,
@@ -150,16 +181,21 @@ class HttpTransport:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        session, self._session, self._connector = self._session, None, None
-        if session is not None:
+        sessions = [s for s in (self._session, *self._short_lived.values()) if s is not None]
+        self._session, self._short_lived, self._connectors = None, {}, []
+        for session in sessions:
             await session.close()
+        if sessions:
             await asyncio.sleep(0)  # let the closed sockets' callbacks run
 
     def open_connections(self) -> int:
-        """Connections currently open (in use or idle in the keep-alive pool)."""
-        if self._connector is None:
-            return 0
-        return sum(1 for handler in list(self._connector.handlers) if handler.is_connected())
+        """Connections currently open (in use or idle in the keep-alive pools)."""
+        return sum(
+            1
+            for connector in self._connectors
+            for handler in list(connector.handlers)
+            if handler.is_connected()
+        )
 
     async def send(self, request: RenderedRequest, options: SendOptions) -> RawResponse:
         """One exchange, retries included, within `options.deadline`. Never raises for
@@ -216,7 +252,7 @@ class HttpTransport:
         connect_timeout: float | None = None,
     ) -> RawResponse:
         """One try, ending by `deadline` (the exchange's, or this try's share of it)."""
-        session = self._session
+        session = self._session if options.max_idle is None else self._short_lived_for(options)
         if session is None:
             raise RuntimeError("HttpTransport is not open: use `async with HttpTransport()`")
         progress = _Progress()

@@ -10,6 +10,12 @@ from pingpost.exchange import RawResponse, RenderedRequest
 
 NO_RETRY = Retry()
 
+# Seconds a pooled connection may have been idle and still carry a post. A buyer closes
+# idle keep-alive connections after its own timeout (2 s for gunicorn, 5 s for Apache,
+# Node and uvicorn); a post written as that close crosses it may or may not have arrived,
+# so it would be in doubt (P6) for no reason. Below every common server's timeout.
+POST_MAX_IDLE = 1.0
+
 
 @dataclass(frozen=True)
 class SendOptions:
@@ -26,6 +32,9 @@ class SendOptions:
     # False for a post without an idempotency key: only failures proven never
     # sent are retried, whatever `retry.on` says (P5)
     may_resend: bool = True
+    # None: any idle keep-alive connection may carry the request (pings: the fastest).
+    # A number: only one idle at most that long, else a fresh connection (posts).
+    max_idle: float | None = None
 
 
 class Transport(Protocol):
