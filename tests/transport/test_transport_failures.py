@@ -13,7 +13,7 @@ import sys
 import time
 import tracemalloc
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -35,6 +35,8 @@ from .servers import (
     send_and_hold,
     send_then_close,
 )
+
+SLACK_MS = 50  # P1, P2: an exchange ends at most 50 ms after its deadline
 
 
 async def exchange(
@@ -109,14 +111,18 @@ def test_dns_failure() -> None:
     assert result.failure is not None and "s3cret" not in result.failure.detail
 
 
-def test_dns_that_hangs_is_a_connect_timeout_at_the_deadline() -> None:
+def test_dns_that_hangs_is_a_connect_timeout_at_the_deadline(best_of: Callable[..., float]) -> None:
     async def scenario() -> RawResponse:
         async with HttpTransport(resolver=FakeResolver(hang=True)) as transport:
             return await transport.send(post("http://buyer.invalid/"), options(0.2))
 
-    result = asyncio.run(scenario())
-    check(result, "connect", False, "connect timeout to buyer.invalid:80")
-    assert 150 < result.elapsed_ms < 450
+    def late_ms() -> float:
+        result = asyncio.run(scenario())
+        check(result, "connect", False, "connect timeout to buyer.invalid:80")
+        assert result.elapsed_ms >= 200
+        return result.elapsed_ms - 200
+
+    assert best_of(late_ms, enough=SLACK_MS) <= SLACK_MS
 
 
 @contextmanager
@@ -175,11 +181,16 @@ def test_hang_after_the_request_is_a_timeout() -> None:
     assert server.open == 0  # the client closed the connection it gave up on
 
 
-def test_dripping_body_is_a_timeout() -> None:
+def test_dripping_body_is_a_timeout(best_of: Callable[..., float]) -> None:
     head = b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n"
-    result, _ = asyncio.run(exchange(drip(head), closed=True, seconds=0.3))
-    check(result, "timeout", True)
-    assert 250 < result.elapsed_ms < 550
+
+    def late_ms() -> float:
+        result, _ = asyncio.run(exchange(drip(head), closed=True, seconds=0.3))
+        check(result, "timeout", True)
+        assert result.elapsed_ms >= 300
+        return result.elapsed_ms - 300
+
+    assert best_of(late_ms, enough=SLACK_MS) <= SLACK_MS
 
 
 def test_dripping_headers_is_a_timeout() -> None:
