@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 Headers = tuple[tuple[str, str], ...]
+ANY_FIELD = "*"  # in `RenderedRequest.sensitive`: made from some lead field, which is unknown
 
 FailureKind = Literal[
     "connect",  # refused, DNS, connect timeout, pool timeout: the request never left
@@ -17,20 +18,52 @@ FailureKind = Literal[
     "reset",  # the connection broke while sending or reading
     "too_large",  # the body (or Content-Length) is above max_response_bytes
     "protocol",  # not HTTP, bad chunking, a redirect we will not follow, ...
+    "auth",  # no token, an unanswerable challenge: the request to the buyer never left
 ]
 
 
 @dataclass(frozen=True)
+class DigestCredentials:
+    """`auth: {type: digest}` as rendered: the transport answers the buyer's challenge."""
+
+    username: str
+    password: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class OAuth2Client:
+    """`auth: {type: oauth2}` as rendered: the transport gets (and caches) the bearer token."""
+
+    token_url: str
+    client_id: str
+    client_secret: str = field(repr=False)
+    scope: str | None = None
+    client_auth: Literal["basic", "body"] = "basic"
+    params: tuple[tuple[str, str], ...] = ()
+    timeout: float = 10.0
+
+
+# Auth the transport applies when it sends: it needs the network (a challenge, a token).
+SendAuth = DigestCredentials | OAuth2Client
+
+
+@dataclass(frozen=True)
 class RenderedRequest:
-    """The exact request, ready to send. `body` is empty for GET/query requests."""
+    """The exact request, ready to send. `body` is empty for GET/query requests.
+
+    With `auth` set, the transport adds the `Authorization` header as it sends
+    (digest, oauth2); it is never part of `headers`, so nothing shows it.
+    """
 
     method: str
     url: str
     headers: Headers
     body: bytes = b""
     # (lead field, text) of values rendered from lead fields, e.g. `("FirstName", "ADA")`
-    # for `format: upper`: the Masker hides those made from pii fields (P12).
+    # for `format: upper` (ANY_FIELD: the field is unknown): the Masker hides those made
+    # from pii fields (P12).
     sensitive: tuple[tuple[str, str], ...] = field(default=(), compare=False, repr=False)
+    auth: SendAuth | None = field(default=None, repr=False)
 
     def header(self, name: str) -> str | None:
         lowered = name.lower()
@@ -60,6 +93,11 @@ class RawResponse:
     def header(self, name: str) -> str | None:
         lowered = name.lower()
         return next((v for k, v in self.headers if k.lower() == lowered), None)
+
+    def header_values(self, name: str) -> list[str]:
+        """Every value of a header, in order (a buyer may send `Set-Cookie` several times)."""
+        lowered = name.lower()
+        return [v for k, v in self.headers if k.lower() == lowered]
 
     @property
     def content_type(self) -> str:

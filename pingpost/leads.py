@@ -106,20 +106,48 @@ def parse_lead_line(line: str, lead_type: LeadType, *, line_no: int, source: str
     return coerce_lead(_decode_json(line, where), lead_type, source=where)
 
 
+class LeadJsonError(LeadError):
+    """The text is not JSON (or uses what JSON forbids: NaN, a key given twice)."""
+
+
+def decode_lead_json(text: str, source: str = "lead") -> object:
+    """Decode a lead's JSON exactly: numbers with a fraction as `Decimal`, no NaN or
+    Infinity, no key given twice. Raises `LeadJsonError`."""
+    return _decode_json(text, source)
+
+
 def _decode_json(text: str, source: str) -> object:
     try:
-        return json.loads(
+        data = json.loads(
             text,
             parse_float=Decimal,  # exact: 12.10 stays 12.10, never a binary float
             parse_constant=_refuse_constant,
             object_pairs_hook=_unique_keys,
         )
     except json.JSONDecodeError as exc:
-        raise LeadError(
+        raise LeadJsonError(
             [f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"], source
         ) from None
     except _Bad as bad:
-        raise LeadError([str(bad)], source) from None
+        raise LeadJsonError([str(bad)], source) from None
+    except RecursionError:  # `[[[[...` a hundred thousand deep: no lead looks like that
+        raise LeadJsonError(["not valid JSON: nested too deeply"], source) from None
+    if "\\u" in text and _has_surrogate(data):  # only an escape can make one
+        raise LeadJsonError(
+            ["not valid JSON: a \\u escape is half of a surrogate pair, not a character"], source
+        )
+    return data
+
+
+def _has_surrogate(node: object) -> bool:
+    """A lone surrogate anywhere (keys included): text no output can encode."""
+    if isinstance(node, str):
+        return _SURROGATE.search(node) is not None
+    if isinstance(node, dict):
+        return any(_has_surrogate(k) or _has_surrogate(v) for k, v in node.items())
+    if isinstance(node, list):
+        return any(_has_surrogate(item) for item in node)
+    return False
 
 
 def _refuse_constant(name: str) -> object:

@@ -13,11 +13,11 @@ os.environ.pop("PINGPOST_SANDBOX_URL", None)
 os.environ.setdefault("NO_COLOR", "1")
 
 # H7: buyer configs on pytest-httpserver, canaries, CliRunner (tests/trace_cli_fixtures.py)
-pytest_plugins = ["trace_cli_fixtures"]
+pytest_plugins = ["tests.trace_cli_fixtures"]
 
 # H4: sandbox fixtures `sandbox`, `make_sandbox`, `sandbox_buyer`
 # (tests/integration/sandbox_fixtures.py)
-pytest_plugins += ["integration.sandbox_fixtures"]
+pytest_plugins += ["tests.integration.sandbox_fixtures"]
 
 
 # Timing (P1: the ping round ends by ping_deadline + at most 50 ms). A loaded machine only

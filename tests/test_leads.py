@@ -12,7 +12,14 @@ import pytest
 
 from pingpost.config.models import LeadType
 from pingpost.errors import LeadError, UsageError
-from pingpost.leads import Lead, coerce_lead, load_lead, parse_lead_line
+from pingpost.leads import (
+    Lead,
+    LeadJsonError,
+    coerce_lead,
+    decode_lead_json,
+    load_lead,
+    parse_lead_line,
+)
 
 LEAD_TYPE = LeadType.model_validate(
     {
@@ -205,3 +212,35 @@ def test_parse_lead_line_locates_problems() -> None:
     assert info.value.source == "b.jsonl:7"
     with pytest.raises(LeadError, match="line 1 column 1"):
         parse_lead_line("not json", LEAD_TYPE, line_no=8, source="b.jsonl")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"FirstName": "Ada",}',
+        '{"a": 1, "a": 2}',
+        '{"a": Infinity}',
+        "[" * 100_000,
+        '{"a":' * 100_000,
+    ],
+)
+def test_text_that_is_not_json_is_a_json_error_never_a_crash(text: str) -> None:
+    with pytest.raises(LeadJsonError, match=r"not valid JSON|given twice|not a number"):
+        decode_lead_json(text, "POST /v1/leads")
+
+
+@pytest.mark.parametrize("text", ['{"\\ud800": 1}', '{"a": ["\\udfff"]}', '{"a": "x\\ud800"}'])
+def test_a_lone_surrogate_is_not_json(text: str) -> None:
+    with pytest.raises(LeadJsonError, match="half of a surrogate pair"):
+        decode_lead_json(text)
+
+
+def test_a_surrogate_pair_is_a_character() -> None:
+    assert decode_lead_json('{"a": "\\ud83d\\ude00"}') == {"a": "\U0001f600"}
+
+
+def test_a_lead_that_is_json_but_not_an_object_is_not_a_json_error() -> None:
+    assert decode_lead_json("[1, 2]") == [1, 2]
+    with pytest.raises(LeadError) as info:
+        coerce_lead(decode_lead_json("[1, 2]"), LEAD_TYPE)
+    assert not isinstance(info.value, LeadJsonError)

@@ -67,8 +67,6 @@ class BatchItem:
 class AuctionFailed(PingpostError):
     """An auction raised (a bug): reported for its line like a bad line; the batch goes on."""
 
-    exit_code = 1
-
 
 @dataclass(frozen=True)
 class PostInFlight:

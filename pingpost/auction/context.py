@@ -19,7 +19,7 @@ from pingpost.errors import LeadError, RenderError
 from pingpost.exchange import RenderedRequest
 from pingpost.leads import Lead
 from pingpost.render import render_request
-from pingpost.transport import POST_MAX_IDLE, SendOptions, Transport
+from pingpost.transport import SendOptions, Transport
 
 Phase = Literal["ping", "post"]
 
@@ -98,8 +98,7 @@ class AuctionContext:
             pool=entry.name,
             # P5: a post is re-sent only with a key the buyer dedupes on
             may_resend=phase == "ping" or request.idempotency_key is not None,
-            # a post never rides a connection the buyer may be closing (P6)
-            max_idle=POST_MAX_IDLE if phase == "post" else None,
+            phase=phase,
         )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pingpost.auction.context import AuctionContext, Entry, why_not_rendered
 from pingpost.auction.eligibility import ineligibility
@@ -23,9 +23,7 @@ from pingpost.auction.selection import Bid, rank, tiers
 from pingpost.config.bundle import Config
 from pingpost.leads import Lead
 from pingpost.render import placeholder_captures
-
-if TYPE_CHECKING:
-    from pingpost.transport import Transport
+from pingpost.transport import HttpTransport, Transport
 
 DRY_RUN = "dry run"
 
@@ -115,8 +113,6 @@ def run_auction_sync(lead: Lead, config: Config, **kw: Any) -> AuctionResult:
     (one pool per account, sized by the config: P3)."""
 
     async def main() -> AuctionResult:
-        from pingpost.transport import HttpTransport
-
         async with HttpTransport.for_config(config) as transport:
             return await run_auction(lead, config, transport=transport, **kw)
 
@@ -174,11 +170,17 @@ def _ranked(group: list[Entry], ctx: AuctionContext) -> list[Entry]:
     auction = ctx.settings.auction
     by_name = {e.name: e for e in group if e.status == "accepted" and e.bid is not None}
     bids = [
-        Bid(e.name, e.account.priority, e.bid, e.ping.latency_ms if e.ping else 0.0)
+        Bid(
+            e.name,
+            e.account.priority,
+            e.bid,
+            e.ping.latency_ms if e.ping else 0.0,
+            weight=e.account.weight,
+        )
         for e in by_name.values()
         if e.bid is not None
     ]
-    ranked = rank(bids, strategy=auction.strategy, tie_break=auction.tie_break)
+    ranked = rank(bids, strategy=auction.strategy, tie_break=auction.tie_break, seed=ctx.lead_id)
     return [by_name[bid.account] for bid in ranked]
 
 

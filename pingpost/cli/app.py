@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from pingpost.cli import deliver, demo, exchange, render, sandbox, validate
+from pingpost.cli import deliver, demo, exchange, render, sandbox, serve, validate
 
 app = typer.Typer(
     name="pingpost",
@@ -22,6 +22,7 @@ app.command("render")(render.render)
 app.command("validate")(validate.validate)
 app.command("schema")(validate.schema)
 app.command("sandbox")(sandbox.sandbox)
+app.command("serve")(serve.serve)
 app.command("demo")(demo.demo)
 
 

@@ -3,6 +3,7 @@
 Starts the example sandbox buyers in the background (port 8765, or any free
 port when it is taken), runs `deliver` on `examples/lead.json` with the
 sample `configs/`, prints the trace and stops the sandbox. Exit code as deliver.
+`--serve` runs `pingpost serve` instead and sends it a few leads (demo_serve.py).
 """
 
 from __future__ import annotations
@@ -39,6 +40,14 @@ def demo(
             show_default=False,
         ),
     ] = None,
+    serve: Annotated[
+        bool,
+        typer.Option(
+            "--serve",
+            help="Run `pingpost serve` on the sample configs and send it a few leads, "
+            "printing the curl command of each.",
+        ),
+    ] = False,
     no_color: NoColorOption = False,
     debug: DebugOption = False,
 ) -> None:
@@ -52,6 +61,11 @@ def demo(
         configs, lead_file = demo_files()
         with _sandbox(port) as sandbox, _sandbox_url(sandbox.url):
             print(f"sandbox: simulated buyers on {sandbox.url}", file=sys.stderr)
+            if serve:
+                from pingpost.cli.demo_serve import demo_key, run_demo
+
+                with demo_key() as key:
+                    return run_demo(configs, lead_file, key)
             cfg = load_config(configs)
             lead = load_lead(lead_file, cfg.lead_type())
             # printed inside: an interrupted auction's result is printed before the sandbox stops

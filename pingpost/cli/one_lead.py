@@ -4,21 +4,25 @@ A first Ctrl-C (or SIGTERM) while a post is in flight lets that post finish
 and stops the auction there; the result is still printed. Without a post in
 flight, or on a second Ctrl-C, the auction is cancelled: a post cut off
 midway is recorded `in_doubt` ("interrupted while posting") and printed too.
+
+Imported by the commands when they run (not at start-up: it loads the engine).
 """
 
 from __future__ import annotations
 
 import asyncio
-import signal
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from pingpost.auction.result import AuctionResult
-    from pingpost.config.bundle import Config
-    from pingpost.leads import Lead
-
-EXIT_INTERRUPTED = 130
+from pingpost.auction import AuctionControl, AuctionInterrupted, run_auction
+from pingpost.auction.result import AuctionResult
+from pingpost.cli.common import EXIT_INTERRUPTED
+from pingpost.cli.interrupt import Interrupts
+from pingpost.cli.output import auction_exit_code, print_result
+from pingpost.config.bundle import Config
+from pingpost.errors import UsageError
+from pingpost.leads import Lead
+from pingpost.transport import HttpTransport
 
 
 def deliver_one(lead: Lead, config: Config, **kw: Any) -> tuple[AuctionResult, bool]:
@@ -27,60 +31,31 @@ def deliver_one(lead: Lead, config: Config, **kw: Any) -> tuple[AuctionResult, b
 
 
 async def _deliver_one(lead: Lead, config: Config, **kw: Any) -> tuple[AuctionResult, bool]:
-    from pingpost.auction import AuctionControl, AuctionInterrupted, run_auction
-    from pingpost.transport import HttpTransport
-
     control = AuctionControl()
     task = asyncio.current_task()
-    hits: list[int] = []
 
-    def interrupted(signum: int) -> None:
-        hits.append(signum)
-        if control.posting is None or len(hits) > 1 or task is None:
-            if task is not None:
-                task.cancel()
-            return
-        control.stopping = True
-        print(
-            f"interrupted: letting the post to {control.posting} finish (Ctrl-C again to abort)",
-            file=sys.stderr,
-        )
+    def on_signal(count: int, why: str) -> None:
+        if count == 1 and control.posting is not None:
+            control.stopping = True
+            print(
+                f"interrupted: letting the post to {control.posting} finish "
+                "(Ctrl-C again to abort)",
+                file=sys.stderr,
+            )
+        elif task is not None:
+            task.cancel()
 
-    with _signals(interrupted):
+    with Interrupts(on_signal) as interrupts:
         try:
             async with HttpTransport.for_config(config) as transport:
                 result = await run_auction(lead, config, transport=transport, control=control, **kw)
         except AuctionInterrupted as exc:  # a post was sent: its record must be printed
             return exc.result, True
         except asyncio.CancelledError:  # nothing was posted: nothing to lose
-            if hits:
+            if interrupts.count:
                 raise KeyboardInterrupt from None
             raise
-    return result, bool(hits)
-
-
-class _signals:
-    """SIGINT and SIGTERM call `handler` while the auction runs (main thread only)."""
-
-    SIGNALS = (signal.SIGINT, signal.SIGTERM)
-
-    def __init__(self, handler: Any) -> None:
-        self._handler = handler
-        self._installed: list[signal.Signals] = []
-
-    def __enter__(self) -> None:
-        loop = asyncio.get_running_loop()
-        for sig in self.SIGNALS:
-            try:
-                loop.add_signal_handler(sig, self._handler, int(sig))
-            except (NotImplementedError, RuntimeError, ValueError):  # Windows, not main thread
-                continue
-            self._installed.append(sig)
-
-    def __exit__(self, *exc: object) -> None:
-        loop = asyncio.get_running_loop()
-        for sig in self._installed:
-            loop.remove_signal_handler(sig)
+    return result, bool(interrupts.count)
 
 
 def interrupted_note(result: AuctionResult) -> str:
@@ -105,8 +80,6 @@ def deliver_and_print(
     **kw: Any,
 ) -> int:
     """Run one auction, print its result (even when interrupted), return the exit code."""
-    from pingpost.cli.deliver import auction_exit_code, print_result
-
     result, interrupted = deliver_one(lead, config, **kw)
     print_result(
         config, result, as_json=as_json, verbose=verbose, show_pii=show_pii, no_color=no_color
@@ -119,8 +92,6 @@ def deliver_and_print(
 
 def checked_lead_id(lead_id: str | None) -> str | None:
     """`--lead-id`: it becomes part of the idempotency key header, so plain text only."""
-    from pingpost.errors import UsageError
-
     if lead_id is None:
         return None
     if not lead_id.strip() or len(lead_id) > 200 or not lead_id.isprintable():

@@ -11,11 +11,17 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from pingpost.config.control_checks import (
+    check_account_controls,
+    check_lead_type_controls,
+    check_settings_controls,
+)
 from pingpost.config.documents import Loaded, LoadedSet, Reporter
 from pingpost.config.marks import NodePath
 from pingpost.config.method_checks import MethodFacts, check_method
-from pingpost.config.models import DeliveryAccount, DeliveryMethod, LeadType, Settings
+from pingpost.config.models import DeliveryAccount, DeliveryMethod, LeadType, Settings, Source
 from pingpost.errors import LeadError, Problem
+from pingpost.leads import coerce_lead
 
 
 @dataclass(frozen=True)
@@ -29,6 +35,8 @@ def run_checks(loaded: LoadedSet) -> CheckResult:
     settings_doc = loaded.settings()
     settings = settings_doc.model if settings_doc is not None else None
     settings = settings if isinstance(settings, Settings) else Settings()
+    if settings_doc is not None:
+        check_settings_controls(r, loaded, settings_doc, settings)
     for doc in loaded.valid("lead_type"):
         _check_lead_type(r, doc)
     facts: dict[str, MethodFacts] = {}
@@ -41,6 +49,8 @@ def run_checks(loaded: LoadedSet) -> CheckResult:
         account = doc.model
         assert isinstance(account, DeliveryAccount)
         _check_account(r, loaded, doc, account, facts.get(account.method))
+        check_account_controls(r, doc, account, settings)
+    _check_sources(r, loaded)
     used = loaded.references("delivery_account")
     for doc in loaded.valid("delivery_method"):
         if doc.name not in used:
@@ -64,6 +74,7 @@ def _lead_type_of(
 def _check_lead_type(r: Reporter, doc: Loaded) -> None:
     lead_type = doc.model
     assert isinstance(lead_type, LeadType)
+    check_lead_type_controls(r, doc, lead_type)
     for name, spec in lead_type.fields.items():
         path = ("fields", name)
         if spec.type == "enum" and not spec.values:
@@ -81,8 +92,6 @@ def _check_lead_type(r: Reporter, doc: Loaded) -> None:
             f"{doc.label} has no `sample`: validate cannot render the methods that use it",
         )
         return
-    from pingpost.leads import coerce_lead
-
     try:
         coerce_lead(lead_type.sample, lead_type, source="sample")
     except LeadError as exc:
@@ -182,6 +191,31 @@ def _check_filters(r: Reporter, doc: Loaded, account: DeliveryAccount, lead_type
                         f"`{value}` is not one of `{rule.field}`'s values "
                         f"({', '.join(spec.values)}): it never matches",
                     )
+
+
+# --------------------------------------------------------------------------- sources
+
+
+def _check_sources(r: Reporter, loaded: LoadedSet) -> None:
+    """Sources name lead types that exist, and no two share an API key (the key is
+    how `serve` knows who posted)."""
+    keys: dict[str, Loaded] = {}
+    for doc in loaded.valid("source"):
+        source = doc.model
+        assert isinstance(source, Source)
+        if not source.enabled:
+            r.warning(doc, ("enabled",), f"{doc.label} is disabled: its key is refused", on="key")
+        for i, name in enumerate(source.lead_types or ()):
+            if loaded.get("lead_type", name) is None:
+                _dangling(r, loaded, doc, ("lead_types", i), "lead type", name, "lead_type")
+        first = keys.setdefault(source.api_key, doc)
+        if first is not doc:
+            r.error(
+                doc,
+                ("api_key",),
+                f"{doc.label} has the same api_key as {first.label}: give each source its own "
+                "key (the key tells `serve` who posted)",
+            )
 
 
 # --------------------------------------------------------------------------- helpers

@@ -13,7 +13,9 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Discriminator,
     Field,
@@ -22,6 +24,15 @@ from pydantic import (
     WithJsonSchema,
     field_validator,
     model_validator,
+)
+
+from pingpost.config.control_models import (
+    AccountDedupe,
+    Cap,
+    Health,
+    LeadDedupe,
+    Schedule,
+    TimeZoneName,
 )
 
 Scalar = str | int | float | bool | None
@@ -57,6 +68,8 @@ class LeadType(Model):
     description: str | None = None
     fields: dict[str, LeadField]
     sample: dict[str, Any] | None = None  # a valid lead; validate renders every method with it
+    dedupe: LeadDedupe | None = None  # refuse a lead seen within a window (spec/operations.md)
+    id_field: str | None = None  # a lead field whose value becomes the auction id
 
 
 # --------------------------------------------------------------------------- mappings
@@ -140,8 +153,30 @@ class QueryAuth(Model):
     value: str
 
 
+class DigestAuth(Model):
+    """HTTP Digest (RFC 7616): MD5 or SHA-256, qop=auth; the challenge is answered at send time."""
+
+    type: Literal["digest"]
+    username: str
+    password: str
+
+
+class OAuth2Auth(Model):
+    """OAuth2 client credentials: a bearer token fetched from `token_url`, cached per account."""
+
+    type: Literal["oauth2"]
+    token_url: str
+    client_id: str
+    client_secret: str
+    scope: str | tuple[str, ...] | None = None
+    client_auth: Literal["basic", "body"] = "basic"  # how the client id and secret are sent
+    params: dict[str, str] = Field(default_factory=dict)  # extra token request fields
+    timeout: float = Field(default=10.0, gt=0, le=120)  # seconds for one token request
+
+
 Auth = Annotated[
-    NoAuth | BasicAuth | BearerAuth | HeaderAuth | QueryAuth, Field(discriminator="type")
+    NoAuth | BasicAuth | BearerAuth | HeaderAuth | QueryAuth | DigestAuth | OAuth2Auth,
+    Field(discriminator="type"),
 ]
 
 # --------------------------------------------------------------------------- response rules
@@ -149,10 +184,9 @@ Auth = Annotated[
 CONDITION_OPERATORS = ("equals", "not_equals", "in", "matches", "gt", "gte", "lt", "lte", "exists")
 
 
-class PathCondition(Model):
-    """JMESPath over the decoded body; truthy, or compared with at most one operator."""
+class Compared(Model):
+    """A value read from the body: truthy, or compared with at most one operator."""
 
-    path: str
     equals: Scalar = None
     not_equals: Scalar = None
     in_: tuple[Scalar, ...] | None = Field(default=None, alias="in")
@@ -163,13 +197,8 @@ class PathCondition(Model):
     lte: float | None = None
     exists: StrictBool | None = None
 
-    @model_validator(mode="before")
-    @classmethod
-    def _shorthand(cls, data: Any) -> Any:
-        return {"path": data} if isinstance(data, str) else data
-
     @model_validator(mode="after")
-    def _one_operator(self) -> PathCondition:
+    def _one_operator(self) -> Compared:
         ops = self.operators()
         if len(ops) > 1:
             raise ValueError(f"use one operator per condition, got {', '.join(ops)}")
@@ -178,6 +207,29 @@ class PathCondition(Model):
     def operators(self) -> list[str]:
         set_ = {("in" if f == "in_" else f) for f in self.model_fields_set}
         return [op for op in CONDITION_OPERATORS if op in set_]
+
+
+class PathCondition(Compared):
+    """JMESPath over the decoded body; truthy, or compared with at most one operator."""
+
+    path: str
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, data: Any) -> Any:
+        return {"path": data} if isinstance(data, str) else data
+
+
+class SelectorCondition(Compared):
+    """A CSS selector over an HTML body (`format: html`); `@attr` at the end reads an attribute."""
+
+    selector: str
+
+
+class XPathCondition(Compared):
+    """XPath 1.0 over the XML or HTML document as received, namespaces declared in it usable."""
+
+    xpath: str
 
 
 class RegexCondition(Model):
@@ -196,8 +248,17 @@ class StatusCondition(Model):
 
 
 class HeaderCondition(Model):
+    """A response header (any of its values, when repeated) is present, equals or matches."""
+
     header: str
     equals: str | None = None  # None: the header is present
+    matches: str | None = None  # a regex searched in each value
+
+    @model_validator(mode="after")
+    def _one_operator(self) -> HeaderCondition:
+        if self.equals is not None and self.matches is not None:
+            raise ValueError("use one operator per condition, got equals, matches")
+        return self
 
 
 class AllCondition(Model):
@@ -213,6 +274,8 @@ class NotCondition(Model):
 
 
 _CONDITION_KEYS = {
+    "selector": "selector",
+    "xpath": "xpath",
     "all": "all",
     "any": "any",
     "not": "not",
@@ -240,12 +303,16 @@ def _condition_kind(data: Any) -> str:
             ContainsCondition: "contains",
             HeaderCondition: "header",
             StatusCondition: "status",
+            SelectorCondition: "selector",
+            XPathCondition: "xpath",
         }.get(type(data), "path")
     return "path"
 
 
 Condition = Annotated[
     Annotated[PathCondition, Tag("path")]
+    | Annotated[SelectorCondition, Tag("selector")]
+    | Annotated[XPathCondition, Tag("xpath")]
     | Annotated[RegexCondition, Tag("regex")]
     | Annotated[ContainsCondition, Tag("contains")]
     | Annotated[StatusCondition, Tag("status")]
@@ -257,13 +324,20 @@ Condition = Annotated[
 ]
 
 
+EXTRACTOR_SOURCES = ("path", "regex", "header", "cookie", "selector", "xpath")
+
+
 class Extractor(Model):
-    """Where a value comes from: exactly one of path (JMESPath), regex, header."""
+    """Where a value comes from: one source, or none with a `default` (a fixed value)."""
 
     path: str | None = None
     regex: str | None = None  # group 1, or the group named `value`
     header: str | None = None
-    default: Scalar = None
+    cookie: str | None = None  # a cookie set by `Set-Cookie`
+    selector: str | None = None  # CSS over an HTML body; `@attr` reads an attribute
+    xpath: str | None = None
+    matches: str | None = None  # with `header`: the first of its values that matches
+    default: Scalar = None  # when the value is null, "" or []; alone: a fixed value
 
     @model_validator(mode="before")
     @classmethod
@@ -272,18 +346,37 @@ class Extractor(Model):
 
     @model_validator(mode="after")
     def _one_source(self) -> Extractor:
-        given = [s for s in ("path", "regex", "header") if getattr(self, s) is not None]
-        if len(given) != 1:
-            raise ValueError("an extractor needs exactly one of `path`, `regex`, `header`")
+        given = self.sources()
+        if len(given) > 1 or (not given and self.default is None):
+            names = ", ".join(f"`{s}`" for s in EXTRACTOR_SOURCES)
+            raise ValueError(f"an extractor needs exactly one of {names}, or only a `default`")
+        if self.matches is not None and given != ["header"]:
+            raise ValueError("`matches` picks among repeated headers: use it with `header`")
         return self
+
+    def sources(self) -> list[str]:
+        return [s for s in EXTRACTOR_SOURCES if getattr(self, s) is not None]
+
+
+class DecodeStep(Model):
+    """A string in the decoded body that holds a document of its own (SOAP results)."""
+
+    path: str  # a plain key path, e.g. Envelope.Body.SubmitResponse.SubmitResult
+    as_: Literal["xml", "json", "form"] = Field(alias="as")
 
 
 StatusVerdict = Literal["reject", "error"]
 
 
+ResponseFormat = Literal["auto", "json", "xml", "form", "text", "html"]
+
+
 class Response(Model):
-    format: Literal["auto", "json", "xml", "form", "text"] = "auto"
+    format: ResponseFormat = "auto"
+    decode: tuple[DecodeStep, ...] = ()
+    namespaces: dict[str, str] = Field(default_factory=dict)  # xpath prefixes: URIs
     status: dict[int, StatusVerdict] = Field(default_factory=dict)
+    error: Condition | None = None  # checked first: a match is the buyer's error
     accept: Condition | None = None  # None: any 2xx answer is accepted
     reject: Condition | None = None
     bid: Extractor | None = None
@@ -366,9 +459,46 @@ class PostRequest(Request):
 OutcomeStatus = Literal["accepted", "rejected", "error", "in_doubt"]
 
 
+def _header_pairs(value: Any) -> Any:
+    """A mapping of headers becomes its pairs; a list must hold [name, value] pairs."""
+    if isinstance(value, dict):
+        return tuple(value.items())
+    if isinstance(value, list | tuple):
+        for i, pair in enumerate(value):
+            if not isinstance(pair, list | tuple) or len(pair) != 2:
+                raise ValueError(
+                    f"item {i}: a header in a list is a [name, value] pair, got {pair!r}"
+                )
+    return value
+
+
+_STRINGS = {"type": "string"}
+HeaderPairs = Annotated[
+    tuple[tuple[str, str], ...],
+    BeforeValidator(_header_pairs),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "object", "additionalProperties": _STRINGS},
+                {
+                    "type": "array",
+                    "items": {
+                        "type": "array",
+                        "prefixItems": [_STRINGS, _STRINGS],
+                        "minItems": 2,
+                        "maxItems": 2,
+                    },
+                },
+            ]
+        }
+    ),
+]
+
+
 class ExampleResponse(Model):
     status: int = 200
-    headers: dict[str, str] = Field(default_factory=dict)
+    # a mapping, or [name, value] pairs for repeated headers (several Set-Cookie)
+    headers: HeaderPairs = ()
     body: str = ""
 
 
@@ -466,18 +596,27 @@ class DeliveryAccount(Model):
     pricing: Pricing = Field(default_factory=Pricing)
     filters: tuple[Filter, ...] = ()
     max_connections: int | None = Field(default=None, ge=1, le=1000)  # overrides settings
+    # buyer controls (spec/operations.md); none of them is on unless written
+    timezone: TimeZoneName | None = None  # None: settings.timezone, else UTC
+    schedule: Schedule | None = None  # None: always open
+    caps: tuple[Cap, ...] = ()
+    dedupe: AccountDedupe | None = None
+    exclusive: StrictBool = True  # false: buys shared leads (settings auction.max_sells)
+    weight: float = Field(default=1.0, gt=0, le=1_000_000)  # for strategy: weighted
+    health: Health | None = None
 
 
 # --------------------------------------------------------------------------- settings
 
 
 class AuctionSettings(Model):
-    strategy: Literal["highest_bid", "priority"] = "highest_bid"
+    strategy: Literal["highest_bid", "priority", "round_robin", "weighted"] = "highest_bid"
     ping_deadline: float = Field(default=1.5, gt=0, le=60)
     max_posts: int = Field(default=3, ge=1, le=50)
     in_doubt: Literal["hold", "fallback"] = "hold"
     tie_break: Literal["priority", "latency"] = "priority"
     post_timeout: float = Field(default=10.0, gt=0, le=300)  # when a post sets no timeout
+    max_sells: int = Field(default=1, ge=1, le=50)  # above 1: up to N shared buyers per lead
 
 
 class HttpSettings(Model):
@@ -486,10 +625,61 @@ class HttpSettings(Model):
     user_agent: str = "pingpost"
 
 
+class ServeSettings(Model):
+    """`pingpost serve`: how many auctions run at once, and the admin key."""
+
+    max_in_flight: int = Field(default=100, ge=1, le=100_000)
+    admin_key: str | None = Field(default=None, min_length=1)  # else $PINGPOST_ADMIN_KEY
+
+
 class Settings(Model):
     kind: Literal["settings"] = "settings"
+    timezone: TimeZoneName | None = None  # accounts' default zone for caps and schedules; UTC
     auction: AuctionSettings = Field(default_factory=AuctionSettings)
     http: HttpSettings = Field(default_factory=HttpSettings)
+    serve: ServeSettings = Field(default_factory=ServeSettings)
+
+
+# --------------------------------------------------------------------------- sources
+
+RATE_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0}
+RATE_PATTERN = r"^[1-9][0-9]*/(s|m|h)$"
+
+
+def _rate(value: str) -> str:
+    count, _, unit = value.partition("/")
+    if not (count.isdigit() and int(count) > 0 and unit in RATE_UNITS):
+        raise ValueError(
+            f"`{value}` is not a rate: write requests per second, minute or hour, "
+            "like `50/s`, `600/m` or `10000/h`"
+        )
+    return value
+
+
+Rate = Annotated[
+    str,
+    AfterValidator(_rate),
+    WithJsonSchema({"type": "string", "pattern": RATE_PATTERN}),
+]
+
+
+class Source(Model):
+    """A lead source of `pingpost serve` (a web form, an affiliate): its key and its rights."""
+
+    kind: Literal["source"]
+    name: str = Field(min_length=1)
+    description: str | None = None
+    api_key: str = Field(min_length=1)  # `${ENV}`: a secret, masked everywhere
+    lead_types: tuple[str, ...] | None = None  # None: every lead type
+    rate_limit: Rate | None = None  # per instance: `50/s`, `600/m`, `10000/h`
+    enabled: StrictBool = True
+
+    def per_second(self) -> float | None:
+        """The rate limit as requests per second (None: no limit)."""
+        if self.rate_limit is None:
+            return None
+        count, _, unit = self.rate_limit.partition("/")
+        return int(count) / RATE_UNITS[unit]
 
 
 AllCondition.model_rebuild()
@@ -502,4 +692,5 @@ DOCUMENT_MODELS: dict[str, type[Model]] = {
     "delivery_method": DeliveryMethod,
     "delivery_account": DeliveryAccount,
     "settings": Settings,
+    "source": Source,
 }

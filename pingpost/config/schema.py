@@ -17,11 +17,11 @@ from typing import Annotated, Any
 
 from pydantic import Field, TypeAdapter
 
-from pingpost.config.models import DeliveryAccount, DeliveryMethod, LeadType, Settings
+from pingpost.config.models import DeliveryAccount, DeliveryMethod, LeadType, Settings, Source
 from pingpost.config.schema_text import DESCRIPTIONS, MODEL_DESCRIPTIONS
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
-_DOCUMENTS = ("LeadType", "DeliveryMethod", "DeliveryAccount", "Settings")
+_DOCUMENTS = ("LeadType", "DeliveryMethod", "DeliveryAccount", "Settings", "Source")
 _SHORTHANDS = {
     "Mapping": "a lead field name: shorthand for {field: NAME}",
     "PathCondition": "a JMESPath expression, true when its result is truthy",
@@ -29,7 +29,7 @@ _SHORTHANDS = {
 }
 
 Document = Annotated[
-    LeadType | DeliveryMethod | DeliveryAccount | Settings, Field(discriminator="kind")
+    LeadType | DeliveryMethod | DeliveryAccount | Settings | Source, Field(discriminator="kind")
 ]
 
 
@@ -56,7 +56,7 @@ def json_schema() -> dict[str, Any]:
         "title": "pingpost config document",
         "description": (
             "One YAML document of a pingpost config directory: a lead type, a delivery "
-            "method, a delivery account or the settings, chosen by `kind`."
+            "method, a delivery account, a lead source or the settings, chosen by `kind`."
         ),
         **generated,
         "$defs": dict(sorted(defs.items())),

@@ -11,14 +11,14 @@ from __future__ import annotations
 import codecs
 import json
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any, Literal
 from urllib.parse import parse_qsl
 
 from pingpost.responses.xmlbody import MAX_DEPTH, XmlRefused, parse_xml
 
-BodyFormat = Literal["auto", "json", "xml", "form", "text"]
+BodyFormat = Literal["auto", "json", "xml", "form", "text", "html"]
 
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8"),
@@ -28,6 +28,10 @@ _BOMS = (
 _XML_ENCODING = re.compile(rb"""^<\?xml[^>]{0,200}?encoding\s*=\s*["']([A-Za-z0-9._-]{1,40})["']""")
 _STRICT_TEXT = ("json", "xml")  # formats that must be valid text; form and text stay lenient
 _CODEC_NAMES = {"utf-8": "UTF-8", "utf-16-le": "UTF-16", "utf-16-be": "UTF-16"}
+_META_CHARSET = re.compile(
+    rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]{1,40})""", re.IGNORECASE
+)
+_PRESCAN_BYTES = 1024  # as the HTML spec's prescan: a page declares its charset early
 _MAX_FORM_FIELDS = 1000
 _MAX_EXPONENT = 308  # beyond a double's range a JSON number reads as infinity, as before
 
@@ -38,9 +42,11 @@ class DecodedBody:
 
     text: str  # the body as text, always (regex and contains search this)
     data: Any  # the decoded value; None when it did not decode
-    format: str  # json | xml | form | text: what it decoded as ("text" when it did not)
+    format: str  # json | xml | form | text | html: what it decoded as ("text" when it did not)
     error: str | None = None  # "not json: <why>" when it did not decode as expected
     requested: str = "auto"  # the rules' `format`
+    # trees built on first use (documents.py): the HTML page, its visible text, XPath's tree
+    kept: dict[str, Any] | None = field(default=None, compare=False, repr=False)
 
     def unreadable(self) -> str | None:
         """Why `path` rules cannot read this body, or None when they can.
@@ -50,6 +56,8 @@ class DecodedBody:
         """
         if self.error is not None:
             return f"body is {self.error}"
+        if self.format == "html":
+            return "body is html: `path` reads json, xml or form; use `selector` or `xpath`"
         if self.format == "text" and self.requested != "text":
             return (
                 "body is empty" if not self.text.strip() else "body is text, not json, xml or form"
@@ -58,7 +66,7 @@ class DecodedBody:
 
 
 class _NotDecoded(ValueError):
-    pass
+    """Why a text is not the format it was read as."""
 
 
 def decode_body(
@@ -71,6 +79,8 @@ def decode_body(
     `contains` rules, is always there, undecodable bytes shown as U+FFFD.
     """
     mime, charset = _parse_content_type(content_type)
+    if fmt == "html" and charset is None:
+        charset = declared_charset(body)  # `<meta charset=...>`, as a browser reads it
     text = body_text(body, charset)
     decoded = _decode_auto(text, mime) if fmt == "auto" else _decode_as(fmt, text)
     if decoded.format in _STRICT_TEXT and "\ufffd" in text:
@@ -117,6 +127,12 @@ def _invalid_byte(body: bytes, charset: str | None) -> str | None:
     except UnicodeDecodeError as exc:
         return f"invalid {_CODEC_NAMES.get(encoding, encoding)} at byte {start + exc.start}"
     return None
+
+
+def declared_charset(body: bytes) -> str | None:
+    """The charset a page declares in a `<meta>` near its top, where browsers look for it."""
+    match = _META_CHARSET.search(body[:_PRESCAN_BYTES])
+    return match.group(1).decode("ascii") if match else None
 
 
 def sniff(text: str, *, allow_xml: bool = True) -> str:
@@ -181,6 +197,8 @@ def _decode_auto(text: str, mime: str) -> DecodedBody:
 def _decode_as(fmt: str, text: str) -> DecodedBody:
     if fmt == "text":
         return DecodedBody(text, text, "text")
+    if fmt == "html":  # any text is a page; parsed on first use by a rule (documents.py)
+        return DecodedBody(text, None, "html")
     try:
         data = _DECODERS[fmt](text)
     except _NotDecoded as exc:
@@ -262,3 +280,8 @@ def _form(text: str) -> dict[str, Any]:
 
 
 _DECODERS = {"json": _json, "xml": _xml, "form": _form}
+
+
+def parse_as(fmt: str, text: str) -> Any:
+    """`text` parsed as json, xml or form, as a body would be; ValueError saying why not."""
+    return _DECODERS[fmt](text)

@@ -13,12 +13,14 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
+from pingpost.sandbox.auth import SandboxAuth
 from pingpost.sandbox.decode import MISSING, Accepts, BodyError, describe_failure, lookup
 from pingpost.sandbox.decode import request_fields as decode_fields
 from pingpost.sandbox.dice import Dice, bid_cents
 from pingpost.sandbox.faults import Plan, fault_plan, planned_status
 from pingpost.sandbox.http import Request
 from pingpost.sandbox.ledger import Ledger
+from pingpost.sandbox.markup import MARKUP_STYLES
 from pingpost.sandbox.spec import ADMIN_PREFIX, BuyerSpec, Phase, SandboxSpec
 from pingpost.sandbox.styles import INVALID_TOKEN, STYLES, Style, json_reply
 from pingpost.sandbox.tokens import TokenBook, format_token
@@ -35,7 +37,7 @@ class Buyer:
 
     def __init__(self, spec: BuyerSpec) -> None:
         self.spec = spec
-        self.style: Style = STYLES[spec.style]
+        self.style: Style = STYLES.get(spec.style) or MARKUP_STYLES[spec.style]
         self.accepts = Accepts(spec.accepts)
         self.cents = bid_cents(spec)
         self.shares = {phase: spec.fault_shares(phase) for phase in ("ping", "post")}
@@ -51,6 +53,7 @@ class SandboxApp:
         self.spec = spec
         self.ledger = Ledger(enabled=spec.ledger, limit=spec.ledger_limit)
         self.tokens = TokenBook(spec.seed)
+        self.auth = SandboxAuth(spec.oauth2, spec.seed, clock)
         self._clock = clock
         self._routes: dict[str, tuple[Buyer, Phase]] = {}
         self._token_routes: list[tuple[re.Pattern[str], Buyer]] = []
@@ -66,6 +69,7 @@ class SandboxApp:
     def reset(self) -> None:
         self.ledger.clear()
         self.tokens.clear()
+        self.auth.clear()
 
     def handle(self, request: Request) -> Plan:
         route = self._routes.get(request.path)
@@ -73,6 +77,9 @@ class SandboxApp:
             buyer, phase = route
             if request.method not in BUYER_METHODS:
                 return _not_allowed()
+            refused = self._refused(buyer, phase, request)
+            if refused is not None:
+                return refused
             if phase == "ping":
                 return self._ping(buyer, request)
             return self._post(buyer, request, None)
@@ -81,7 +88,13 @@ class SandboxApp:
             if match:
                 if request.method not in BUYER_METHODS:
                     return _not_allowed()
+                refused = self._refused(buyer, "post", request)
+                if refused is not None:
+                    return refused
                 return self._post(buyer, request, unquote(match.group(1)))
+        oauth2 = self.spec.oauth2
+        if oauth2 is not None and request.path == oauth2.token_path:
+            return self._token(request)
         if request.path.startswith(ADMIN_PREFIX):
             return self._admin(request)
         return Plan("reply", json_reply(404, {"error": "unknown path"}))
@@ -152,6 +165,35 @@ class SandboxApp:
         plan = Plan("drip" if fault == "drip" else "reply", reply, delay)
         return self._record(entry, plan, fault=fault)
 
+    # ----------------------------------------------------------------------- auth
+
+    def _refused(self, buyer: Buyer, phase: Phase, request: Request) -> Plan | None:
+        """The 401 for a request without valid credentials, recorded as phase `auth` (so
+        `phase=post` lists only the posts the buyer read); None when it may go in."""
+        auth = buyer.spec.auth
+        if auth is None:
+            return None
+        refusal = self.auth.refusal(auth, request)
+        if refusal is None:
+            return None
+        reply, note = refusal
+        entry = _entry(self.ledger.next_seq(), buyer.spec, phase, request)
+        entry.update(phase="auth", outcome="refused", note=f"{phase}: {note}")
+        return self._record(entry, Plan("reply", reply))
+
+    def _token(self, request: Request) -> Plan:
+        """The token endpoint. Its ledger entries never hold the request body (a secret)."""
+        seq = self.ledger.next_seq()
+        entry = {**_entry(seq, None, "token", request), "buyer": "oauth2", "body": ""}
+        if request.method != "POST":
+            return self._record(entry, _not_allowed(), note="not a POST")
+        assert self.spec.oauth2 is not None
+        if self.spec.oauth2.fault == "hang":
+            return self._record(entry, Plan("hang"), fault="hang")
+        reply, note = self.auth.token(request)
+        outcome = "issued" if reply.status == 200 else "refused"
+        return self._record(entry, Plan("reply", reply), outcome=outcome, note=note)
+
     # ----------------------------------------------------------------------- helpers
 
     def _record(self, entry: dict[str, Any], plan: Plan, **extra: Any) -> Plan:
@@ -185,12 +227,12 @@ class SandboxApp:
         return Plan("reply", json_reply(404, {"error": "unknown path"}))
 
 
-def _entry(seq: int, buyer: BuyerSpec, phase: Phase, request: Request) -> dict[str, Any]:
+def _entry(seq: int, buyer: BuyerSpec | None, phase: str, request: Request) -> dict[str, Any]:
     path = f"{request.path}?{request.query}" if request.query else request.path
     return {
         "seq": seq,
         "time": round(time.time(), 3),
-        "buyer": buyer.name,
+        "buyer": buyer.name if buyer is not None else None,
         "phase": phase,
         "method": request.method,
         "path": path,

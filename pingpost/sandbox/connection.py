@@ -23,6 +23,7 @@ from pingpost.sandbox.http import (
     RequestReader,
     encode_head,
     encode_reply,
+    encode_response,
 )
 from pingpost.sandbox.styles import Reply, json_reply
 
@@ -142,9 +143,14 @@ class Connection(asyncio.Protocol):
 
     def _send(self, reply: Reply) -> None:
         assert self._transport is not None
-        self._transport.write(
-            encode_reply(reply.status, reply.content_type, reply.body, keep_alive=self._keep_alive)
-        )
+        if reply.headers:  # a challenge, cookies: the general encoder
+            headers = (("Content-Type", reply.content_type), *reply.headers)
+            data = encode_response(reply.status, headers, reply.body, keep_alive=self._keep_alive)
+        else:
+            data = encode_reply(
+                reply.status, reply.content_type, reply.body, keep_alive=self._keep_alive
+            )
+        self._transport.write(data)
         self._done()
 
     def _refuse(self, exc: HttpError) -> None:
@@ -187,7 +193,7 @@ class Connection(asyncio.Protocol):
     def _start_drip(self, reply: Reply) -> None:
         """Headers at once, then the body one byte every DRIP_INTERVAL."""
         assert self._transport is not None
-        headers = (("Content-Type", reply.content_type),)
+        headers = (("Content-Type", reply.content_type), *reply.headers)
         head = encode_head(reply.status, headers, len(reply.body), keep_alive=self._keep_alive)
         self._transport.write(head)
         self._drip = reply.body

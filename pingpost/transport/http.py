@@ -25,7 +25,8 @@ from aiohttp.http_exceptions import HttpProcessingError
 from tenacity import AsyncRetrying, RetryCallState, retry_if_result
 
 from pingpost.exchange import RawResponse, RenderedRequest
-from pingpost.transport.options import SendOptions
+from pingpost.transport.authflow import AuthFlows
+from pingpost.transport.options import POST_MAX_IDLE, SendOptions
 from pingpost.transport.policy import (
     BadEncoding,
     DeadlinePassed,
@@ -105,6 +106,7 @@ class HttpTransport:
         user_agent: str = "pingpost",
         ssl_context: ssl.SSLContext | None = None,  # None: the default, verifying context
         resolver: AbstractResolver | None = None,  # None: aiohttp's default resolver
+        post_max_idle: float = POST_MAX_IDLE,  # seconds a connection may idle and carry a post
     ) -> None:
         if max_connections_per_pool < 1 or any(n < 1 for n in pool_limits.values()):
             raise ValueError("connection limits must be at least 1")
@@ -114,10 +116,13 @@ class HttpTransport:
         self._ssl: ssl.SSLContext | bool = ssl_context if ssl_context is not None else True
         self._resolver = resolver
         self._slots: dict[str, asyncio.Semaphore] = {}
+        self._post_max_idle = post_max_idle
         self._session: aiohttp.ClientSession | None = None
-        # sessions whose connections are reused only when idle briefly, by max_idle
-        self._short_lived: dict[float, aiohttp.ClientSession] = {}
+        # posts ride only connections idle briefly, so they get a keep-alive pool of their
+        # own (opened with the first post): see docs/transport.md "Keep-alive and posts"
+        self._post_session: aiohttp.ClientSession | None = None
         self._connectors: list[_Connector] = []
+        self._auth: AuthFlows | None = None  # digest challenges, oauth2 tokens: per session
 
     @classmethod
     def for_config(cls, config: Config) -> HttpTransport:
@@ -136,6 +141,7 @@ class HttpTransport:
         install_log_redaction()
         self._slots = {}  # semaphores belong to one event loop: fresh ones per session
         self._session = self._open_session(None)
+        self._auth = AuthFlows(self._send_plain, self._user_agent)
         return self
 
     def _open_session(self, max_idle: float | None) -> aiohttp.ClientSession:
@@ -165,15 +171,11 @@ class HttpTransport:
             session._retry_connection = False
         return session
 
-    def _short_lived_for(self, options: SendOptions) -> aiohttp.ClientSession | None:
-        """The session for `options.max_idle`, opened on first use (None: not open)."""
-        assert options.max_idle is not None
-        if self._session is None:
-            return None
-        session = self._short_lived.get(options.max_idle)
-        if session is None:
-            session = self._short_lived[options.max_idle] = self._open_session(options.max_idle)
-        return session
+    def _posting_session(self) -> aiohttp.ClientSession | None:
+        """The posts' session, opened on first use (None when the transport is closed)."""
+        if self._post_session is None and self._session is not None:
+            self._post_session = self._open_session(self._post_max_idle)
+        return self._post_session
 
     async def __aexit__(
         self,
@@ -181,12 +183,26 @@ class HttpTransport:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        sessions = [s for s in (self._session, *self._short_lived.values()) if s is not None]
-        self._session, self._short_lived, self._connectors = None, {}, []
+        sessions = [s for s in (self._session, self._post_session) if s is not None]
+        self._session, self._post_session, self._connectors = None, None, []
+        if self._auth is not None:
+            self._auth.close()
         for session in sessions:
             await session.close()
         if sessions:
             await asyncio.sleep(0)  # let the closed sockets' callbacks run
+
+    def set_pool_limits(self, *, default: int, limits: Mapping[str, int]) -> None:
+        """New connection limits (a config reload): pools whose limit changed get a new
+        slot count for their next exchanges; the ones in flight finish on the old."""
+        if default < 1 or any(n < 1 for n in limits.values()):
+            raise ValueError("connection limits must be at least 1")
+        before = {pool: self._limit(pool) for pool in self._slots}
+        self._default_limit = default
+        self._pool_limits = dict(limits)
+        for pool, limit in before.items():
+            if self._limit(pool) != limit:
+                del self._slots[pool]
 
     def open_connections(self) -> int:
         """Connections currently open (in use or idle in the keep-alive pools)."""
@@ -199,7 +215,18 @@ class HttpTransport:
 
     async def send(self, request: RenderedRequest, options: SendOptions) -> RawResponse:
         """One exchange, retries included, within `options.deadline`. Never raises for
-        network or HTTP trouble: `RawResponse.failure` says what went wrong."""
+        network or HTTP trouble: `RawResponse.failure` says what went wrong. A request
+        with digest or oauth2 `auth` gets its Authorization header on the way."""
+        if request.auth is not None and self._auth is not None:
+            return await self._auth.send(request, options)
+        return await self._send_plain(request, options)
+
+    @property
+    def auth(self) -> AuthFlows | None:
+        """This session's digest challenges and oauth2 tokens (None when not open)."""
+        return self._auth
+
+    async def _send_plain(self, request: RenderedRequest, options: SendOptions) -> RawResponse:
         start = time.monotonic()
         if options.retry.attempts <= 1:  # the common case skips tenacity altogether
             return await self._attempt(request, options, start, 1, options.deadline)
@@ -252,7 +279,7 @@ class HttpTransport:
         connect_timeout: float | None = None,
     ) -> RawResponse:
         """One try, ending by `deadline` (the exchange's, or this try's share of it)."""
-        session = self._session if options.max_idle is None else self._short_lived_for(options)
+        session = self._session if options.phase == "ping" else self._posting_session()
         if session is None:
             raise RuntimeError("HttpTransport is not open: use `async with HttpTransport()`")
         progress = _Progress()

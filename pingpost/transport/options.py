@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Literal, Protocol
 
 from pingpost.config.models import Retry
 from pingpost.exchange import RawResponse, RenderedRequest
@@ -32,9 +32,9 @@ class SendOptions:
     # False for a post without an idempotency key: only failures proven never
     # sent are retried, whatever `retry.on` says (P5)
     may_resend: bool = True
-    # None: any idle keep-alive connection may carry the request (pings: the fastest).
-    # A number: only one idle at most that long, else a fresh connection (posts).
-    max_idle: float | None = None
+    # a post: its body is never sent twice to answer a digest challenge (transport/
+    # authflow.py), and it never rides a connection idle over POST_MAX_IDLE (P6)
+    phase: Literal["ping", "post"] = "ping"
 
 
 class Transport(Protocol):

@@ -7,9 +7,9 @@ import re
 from pathlib import Path
 
 import pytest
-from trace_cli_fixtures import LEAD, assert_no_canaries
 
 from pingpost.cli.app import app
+from tests.trace_cli_fixtures import LEAD, assert_no_canaries
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -12,8 +12,9 @@ import threading
 import time
 
 import pytest
-from trace_cli_fixtures import CANARY_SECRET, LEAD, SECRET_ENV
 from werkzeug import Request, Response
+
+from tests.trace_cli_fixtures import CANARY_SECRET, LEAD, SECRET_ENV
 
 SLOW_POST_S = 1.5
 

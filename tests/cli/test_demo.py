@@ -43,3 +43,18 @@ def test_demo_json(runner):
     statuses = {a["account"]: a["status"] for a in doc["accounts"]}
     assert statuses["acme-legacy"] == "filtered"  # disabled
     assert statuses["slowpoke"] == "error"  # hangs: timed out at the deadline
+
+
+def test_demo_serve_sends_leads_to_the_service_with_curl_commands(runner):
+    before = os.environ.get("WEBFORM_KEY")
+    result = runner.invoke(app, ["demo", "--serve"])
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "pingpost serve: listening on http://127.0.0.1:" in out
+    assert out.count("curl -sS -X POST 'http://127.0.0.1:") == 5
+    assert "-H 'Authorization: Bearer demo-" in out and "--data-binary @" in out
+    assert "→ 201 sold to " in out and "(replayed)" in out
+    assert "→ 422 invalid_lead" in out and "→ 401 unauthorized" in out
+    assert 'pingpost_auctions_total{result="sold",source="web-form"} 2.0' in out
+    assert " POST /v1/leads 201 sold web-form " in result.stderr  # the access log
+    assert os.environ.get("WEBFORM_KEY") == before  # the demo's key is gone with it

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from trace_cli_fixtures import CANARY_SECRET, assert_no_canaries
 
 from pingpost.cli.app import app
+from tests.trace_cli_fixtures import CANARY_SECRET, assert_no_canaries
 
 ACCEPTED = {"status": "accepted", "price": "12.50", "ping_id": "p-77"}
 

@@ -45,7 +45,7 @@ EXPECTED: dict[str, list[tuple[int, int, str, str]]] = {
             16,
             "error",
             "delivery_method `acme` ping.auth.type: unknown type `oauth`; expected one of none, "
-            "basic, bearer, header, query",
+            "basic, bearer, header, query, digest, oauth2; did you mean `oauth2`?",
         )
     ],
     "env_missing": [
@@ -195,7 +195,7 @@ EXPECTED: dict[str, list[tuple[int, int, str, str]]] = {
             1,
             "error",
             "the document has no `kind`: expected one of lead_type, delivery_method, "
-            "delivery_account, settings",
+            "delivery_account, settings, source",
         )
     ],
     "unknown_kind": [
@@ -204,7 +204,7 @@ EXPECTED: dict[str, list[tuple[int, int, str, str]]] = {
             7,
             "error",
             "unknown kind `delivery_acount`: expected one of lead_type, delivery_method, "
-            "delivery_account, settings; did you mean `delivery_account`?",
+            "delivery_account, settings, source; did you mean `delivery_account`?",
         )
     ],
     "duplicate_key": [(5, 1, "error", "duplicate key `name` (first defined on line 3)")],

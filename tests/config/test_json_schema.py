@@ -8,11 +8,9 @@ from typing import Any
 
 import pytest
 
-from pingpost.config.loader import discover
 from pingpost.config.schema import json_schema, schema_text
-from pingpost.config.yaml_read import read_file
 
-from .helpers import BASE
+from .helpers import BASE, documents
 from .schema_subset import errors
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,36 +25,17 @@ def test_the_committed_schema_matches_the_models() -> None:
     assert COMMITTED.read_text() == schema_text()
 
 
-def test_it_is_draft_2020_12_over_the_four_kinds() -> None:
+def test_it_is_draft_2020_12_over_the_five_kinds() -> None:
     schema = json_schema()
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     kinds = {
         schema["$defs"][ref["$ref"].removeprefix("#/$defs/")]["properties"]["kind"]["const"]
         for ref in schema["oneOf"]
     }
-    assert kinds == {"lead_type", "delivery_method", "delivery_account", "settings"}
+    assert kinds == {"lead_type", "delivery_method", "delivery_account", "settings", "source"}
     for ref in schema["oneOf"]:
         assert "kind" in schema["$defs"][ref["$ref"].removeprefix("#/$defs/")]["required"]
     assert schema["$defs"]["Pricing"]["properties"]["min_bid"]["description"].startswith("Floor")
-
-
-def json_data(node: Any) -> Any:
-    """YAML data as a JSON document would hold it: every key a string."""
-    if isinstance(node, dict):
-        keys = {k: ("true" if k is True else "false" if k is False else str(k)) for k in node}
-        return {keys[k]: json_data(v) for k, v in node.items()}
-    if isinstance(node, list):
-        return [json_data(v) for v in node]
-    return node
-
-
-def documents(directory: Path) -> list[tuple[str, Any]]:
-    out = []
-    for path, display in discover([directory]):
-        docs, problems, _ = read_file(path, display)
-        assert problems == []
-        out += [(f"{display}#{d.index}", json_data(d.data)) for d in docs if d.data is not None]
-    return out
 
 
 SHIPPED = [ROOT / "configs", ROOT / "examples" / "buyer-styles"]
@@ -88,6 +67,10 @@ def test_the_test_config_with_its_shorthands_matches(tmp_path: Path) -> None:
         {"kind": "nope", "name": "a"},
         {"name": "a", "method": "m"},
         {"kind": "settings", "auction": {"ping_deadline": 0}},
+        {"kind": "settings", "serve": {"max_in_flight": 0}},
+        {"kind": "source", "name": "s", "api_key": "k", "rate_limit": "50 per second"},
+        {"kind": "source", "name": "s", "api_key": "k", "rate_limit": "0/s"},
+        {"kind": "source", "name": "s"},
         {
             "kind": "delivery_method", "name": "m", "lead_type": "t",
             "ping": {"url": "u", "mappings": {"zip": 5}}, "post": {"url": "u"},

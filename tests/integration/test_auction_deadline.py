@@ -5,10 +5,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
-from integration.auction_support import buyer, config, lead, run, sandbox, statuses
-
 from pingpost.auction import run_auction
 from pingpost.transport import HttpTransport
+from tests.integration.auction_support import buyer, config, lead, run, sandbox, statuses
 
 DEADLINE = 0.3
 # P1: the round ends by ping_deadline + 50 ms. A loaded machine only adds delay, so each

@@ -6,7 +6,13 @@ import asyncio
 import json
 
 import pytest
-from integration.auction_support import (
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from pingpost.auction import AuctionResult, run_auction
+from pingpost.auction.context import idempotency_key
+from pingpost.transport import POST_MAX_IDLE, HttpTransport
+from tests.integration.auction_support import (
     buyer,
     closed_port,
     config,
@@ -17,13 +23,7 @@ from integration.auction_support import (
     sandbox,
     statuses,
 )
-from pytest_httpserver import HTTPServer
-from transport.servers import RawServer, closes_when_idle
-from werkzeug import Request, Response
-
-from pingpost.auction import AuctionResult, run_auction
-from pingpost.auction.context import idempotency_key
-from pingpost.transport import POST_MAX_IDLE, HttpTransport
+from tests.transport.servers import RawServer, closes_when_idle
 
 
 def test_a_rejected_post_falls_back_to_the_next_bidder() -> None:

@@ -11,9 +11,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from trace_cli_fixtures import CANARY_SECRET, LEAD, SECRET_ENV, assert_no_canaries
 
 from pingpost.cli.app import app
+from tests.trace_cli_fixtures import CANARY_SECRET, LEAD, SECRET_ENV, assert_no_canaries
 
 QUERY_AUTH_METHOD = """\
 kind: delivery_method

@@ -109,7 +109,7 @@ def test_5xx_is_an_error_on_a_ping_and_in_doubt_on_a_post(status: int) -> None:
     assert (outcome.status, outcome.bid) == ("error", None)
     assert outcome.reason == f"{label(status)}: ok"
     assert outcome.decided_by == "HTTP 5xx → error"
-    assert outcome.captures == {}
+    assert outcome.captures == {"token": "tok-1"}  # traced on every outcome
     post = interpret(STATUS_RULES, answer("Service Unavailable", status), phase="post")
     assert (post.status, post.reason) == ("in_doubt", label(status))
 
@@ -180,12 +180,14 @@ def test_reject_runs_before_accept() -> None:
     assert outcome.reason == 'reject: contains "No Matches"'  # no reason rule: the rule says why
 
 
-def test_rejected_reads_the_reason_and_keeps_no_captures() -> None:
+def test_rejected_reads_the_reason_and_its_captures() -> None:
     outcome = interpret(STATUS_RULES, answer(REJECTED, 200, JSON))
     assert (outcome.status, outcome.reason, outcome.bid) == ("rejected", "No Matches", None)
     assert outcome.decided_by == 'reject: path status equals "rejected"'
-    assert outcome.captures == {}
+    assert outcome.captures == {}  # this rejection carries no token
     assert verdict(outcome, "capture.token").detail == "not found"  # still shown in the trace
+    with_ref = REJECTED.replace("}", ', "pingToken": "ref-9"}')
+    assert interpret(STATUS_RULES, answer(with_ref, 200, JSON)).captures == {"token": "ref-9"}
     assert not [v for v in outcome.verdicts if v.rule == "bid"]
 
 
@@ -375,7 +377,7 @@ def test_invalid_bids_make_the_ping_an_error(raw: str, reason: str) -> None:
     outcome = interpret(STATUS_RULES, answer(body, 200, JSON))
     assert (outcome.status, outcome.bid, outcome.reason) == ("error", None, reason)
     assert outcome.decided_by == f"bid: {reason}"
-    assert outcome.captures == {}  # not accepted: nothing carries to a post
+    assert outcome.captures == {"token": "t"}  # traced; the auction posts with none of it
     found = verdict(outcome, "bid")  # the value was found; it is not a bid
     assert found.matched
     assert found.detail == "got " + ("Infinity" if raw == "1e309" else raw)  # JSON 1e309 is inf

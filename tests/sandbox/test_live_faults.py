@@ -9,9 +9,9 @@ import socket
 import time
 
 import pytest
-from integration.sandbox_fixtures import buyer_dict
 
 from pingpost.sandbox.faults import OVERSIZED_BYTES
+from tests.integration.sandbox_fixtures import buyer_dict
 
 from .client import call
 

@@ -9,10 +9,10 @@ import socket
 import threading
 
 import pytest
-from integration.sandbox_fixtures import buyer_dict
 
 from pingpost.errors import UsageError
 from pingpost.sandbox import SandboxSpec, serve_sandbox, start_sandbox
+from tests.integration.sandbox_fixtures import buyer_dict
 
 from .client import call, raw
 

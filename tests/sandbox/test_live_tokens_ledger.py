@@ -6,7 +6,7 @@ import json
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from integration.sandbox_fixtures import buyer_dict
+from tests.integration.sandbox_fixtures import buyer_dict
 
 from .client import call
 

@@ -18,12 +18,11 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from aiohttp.abc import AbstractResolver, ResolveResult
 
 from pingpost.exchange import RawResponse
 from pingpost.transport import HttpTransport, SendOptions
 
-from .helpers import options, post
+from .helpers import SLACK_MS, FakeResolver, free_port, options, post
 from .servers import (
     Behaviour,
     RawServer,
@@ -35,8 +34,6 @@ from .servers import (
     send_and_hold,
     send_then_close,
 )
-
-SLACK_MS = 50  # P1, P2: an exchange ends at most 50 ms after its deadline
 
 
 async def exchange(
@@ -62,43 +59,12 @@ def check(result: RawResponse, kind: str, arrived: bool, detail: str = "") -> No
 # ------------------------------------------------------------ never sent
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def test_connection_refused() -> None:
     async def scenario() -> RawResponse:
         async with HttpTransport() as transport:
             return await transport.send(post(f"http://127.0.0.1:{free_port()}/"), options())
 
     check(asyncio.run(scenario()), "connect", False, "connection refused by 127.0.0.1:")
-
-
-class FakeResolver(AbstractResolver):
-    """Fails (or hangs) on the first `bad` lookups, then resolves to 127.0.0.1."""
-
-    def __init__(self, bad: int = 10**9, *, hang: bool = False) -> None:
-        self.bad, self.hang, self.calls = bad, hang, 0
-
-    async def resolve(
-        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
-    ) -> list[ResolveResult]:
-        self.calls += 1
-        if self.calls <= self.bad:
-            if self.hang:
-                await asyncio.sleep(3600)
-            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
-        return [
-            ResolveResult(
-                hostname=host, host="127.0.0.1", port=port, family=socket.AF_INET, proto=0, flags=0
-            )
-        ]
-
-    async def close(self) -> None:
-        pass
 
 
 def test_dns_failure() -> None:

@@ -14,9 +14,8 @@ from werkzeug import Request, Response
 from pingpost.exchange import RawResponse, RenderedRequest
 from pingpost.transport import HttpTransport, SendOptions
 
-from .helpers import get, options, post
+from .helpers import SLACK_MS, FakeResolver, get, options, post
 from .servers import RawServer, answer, hang
-from .test_transport_failures import SLACK_MS, FakeResolver
 
 
 def send(request: RenderedRequest, opts: SendOptions | None = None, **kw: object) -> RawResponse:

@@ -2,8 +2,9 @@
 
 A buyer closes idle keep-alive connections after its own timeout; a request written
 as that close crosses it on the wire is lost or not, nobody can tell, so a post sent
-that way would be in doubt for no reason. Posts reuse only connections idle for at
-most `max_idle` (POST_MAX_IDLE in the auction); pings keep aiohttp's pool as it is.
+that way would be in doubt for no reason. Posts (`SendOptions.phase == "post"`) reuse
+only connections idle for at most `post_max_idle` (POST_MAX_IDLE, 1 s); pings keep
+aiohttp's pool as it is.
 """
 
 from __future__ import annotations
@@ -21,12 +22,12 @@ def test_a_post_takes_a_fresh_connection_after_max_idle() -> None:
     behaviour = closes_when_idle(0.3)
 
     async def scenario() -> tuple[list[RawResponse], RawServer]:
-        async with RawServer(behaviour) as server, HttpTransport() as transport:
-            send = transport.send
-            first = await send(post(server.url + "/post"), options(max_idle=0.2))
-            soon = await send(post(server.url + "/post"), options(max_idle=0.2))
-            await asyncio.sleep(0.45)  # past the buyer's idle timeout and max_idle
-            late = await send(post(server.url + "/post"), options(max_idle=0.2))
+        async with RawServer(behaviour) as server, HttpTransport(post_max_idle=0.2) as transport:
+            url = server.url + "/post"
+            first = await transport.send(post(url), options(phase="post"))
+            soon = await transport.send(post(url), options(phase="post"))
+            await asyncio.sleep(0.45)  # past the buyer's idle timeout and post_max_idle
+            late = await transport.send(post(url), options(phase="post"))
         return [first, soon, late], server
 
     results, server = asyncio.run(scenario())
@@ -56,9 +57,7 @@ def test_pings_and_posts_do_not_share_idle_connections() -> None:
         async with RawServer(behaviour) as server, HttpTransport() as transport:
             await transport.send(post(server.url + "/ping"), options())
             await asyncio.sleep(0.25)
-            result = await transport.send(
-                post(server.url + "/post"), options(max_idle=POST_MAX_IDLE)
-            )
+            result = await transport.send(post(server.url + "/post"), options(phase="post"))
             return result, transport.open_connections()
 
     result, still_open = asyncio.run(scenario())

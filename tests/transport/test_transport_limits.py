@@ -14,10 +14,8 @@ import pytest
 from pingpost.exchange import RawResponse, RenderedRequest
 from pingpost.transport import HttpTransport, SendOptions
 
-from .helpers import options, post
+from .helpers import SLACK_MS, options, post
 from .servers import RawServer, answer, drip, hang, send_then_close, slow
-
-SLACK_MS = 50  # P1: at most 50 ms past the deadline
 
 
 def test_a_hanging_buyer_is_cut_at_the_deadline(best_of: Callable[..., float]) -> None:

@@ -1,0 +1,63 @@
+"""Errors of the store. Each carries data; the CLI and `serve` turn them into words
+of their own (an exit code, an HTTP status)."""
+
+from __future__ import annotations
+
+from pingpost.errors import PingpostError
+
+
+class StoreError(PingpostError):
+    """Base of the store's errors."""
+
+
+class StoreUnavailable(StoreError):
+    """The store cannot be reached or written: nothing that needed it happened (W1)."""
+
+    def __init__(self, url: str, cause: str) -> None:
+        self.url = url
+        self.cause = cause
+        super().__init__(f"store unavailable: {url}: {cause}")
+
+
+class StoreTooNew(StoreError):
+    """The store's schema was written by a newer pingpost."""
+
+    def __init__(self, url: str, found: int, supported: int) -> None:
+        self.url = url
+        self.found = found
+        self.supported = supported
+        super().__init__(
+            f"the store {url} has schema version {found}, newer than this pingpost "
+            f"understands ({supported}): upgrade pingpost to use it"
+        )
+
+
+class StoreTooOld(StoreError):
+    """The store's schema needs a migration that was not allowed to run."""
+
+    def __init__(self, url: str, found: int, supported: int) -> None:
+        self.url = url
+        self.found = found
+        self.supported = supported
+        super().__init__(
+            f"the store {url} has schema version {found}; this pingpost needs {supported}: "
+            "migrate it first"
+        )
+
+
+class BadStoreUrl(StoreError):
+    """A store URL pingpost cannot use."""
+
+    def __init__(self, url: str, why: str) -> None:
+        self.url = url
+        self.why = why
+        super().__init__(f"cannot use the store URL `{url}`: {why}")
+
+
+class UnknownAuction(StoreError):
+    """No auction with that id in the store."""
+
+    def __init__(self, auction_id: str, why: str = "not in the store") -> None:
+        self.auction_id = auction_id
+        self.why = why
+        super().__init__(f"auction {auction_id}: {why}")
