@@ -122,6 +122,16 @@ class NoSample(UsageError):
         super().__init__(f"lead type `{lead_type}` has no sample: give a lead")
 
 
+class ListenError(UsageError):
+    """A server (the service, the sandbox) cannot listen where it was asked to."""
+
+    def __init__(self, host: str, port: int, why: str) -> None:
+        self.host = host
+        self.port = port
+        self.why = why
+        super().__init__(f"cannot listen on {host}:{port}: {why}")
+
+
 class BadUrl(UsageError):
     """A URL given to send to instead of the configured endpoint cannot be used.
     `target` says which one: `ping` or `post`."""

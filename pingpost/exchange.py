@@ -89,6 +89,14 @@ class RawResponse:
     elapsed_ms: float = 0.0
     attempts: int = 1
     failure: Failure | None = None
+    # Bytes received, when `body` is not them: a response rebuilt from the delivery log
+    # holds its masked text (None: `len(body)`).
+    received_bytes: int | None = field(default=None, compare=False)
+
+    @property
+    def size(self) -> int:
+        """How many body bytes came back."""
+        return len(self.body) if self.received_bytes is None else self.received_bytes
 
     def header(self, name: str) -> str | None:
         lowered = name.lower()

@@ -176,9 +176,8 @@ def _cli_options() -> set[str]:
 
 
 # The JSON Schema's and the OpenAPI document's descriptions are documentation, not
-# messages. pingpost/sandbox/ is being moved to aiohttp.web (issue 13, item 4); its
-# `pass --port` goes with that rewrite.
-NOT_MESSAGES = ("config/schema_text.py", "serve/openapi_schemas.py", "sandbox/")
+# messages.
+NOT_MESSAGES = ("config/schema_text.py", "serve/openapi_schemas.py")
 
 
 def _strings(tree: ast.AST) -> Iterator[tuple[int, str]]:

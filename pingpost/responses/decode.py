@@ -96,6 +96,20 @@ def text_of(body: bytes, content_type: str | None = None) -> str:
     return body_text(body, _parse_content_type(content_type)[1])
 
 
+def text_bytes(text: str, content_type: str | None = None) -> bytes:
+    """`text` back to bytes that `text_of` reads as `text`, in the charset it would use
+    (a body kept as text in the delivery log, shown again). What that charset cannot
+    encode becomes `?`."""
+    charset = _parse_content_type(content_type)[1]
+    if charset is None and text.startswith("<?xml"):
+        declared = _XML_ENCODING.match(text[:300].encode("ascii", "replace"))
+        charset = declared.group(1).decode("ascii") if declared else None
+    try:
+        return text.encode(charset or "utf-8", "replace")
+    except LookupError:  # an unknown charset name: text_of read it as UTF-8
+        return text.encode("utf-8", "surrogateescape")
+
+
 def body_text(body: bytes, charset: str | None = None) -> str:
     """Bytes as text: a BOM wins, then the header's charset, then an XML declaration, then
     UTF-8. Undecodable bytes become U+FFFD rather than an error."""

@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable
 from urllib.parse import parse_qsl, unquote_plus
 
-from pingpost.sandbox.http import Request
+from pingpost.sandbox.request import Request
 from pingpost.sandbox.spec import BuyerAuth, OAuth2Server
 from pingpost.sandbox.styles import JSON, Reply, json_reply
 

@@ -8,23 +8,25 @@ from __future__ import annotations
 
 import re
 import time
+from collections import Counter
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 from pingpost.sandbox.auth import SandboxAuth
-from pingpost.sandbox.decode import MISSING, Accepts, BodyError, describe_failure, lookup
+from pingpost.sandbox.decode import MISSING, Accepts, BodyError, describe_failure, lead_key, lookup
 from pingpost.sandbox.decode import request_fields as decode_fields
 from pingpost.sandbox.dice import Dice, bid_cents
 from pingpost.sandbox.faults import Plan, fault_plan, planned_status
-from pingpost.sandbox.http import Request
 from pingpost.sandbox.ledger import Ledger
 from pingpost.sandbox.markup import MARKUP_STYLES
+from pingpost.sandbox.request import Request
 from pingpost.sandbox.spec import ADMIN_PREFIX, BuyerSpec, Phase, SandboxSpec
-from pingpost.sandbox.styles import INVALID_TOKEN, STYLES, Style, json_reply
-from pingpost.sandbox.tokens import TokenBook, format_token
+from pingpost.sandbox.styles import INVALID_TOKEN, STYLES, Reply, Style, json_reply
+from pingpost.sandbox.tokens import TokenBook, TokenRecord, format_token
 
+CAP_REACHED = "cap reached"
 ABRUPT_FAULTS = ("hang", "reset", "http_500", "garbage", "oversized")  # no real answer
 
 BUYER_METHODS = ("GET", "POST", "PUT")
@@ -55,6 +57,7 @@ class SandboxApp:
         self.tokens = TokenBook(spec.seed)
         self.auth = SandboxAuth(spec.oauth2, spec.seed, clock)
         self._clock = clock
+        self._accepted: Counter[str] = Counter()  # accepted posts per buyer, for `post_cap`
         self._routes: dict[str, tuple[Buyer, Phase]] = {}
         self._token_routes: list[tuple[re.Pattern[str], Buyer]] = []
         for buyer_spec in spec.buyers:
@@ -69,6 +72,7 @@ class SandboxApp:
     def reset(self) -> None:
         self.ledger.clear()
         self.tokens.clear()
+        self._accepted.clear()
         self.auth.clear()
 
     def handle(self, request: Request) -> Plan:
@@ -104,7 +108,7 @@ class SandboxApp:
     def _ping(self, buyer: Buyer, request: Request) -> Plan:
         spec = buyer.spec
         seq = self.ledger.next_seq()
-        entry = _entry(seq, spec, "ping", request)
+        entry = _entry(seq, spec, "ping", request) if self.ledger.enabled else {}
         try:
             fields = decode_fields(request)
         except BodyError as exc:
@@ -133,7 +137,7 @@ class SandboxApp:
     def _post(self, buyer: Buyer, request: Request, path_token: str | None) -> Plan:
         spec = buyer.spec
         seq = self.ledger.next_seq()
-        entry = _entry(seq, spec, "post", request)
+        entry = _entry(seq, spec, "post", request) if self.ledger.enabled else {}
         try:
             fields = decode_fields(request)
         except BodyError as exc:
@@ -141,6 +145,8 @@ class SandboxApp:
         token = path_token if spec.path_token else _token_from(fields, spec.token_key)
         record, problem = self.tokens.redeem(spec.name, token, self._clock())
         entry.update(token=token, ping_seq=record.ping_seq if record else None)
+        if self.ledger.enabled:
+            entry["lead"] = lead_key(fields, spec)
         material = _material(request)
         if token:  # the token depends on arrival order: leave it out of the dice
             material = material.replace(token.encode(), b"")
@@ -152,18 +158,35 @@ class SandboxApp:
         if fault == "post_hang":
             note = "read the lead, never answering" + (f"; {problem}" if problem else "")
             return self._record(entry, Plan("hang"), fault=fault, note=note)
-        if problem or record is None:
-            reply = buyer.style.post_reject(token, INVALID_TOKEN)
-            entry.update(outcome="rejected", note=problem)
-        elif fault == "post_reject":
-            reply = buyer.style.post_reject(token, buyer.style.post_reject_message)
-            entry.update(outcome="rejected")
-        else:
-            price = max(record.bid + spec.post_price_delta, Decimal(0))
-            reply = buyer.style.post_accept(token, price, dice.number(11))
-            entry.update(outcome="accepted", price=f"{price:.2f}")
+        reply = self._post_answer(buyer, token, record, problem, fault, dice, entry)
         plan = Plan("drip" if fault == "drip" else "reply", reply, delay)
         return self._record(entry, plan, fault=fault)
+
+    def _post_answer(
+        self,
+        buyer: Buyer,
+        token: str | None,
+        record: TokenRecord | None,
+        problem: str,
+        fault: str | None,
+        dice: Dice,
+        entry: dict[str, Any],
+    ) -> Reply:
+        """Accept or reject a post that is answered: token, then the buyer's cap, then chance."""
+        spec = buyer.spec
+        if problem or record is None:
+            entry.update(outcome="rejected", note=problem)
+            return buyer.style.post_reject(token, INVALID_TOKEN)
+        if spec.post_cap is not None and self._accepted[spec.name] >= spec.post_cap:
+            entry.update(outcome="rejected", note=f"{CAP_REACHED}: {spec.post_cap} posts accepted")
+            return buyer.style.post_reject(token, CAP_REACHED)
+        if fault == "post_reject":
+            entry.update(outcome="rejected")
+            return buyer.style.post_reject(token, buyer.style.post_reject_message)
+        self._accepted[spec.name] += 1
+        price = max(record.bid + spec.post_price_delta, Decimal(0))
+        entry.update(outcome="accepted", price=f"{price:.2f}")
+        return buyer.style.post_accept(token, price, dice.number(11))
 
     # ----------------------------------------------------------------------- auth
 
@@ -214,6 +237,11 @@ class SandboxApp:
         if action == "ledger" and request.method == "GET":
             doc = self.ledger.document(buyer=query.get("buyer"), phase=query.get("phase"))
             return Plan("reply", json_reply(200, doc))
+        if action == "posts" and request.method == "GET":
+            counts = self.ledger.post_counts(query.get("lead"))
+            return Plan(
+                "reply", json_reply(200, {"posts": counts, "recording": self.ledger.enabled})
+            )
         if action == "reset" and request.method == "POST":
             self.reset()
             return Plan("reply", json_reply(200, {"reset": True}))
@@ -222,7 +250,7 @@ class SandboxApp:
         if action == "buyers" and request.method == "GET":
             buyers = [b.model_dump(mode="json", by_alias=True) for b in self.spec.buyers]
             return Plan("reply", json_reply(200, {"seed": self.spec.seed, "buyers": buyers}))
-        if action in ("ledger", "reset", "health", "buyers"):
+        if action in ("ledger", "posts", "reset", "health", "buyers"):
             return _not_allowed()
         return Plan("reply", json_reply(404, {"error": "unknown path"}))
 
@@ -245,6 +273,7 @@ def _entry(seq: int, buyer: BuyerSpec | None, phase: str, request: Request) -> d
         "fault": None,
         "note": None,
         "ping_seq": None,  # posts: the ping that issued the token
+        "lead": None,  # posts: which lead (see decode.lead_key)
     }
 
 

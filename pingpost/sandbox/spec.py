@@ -147,6 +147,8 @@ class BuyerSpec(_Model):
     latency_ms: tuple[float, float] = (0.0, 0.0)
     token_ttl: float = Field(default=300.0, gt=0)
     post_price_delta: Decimal = Decimal(0)
+    post_cap: int | None = Field(default=None, ge=0)  # accepted posts, then "cap reached"
+    lead_field: str | None = Field(default=None, min_length=1)  # the post field naming the lead
     faults: Faults = Field(default_factory=Faults)
     fault_phase: Literal["ping", "post", "both"] = "both"
     auth: BuyerAuth | None = None  # credentials every ping and post must carry
@@ -191,6 +193,8 @@ class BuyerSpec(_Model):
             "latency_ms": [self.latency_ms[0], self.latency_ms[1]],
             "faults": faults,
             "fault_phase": self.fault_phase,
+            "post_cap": self.post_cap,
+            "lead_field": self.lead_field,
             "auth": self.auth.type if self.auth is not None else None,
         }
 

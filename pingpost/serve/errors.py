@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from pingpost.errors import PingpostError
+from pingpost.errors import ListenError, PingpostError
+
+__all__ = [
+    "ListenError",
+    "NoSources",
+]  # ListenError lives in pingpost.errors: the sandbox listens too
 
 
 class NoSources(PingpostError):
@@ -14,13 +19,3 @@ class NoSources(PingpostError):
             f"the config at {path} declares no lead source: sources authenticate with an API "
             "key; add a `kind: source` document (name, api_key, lead_types, rate_limit)"
         )
-
-
-class ListenError(PingpostError):
-    """The service cannot listen where it was asked to."""
-
-    def __init__(self, host: str, port: int, why: str) -> None:
-        self.host = host
-        self.port = port
-        self.why = why
-        super().__init__(f"cannot listen on {host}:{port}: {why}")

@@ -132,7 +132,7 @@ def response_view(response: RawResponse, masker: Masker) -> Group:
     lines.extend(_headers(masked.headers))
     # Decoded before masking: pii in a UTF-16 body is only found in the decoded text.
     body = shown(masker, text_of(response.body, response.header("content-type")))
-    view = shorten(body, size=len(response.body)) if body else Text("(empty body)", "dim")
+    view = shorten(body, size=response.size) if body else Text("(empty body)", "dim")
     lines.append(raw(Text.assemble("  ", view)))
     return Group(*lines)
 

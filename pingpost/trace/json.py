@@ -127,7 +127,7 @@ def _response(response: RawResponse) -> dict[str, Any]:
         "headers": headers_json(response.headers),
         # Decoded with its charset before masking: pii in a UTF-16 body is found only then.
         "body": text_of(response.body, response.header("content-type")),
-        "body_bytes": len(response.body),
+        "body_bytes": response.size,
         "elapsed_ms": round(response.elapsed_ms, 1),
         "attempts": response.attempts,
         "failure": None

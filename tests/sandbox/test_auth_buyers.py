@@ -17,8 +17,8 @@ from pydantic import ValidationError
 from pingpost.responses.html import parse_html, select
 from pingpost.responses.xmlbody import parse_xml
 from pingpost.sandbox.buyers import SandboxApp
-from pingpost.sandbox.http import Request
 from pingpost.sandbox.markup import MARKUP_STYLES
+from pingpost.sandbox.request import Request
 from pingpost.sandbox.spec import SandboxSpec
 
 SECRET = "top-secret-1"
@@ -52,8 +52,8 @@ def app(clock: Clock | None = None, **extra: Any) -> SandboxApp:
 def request(path: str, body: bytes = b"", headers: dict[str, str] | None = None,
             method: str = "POST", query: str = "") -> Request:  # fmt: skip
     lowered = {k.lower(): v for k, v in (headers or {}).items()}
-    lowered.setdefault("content-type", "application/json")
-    return Request(method, path, query, "1.1", lowered, body, True)
+    content_type = lowered.setdefault("content-type", "application/json")
+    return Request(method, path, query, content_type, body, lowered)
 
 
 def token_for(sandbox: SandboxApp, **fields: str) -> Any:
