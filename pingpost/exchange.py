@@ -1,7 +1,9 @@
 """The data that crosses the wire: a rendered request and a raw response.
 
 Both are plain frozen data so that rendering, interpreting and tracing stay
-pure functions; only `transport.py` turns one into the other.
+pure functions; only `transport.py` turns one into the other. Their reprs show
+the shape of an exchange, never its text: a URL, a header value or a body may
+hold a secret or a lead's pii (P12), and a repr ends up in logs.
 """
 
 from __future__ import annotations
@@ -69,6 +71,12 @@ class RenderedRequest:
         lowered = name.lower()
         return next((v for k, v in self.headers if k.lower() == lowered), None)
 
+    def __repr__(self) -> str:
+        return (
+            f"RenderedRequest(method={self.method!r}, url=****, "
+            f"headers=[{_names(self.headers)}], body=<{len(self.body)} bytes>)"
+        )
+
 
 @dataclass(frozen=True)
 class Failure:
@@ -110,3 +118,16 @@ class RawResponse:
     @property
     def content_type(self) -> str:
         return (self.header("content-type") or "").split(";")[0].strip().lower()
+
+    def __repr__(self) -> str:
+        failure = "None" if self.failure is None else f"<{self.failure.kind}>"
+        return (
+            f"RawResponse(status={self.status!r}, headers=[{_names(self.headers)}], "
+            f"body=<{len(self.body)} bytes>, elapsed_ms={self.elapsed_ms:.1f}, "
+            f"attempts={self.attempts}, failure={failure})"
+        )
+
+
+def _names(headers: Headers) -> str:
+    """The header names, for a repr: their values may be credentials."""
+    return ", ".join(name for name, _ in headers)

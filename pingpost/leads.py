@@ -47,6 +47,9 @@ class Lead:
     lead_type: str
     values: Mapping[str, Any]
 
+    def __repr__(self) -> str:
+        return f"Lead(lead_type={self.lead_type!r}, fields=[{', '.join(self.values)}])"
+
 
 class _Bad(ValueError):
     """One field's problem; the message follows the field name."""

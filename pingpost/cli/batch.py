@@ -1,13 +1,15 @@
 """`pingpost deliver` on many leads: the batch runner of the command line.
 
 Lines are read lazily and run through `run_batch` on one HTTP transport;
-each item is printed as it finishes (`batch_output.py`). Signals go through
-the interrupt helper (`interrupt.py`): a first Ctrl-C or SIGTERM stops the
-reading and lets the auctions in flight finish; a second cancels them, and
-the posts it cut off are reported in doubt.
+each item is printed, and flushed, as it finishes (`batch_output.py`).
+Signals go through the interrupt helper (`interrupt.py`): a first Ctrl-C or
+SIGTERM stops the reading and lets the auctions in flight finish; a second
+cuts them off, and each is still printed (a post cut off in doubt). Every
+line read is accounted for on stdout, whatever the signals.
 
-Exit codes: 0 every lead sold, 1 any lead unsold, in doubt or invalid, 130
-aborted. A dry run: 0 every request rendered, 1 some could not be (or a lead is invalid).
+Exit codes: 0 every lead sold, 1 any lead unsold, in doubt or invalid, or the
+batch stopped before its end; 130 aborted. A dry run: 0 every request rendered,
+1 some could not be (or a lead is invalid).
 """
 
 from __future__ import annotations
@@ -15,14 +17,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sys
-from collections.abc import AsyncIterable, AsyncIterator, Iterable
+from collections.abc import AsyncIterable, Callable, Iterable
 from pathlib import Path
 
 from pingpost.auction import read_lines, run_batch
-from pingpost.auction.batch import PostInFlight
 from pingpost.auction.stats import BatchStats
 from pingpost.cli.batch_output import BatchOutput, BatchProgress
-from pingpost.cli.common import EXIT_NEGATIVE, EXIT_OK
+from pingpost.cli.common import EXIT_INTERRUPTED, EXIT_NEGATIVE, EXIT_OK
 from pingpost.cli.interrupt import Interrupts
 from pingpost.config.bundle import Config
 from pingpost.config.models import LeadType
@@ -31,6 +32,7 @@ from pingpost.trace.batch import summary_table
 from pingpost.transport import HttpTransport
 
 STOPPING = "stopping: no new leads; finishing the auctions in flight (Ctrl-C again to abort)"
+ABORTING = "aborting: cutting off the auctions in flight; each is still reported"
 COUNT_LINES_UP_TO = 256 * 1024 * 1024  # bytes; bigger files get a bar without a total
 
 
@@ -49,30 +51,32 @@ def deliver_file(
     path = None if lead == "-" else Path(lead)
     if path is not None and not path.is_file():
         raise UsageError(f"lead file `{lead}` not found (pass a .jsonl file, or - for stdin)")
-    stop = BatchStop()
+    stop = BatchStop(lambda text: output.err.print(text))
     opened = path.open(encoding="utf-8", errors="replace") if path else None
-    with opened or contextlib.nullcontext(sys.stdin) as stream:
+    # held from the first lead to the summary: a signal never kills the process there
+    stream_of = opened or contextlib.nullcontext(sys.stdin)
+    with Interrupts(stop.on_signal) as interrupts, stream_of as stream:
         batch = deliver_batch(
             read_lines(stream),
             config,
             lead_type,
             output,
             stop,
+            interrupts=interrupts,
             source=lead if path else "<stdin>",
             total=count_lines(path) if path else None,
             concurrency=concurrency,
             test=test,
             dry_run=dry_run,
         )
-        try:
-            stats = asyncio.run(batch)
-        except KeyboardInterrupt:  # a second Ctrl-C: report the posts it cut off, then exit 130
-            output.aborted(stop.in_flight)
-            raise
-    output.err.print()
-    output.err.print(summary_table(stats, dry_run=dry_run))
-    if stop.why:
-        output.err.print(f"stopped ({stop.why}): no lead after line {output.last_line} was read")
+        stats = asyncio.run(batch)
+        output.err.print()
+        output.err.print(summary_table(stats, dry_run=dry_run))
+        if stop.why:
+            line = output.last_line
+            output.err.print(f"stopped ({stop.why}): no lead after line {line} was read")
+    if stop.aborted or interrupts.count > 1:
+        return EXIT_INTERRUPTED
     failed = stats.invalid or output.render_errors or stop.why
     if dry_run:
         return EXIT_NEGATIVE if failed else EXIT_OK
@@ -80,33 +84,31 @@ def deliver_file(
 
 
 class BatchStop:
-    """Stops a batch gently: no new lead is read, the auctions in flight finish.
+    """How a batch stops. Abandoning an auction mid-post could lose a sale, or the record
+    of one (P6), so the first signal (or a closed stdout) only stops the reading: the
+    auctions in flight finish. The second cuts them off; each is still reported."""
 
-    Abandoning an auction mid-post could lose a sale, or the record of one
-    (P6), so Ctrl-C and a closed stdout only stop the reading; a second Ctrl-C
-    aborts (`aborted`), and the posts then cut off are in `in_flight`.
-    """
-
-    def __init__(self) -> None:
+    def __init__(self, announce: Callable[[str], None] = print) -> None:
         self.why: str | None = None
-        self.aborted = False  # a second signal cancelled the auctions in flight
-        self.in_flight: list[PostInFlight] = []  # posts cut off by an abort
+        self.aborted = False
+        self.reading_stopped = asyncio.Event()  # for `run_batch(stop=...)`
+        self.cut_off = asyncio.Event()  # for `run_batch(abort=...)`
+        self._announce = announce
 
     def __call__(self, why: str) -> None:
+        """Stop reading (`why`: interrupted, terminated, the output was closed)."""
         if self.why is None:
             self.why = why
+        self.reading_stopped.set()
 
-    async def lines(self, lines: Iterable[str] | AsyncIterable[str]) -> AsyncIterator[str]:
-        if isinstance(lines, AsyncIterable):
-            async for line in lines:
-                if self.why:
-                    return
-                yield line
-        else:
-            for line in lines:
-                if self.why:
-                    return
-                yield line
+    def on_signal(self, count: int, why: str) -> None:
+        if count == 1:
+            self(why)
+            self._announce(STOPPING)
+        elif not self.aborted:  # later signals: the abort is under way, nothing is dropped
+            self.aborted = True
+            self.cut_off.set()
+            self._announce(ABORTING)
 
 
 async def deliver_batch(
@@ -116,6 +118,7 @@ async def deliver_batch(
     output: BatchOutput,
     stop: BatchStop,
     *,
+    interrupts: Interrupts | None = None,
     source: str,
     total: int | None = None,
     concurrency: int = 50,
@@ -125,39 +128,25 @@ async def deliver_batch(
     """Run the batch on one HTTP transport and print each item as it finishes."""
     output.stats = BatchStats()
     output.on_closed = stop
-    task = asyncio.current_task()
-
-    def on_signal(count: int, why: str) -> None:
-        """First signal: stop reading, drain. Second: cancel what is in flight."""
-        if count == 1:
-            stop(why)
-            output.err.print(STOPPING)
-        elif task is not None and not stop.aborted:
-            stop.aborted = True
-            task.cancel()
-
     # with stdout on the same terminal, results print above the bar instead of through it
     progress = BatchProgress(output.err, total, redirect_stdout=output.out.is_terminal)
-    with progress, Interrupts(on_signal):
-        try:
-            async with HttpTransport.for_config(config) as transport:
-                items = run_batch(
-                    stop.lines(lines),
-                    config,
-                    lead_type,
-                    transport=transport,
-                    concurrency=concurrency,
-                    test=test,
-                    dry_run=dry_run,
-                    source=source,
-                    in_flight=stop.in_flight,
-                )
-                async for item in items:
-                    output.item(item, config, progress)
-        except asyncio.CancelledError:
-            if stop.aborted:
-                raise KeyboardInterrupt from None
-            raise
+    signals = interrupts.on_loop() if interrupts is not None else contextlib.nullcontext()
+    with progress, signals:
+        async with HttpTransport.for_config(config) as transport:
+            items = run_batch(
+                lines,
+                config,
+                lead_type,
+                transport=transport,
+                concurrency=concurrency,
+                test=test,
+                dry_run=dry_run,
+                source=source,
+                stop=stop.reading_stopped,
+                abort=stop.cut_off,
+            )
+            async for item in items:
+                output.item(item, config, progress)
     return output.stats
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -18,17 +17,19 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Console
 from rich.text import Text
 
+from pingpost.auction.posting import INTERRUPTED_POSTING
 from pingpost.auction.stats import BatchStats
 from pingpost.masking import Masker
 from pingpost.render.views import displayable
 from pingpost.trace.auction import auction_trace
-from pingpost.trace.batch import error_line, lead_line, summary_table
+from pingpost.trace.batch import error_line, lead_line
 from pingpost.trace.json import auction_json, dumps
 
 if TYPE_CHECKING:
     from rich.progress import Progress
 
-    from pingpost.auction.batch import BatchItem, PostInFlight
+    from pingpost.auction.batch import BatchItem
+    from pingpost.auction.result import AuctionResult
     from pingpost.config.bundle import Config
 
 OUTPUT_CLOSED = "the output was closed"
@@ -125,7 +126,9 @@ class BatchOutput:
             return
         result = item.result
         assert result is not None  # a BatchItem holds a result or an error
-        self.render_errors += sum(1 for a in result.accounts if a.status == "error")
+        if result.dry_run:  # an account that could not render; live, `error` is the buyer's
+            self.render_errors += sum(1 for a in result.accounts if a.status == "error")
+        self._cut_off(item.line_no, result)
         masker = Masker.for_result(config, result, show_pii=self.show_pii)
         if self.as_json:
             write_json_line({"line": item.line_no, **auction_json(result, masker)})
@@ -136,36 +139,26 @@ class BatchOutput:
         else:
             self.out.print(lead_line(item.line_no, result, masker), soft_wrap=True)
 
-    def aborted(self, in_flight: list[PostInFlight]) -> None:
-        """After a hard abort: every post cut off in flight as in doubt, on stderr (and a
-        JSON line on stdout with --json), counted in the summary's `in doubt`."""
-        for post in sorted(in_flight, key=lambda p: p.line_no):
-            why = "the batch was aborted while posting; it may have reached its buyer"
-            self.err.print(
-                Text(
-                    f"line {post.line_no}: IN DOUBT: lead {post.lead_id}: the post to "
-                    f"{post.account} was cut off ({why})",
-                    "bold magenta",
-                ),
-                soft_wrap=True,
-            )
-            if self.as_json:
-                document = {
-                    "line": post.line_no,
-                    "lead_id": post.lead_id,
-                    "result": "in_doubt",
-                    "in_doubt": post.account,
-                    "reason": "interrupted while posting",
-                }
-                write_json_line(document)
-        self.stats.finished = time.monotonic()
-        self.stats.in_doubt += len(in_flight)
-        self.err.print()
-        self.err.print(summary_table(self.stats))
+    def _cut_off(self, line_no: int, result: AuctionResult) -> None:
+        """On stderr too, each post an abort cut off: it may have reached its buyer."""
+        for account in result.accounts:
+            if account.status == "in_doubt" and account.reason == INTERRUPTED_POSTING:
+                self.err.print(
+                    Text(
+                        f"line {line_no}: IN DOUBT: lead {result.lead_id}: the post to "
+                        f"{account.account} was cut off (the batch was aborted while posting; "
+                        "it may have reached its buyer)",
+                        "bold magenta",
+                    ),
+                    soft_wrap=True,
+                )
 
 
 def write_json_line(document: dict[str, Any]) -> None:
+    """One line on stdout, flushed at once: a process killed a second later (`kill -9`)
+    keeps the lines of the leads it finished."""
     sys.stdout.write(dumps(document, pretty=False) + "\n")
+    sys.stdout.flush()
 
 
 def _silence_stdout() -> None:

@@ -1,42 +1,47 @@
-"""Ctrl-C and SIGTERM while auctions run: the one interrupt helper of `deliver` (P6).
+"""Ctrl-C and SIGTERM while `deliver` runs: the one interrupt helper of one lead and batches (P6).
 
-Abandoning an auction mid-post could lose a sale, or the record of one, so a
-signal never simply kills the process: `Interrupts` hands each SIGINT or
-SIGTERM to the command, which decides. One lead: the first signal lets the
-post in flight finish and stops there; a second cuts it off, and the post is
-reported in doubt. A batch: the first stops the reading and lets the auctions
-in flight finish; a second cuts them off, and they are reported (`cli/batch.py`).
+Abandoning an auction mid-post could lose a sale, or the record of one, so
+from the start of the auctions to the last line printed a signal never kills
+the process: `Interrupts` holds SIGINT and SIGTERM, counts them, and hands each
+to the command on its event loop. The command decides. One lead: the first
+signal lets the post in flight finish and stops there; a second cuts it off
+(reported in doubt). A batch: the first stops the reading and lets the
+auctions in flight finish; a second cuts them off, each still reported
+(`cli/batch.py`). A signal that arrives while results are printed only counts:
+the printing ends first, then the command exits 130.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
-from collections.abc import Callable
-from types import TracebackType
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from types import FrameType, TracebackType
+from typing import Any
 
 _WHY = {signal.SIGINT: "interrupted", signal.SIGTERM: "terminated"}
 
 
 class Interrupts:
-    """`with Interrupts(on_signal):` inside a running event loop: each SIGINT or SIGTERM
-    calls `on_signal(count, why)`, `count` being 1 for the first signal, 2 for the next...
-    Installed on the loop of the main thread only (elsewhere, signals are left alone)."""
+    """`with Interrupts(on_signal) as interrupts:` SIGINT and SIGTERM are held until the
+    block ends. Each is counted; while an event loop runs (`with interrupts.on_loop():`),
+    `on_signal(count, why)` runs on it: `count` is 1 for the first signal, 2 for the next.
+    Only the main thread receives signals: elsewhere this does nothing."""
 
     def __init__(self, on_signal: Callable[[int, str], None]) -> None:
         self._on_signal = on_signal
-        self._installed: list[signal.Signals] = []
+        self._previous: dict[signal.Signals, Any] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
         self.count = 0
         self.why: str | None = None  # the first signal's: "interrupted" or "terminated"
 
     def __enter__(self) -> Interrupts:
-        loop = asyncio.get_running_loop()
-        for sig in _WHY:
-            try:
-                loop.add_signal_handler(sig, self._received, sig)
-            except (NotImplementedError, RuntimeError, ValueError):  # Windows, not main thread
-                continue
-            self._installed.append(sig)
+        if threading.current_thread() is threading.main_thread():
+            for sig in _WHY:
+                self._previous[sig] = signal.signal(sig, self._received)
         return self
 
     def __exit__(
@@ -45,12 +50,26 @@ class Interrupts:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        loop = asyncio.get_running_loop()
-        for sig in self._installed:
-            loop.remove_signal_handler(sig)
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+        self._previous.clear()
 
-    def _received(self, sig: signal.Signals) -> None:
+    @contextmanager
+    def on_loop(self) -> Iterator[None]:
+        """Hand the signals to `on_signal` on the running loop while the block runs."""
+        self._loop = asyncio.get_running_loop()
+        try:
+            yield
+        finally:
+            self._loop = None
+
+    def _received(self, signum: int, frame: FrameType | None) -> None:
+        # A signal handler runs between any two bytecodes: it only counts, and leaves the
+        # decision to the event loop's next turn.
         self.count += 1
-        if self.why is None:
-            self.why = _WHY[sig]
-        self._on_signal(self.count, _WHY[sig])
+        why = _WHY[signal.Signals(signum)]
+        self.why = self.why or why
+        loop = self._loop
+        if loop is not None:
+            with contextlib.suppress(RuntimeError):  # the loop is closing: it stays counted
+                loop.call_soon_threadsafe(self._on_signal, self.count, why)

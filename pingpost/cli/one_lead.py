@@ -2,8 +2,9 @@
 
 A first Ctrl-C (or SIGTERM) while a post is in flight lets that post finish
 and stops the auction there; the result is still printed. Without a post in
-flight, or on a second Ctrl-C, the auction is cancelled: a post cut off
-midway is recorded `in_doubt` ("interrupted while posting") and printed too.
+flight, or on a second Ctrl-C, the auction is cut off: a post cut off midway
+is recorded `in_doubt` ("interrupted while posting"), and the result is
+printed too. Exit 130 after any signal.
 
 Imported by the commands when they run (not at start-up: it loads the engine).
 """
@@ -25,37 +26,41 @@ from pingpost.leads import Lead
 from pingpost.transport import HttpTransport
 
 
-def deliver_one(lead: Lead, config: Config, **kw: Any) -> tuple[AuctionResult, bool]:
-    """(result, interrupted). Raises KeyboardInterrupt only when no post was sent."""
-    return asyncio.run(_deliver_one(lead, config, **kw))
+class _Auction:
+    """One lead's auction, run so that a signal can stop it without losing it."""
 
+    def __init__(self) -> None:
+        self.control = AuctionControl()
+        self.task: asyncio.Task[AuctionResult] | None = None
 
-async def _deliver_one(lead: Lead, config: Config, **kw: Any) -> tuple[AuctionResult, bool]:
-    control = AuctionControl()
-    task = asyncio.current_task()
-
-    def on_signal(count: int, why: str) -> None:
-        if count == 1 and control.posting is not None:
-            control.stopping = True
+    def on_signal(self, count: int, why: str) -> None:
+        """First signal with a post in flight: let it finish, then stop. Otherwise, or on
+        a second signal: cut the auction off (its result still says what happened)."""
+        if count == 1 and self.control.posting is not None:
+            self.control.stopping = True
             print(
-                f"interrupted: letting the post to {control.posting} finish "
-                "(Ctrl-C again to abort)",
+                f"{why}: letting the post to {self.control.posting} finish (Ctrl-C again to abort)",
                 file=sys.stderr,
             )
-        elif task is not None:
-            task.cancel()
+        elif self.task is not None:
+            self.task.cancel()
+        else:  # not started yet: it starts stopped, nothing is sent
+            self.control.stopping = True
 
-    with Interrupts(on_signal) as interrupts:
-        try:
+    async def run(
+        self, lead: Lead, config: Config, interrupts: Interrupts, **kw: Any
+    ) -> AuctionResult:
+        with interrupts.on_loop():
             async with HttpTransport.for_config(config) as transport:
-                result = await run_auction(lead, config, transport=transport, control=control, **kw)
-        except AuctionInterrupted as exc:  # a post was sent: its record must be printed
-            return exc.result, True
-        except asyncio.CancelledError:  # nothing was posted: nothing to lose
-            if interrupts.count:
-                raise KeyboardInterrupt from None
-            raise
-    return result, bool(interrupts.count)
+                # a task of its own: a signal cuts off the auction, never the transport's
+                # closing, so the result cannot be lost on the way out
+                self.task = asyncio.create_task(
+                    run_auction(lead, config, transport=transport, control=self.control, **kw)
+                )
+                try:
+                    return await self.task
+                except AuctionInterrupted as cut_off:  # what happened, a post in doubt
+                    return cut_off.result
 
 
 def interrupted_note(result: AuctionResult) -> str:
@@ -79,12 +84,16 @@ def deliver_and_print(
     no_color: bool = False,
     **kw: Any,
 ) -> int:
-    """Run one auction, print its result (even when interrupted), return the exit code."""
-    result, interrupted = deliver_one(lead, config, **kw)
-    print_result(
-        config, result, as_json=as_json, verbose=verbose, show_pii=show_pii, no_color=no_color
-    )
-    if interrupted:
+    """Run one auction, print its result (even when interrupted), return the exit code.
+
+    Signals are held from the auction's start to the result's last line (P6)."""
+    auction = _Auction()
+    with Interrupts(auction.on_signal) as interrupts:
+        result = asyncio.run(auction.run(lead, config, interrupts, **kw))
+        print_result(
+            config, result, as_json=as_json, verbose=verbose, show_pii=show_pii, no_color=no_color
+        )
+    if interrupts.count:
         print(interrupted_note(result), file=sys.stderr)
         return EXIT_INTERRUPTED
     return auction_exit_code(result)

@@ -12,7 +12,7 @@ import asyncio
 import time
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import SplitResult, urlsplit, urlunsplit
@@ -74,7 +74,7 @@ class CheckResult:
     ping: Check | None = None
     post: Check | None = None
     post_skipped: str | None = None  # why the post asked for (`then_post`) was not made
-    post_error: PingpostError | None = None  # the post could not be rendered
+    post_error: PingpostError | None = field(default=None, repr=False)  # could not render
 
     @property
     def checks(self) -> tuple[Check, ...]:

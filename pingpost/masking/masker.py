@@ -20,16 +20,15 @@ from pingpost import runtime_secrets
 from pingpost.exchange import Headers, RawResponse, RenderedRequest
 from pingpost.masking.matcher import Matcher
 from pingpost.masking.secrets import (
-    CREDENTIAL_HEADERS,
     MASK,
     MIN_PII_LENGTH,
+    ConfigSecrets,
+    CredentialNames,
     Needle,
     config_secrets,
-    is_auth_scheme,
     needles,
     pii_fields,
     pii_values,
-    request_credentials,
     requests_of,
     sensitive_values,
 )
@@ -62,12 +61,18 @@ class Masker:
         mask_credentials: bool = True,
         pii_fields: Iterable[str] = (),
         mask_pii: bool = True,
+        header_schemes: Mapping[str, Iterable[str]] | None = None,
     ) -> None:
         """`secret_headers`/`secret_params`: masked by name whatever their value;
         `Authorization` too unless `mask_credentials` is off (secrets shown).
+        `header_schemes`: the schemes the config writes before a header's credential
+        (`Bearer`), left visible; any other value is masked whole.
         `pii_fields`: the lead fields whose rendered forms (`RenderedRequest.sensitive`)
         are masked too, unless `mask_pii` is off (pii shown)."""
-        self._args = (tuple(secret_headers), tuple(secret_params), mask_credentials)
+        self._names = CredentialNames.of(
+            secret_headers, secret_params, header_schemes or {}, standard=mask_credentials
+        )
+        self._show_secrets = not mask_credentials
         # tokens learned while running (oauth2) are masked whatever is shown (P12)
         self._secrets = frozenset(s for s in secrets if s) | runtime_secrets.known()
         self._pii = (
@@ -77,9 +82,8 @@ class Masker:
         self._mask_pii = mask_pii
         self._exact = self._secrets | self._pii
         self._matcher = Matcher(needles(self._secrets, self._pii))
-        standard = CREDENTIAL_HEADERS if mask_credentials else ()
-        self._headers = frozenset(h.lower() for h in (*standard, *self._args[0]))
-        self._params = frozenset(self._args[1])
+        self._headers = frozenset(self._names.headers)
+        self._params = self._names.params
         self._learned: dict[int, RenderedRequest] = {}  # what `with_requests` took in
 
     @classmethod
@@ -92,16 +96,17 @@ class Masker:
         show_secrets: bool = False,
     ) -> Masker:
         """Secrets of `config` (env values and every method's auth) and pii of `lead`."""
-        secrets, headers, params = _shown_or(config, show_secrets)
+        known = _shown_or(config, show_secrets)
         pii = () if show_pii or lead is None else pii_values(config, lead)
         return cls(
-            secrets,
+            known.values,
             pii,
-            secret_headers=headers,
-            secret_params=params,
+            secret_headers=known.headers,
+            secret_params=known.params,
             mask_credentials=not show_secrets,
             pii_fields=() if lead is None else pii_fields(config, lead),
             mask_pii=not show_pii,
+            header_schemes=known.schemes,
         )
 
     @classmethod
@@ -117,22 +122,22 @@ class Masker:
             return masker.with_requests(requests)
         # What `for_lead(...).with_requests(...)` gives, built once: a masker's needles
         # are a large part of the cost of printing one lead of a batch.
-        secrets, headers, params = _shown_or(config, show_secrets)
+        known = _shown_or(config, show_secrets)
         fields = pii_fields(config, lead)
         pii = pii_values(config, lead)
         pii += sensitive_values(requests, fields) if fields else ()
+        secrets = set(known.values)
         if not show_secrets:
-            names = frozenset(h.lower() for h in (*CREDENTIAL_HEADERS, *headers))
-            secrets |= {
-                c for r in requests for c in request_credentials(r, names, frozenset(params))
-            }
+            names = CredentialNames.of(known.headers, known.params, known.schemes, standard=True)
+            secrets.update(c for r in requests for c in names.carried(r))
         masker = cls(
             secrets,
             pii,
-            secret_headers=headers,
-            secret_params=params,
+            secret_headers=known.headers,
+            secret_params=known.params,
             mask_credentials=not show_secrets,
             pii_fields=fields,
+            header_schemes=known.schemes,
         )
         masker._learned.update((id(r), r) for r in requests)
         return masker
@@ -150,16 +155,16 @@ class Masker:
         more = {s for s in secrets if s} - self._secrets
         if not extra and not more:
             return self
-        headers, params, credentials = self._args
-        return Masker(
+        masker = Masker(
             self._secrets | more,
             self._pii | extra,
-            secret_headers=headers,
-            secret_params=params,
-            mask_credentials=credentials,
+            mask_credentials=False,
             pii_fields=self._pii_fields,
             mask_pii=self._mask_pii,
         )
+        masker._names, masker._show_secrets = self._names, self._show_secrets
+        masker._headers, masker._params = self._headers, self._params
+        return masker
 
     def with_requests(self, requests: Iterable[RenderedRequest | None]) -> Masker:
         """This masker, also masking what `requests` made of pii fields and the credentials
@@ -175,9 +180,9 @@ class Masker:
         return masker
 
     def _credentials(self, requests: Iterable[RenderedRequest]) -> list[str]:
-        if not self._args[2]:  # secrets shown
+        if self._show_secrets:
             return []
-        return [c for r in requests for c in request_credentials(r, self._headers, self._params)]
+        return [c for r in requests for c in self._names.carried(r)]
 
     # ----------------------------------------------------------------------- text
 
@@ -327,26 +332,17 @@ class Masker:
         )
 
     def _header_value(self, name: str, value: str) -> str:
-        if name.lower() not in self._headers:
-            return self.text(value)
-        scheme, space, _ = value.partition(" ")
-        if space and is_auth_scheme(scheme):
-            return f"{scheme} {MASK}"  # keep `Bearer`/`Basic`: it helps debugging
-        return MASK
+        by_name = self._names.header(name, value)  # `Bearer ****`: a scheme the config writes
+        return self.text(value) if by_name is None else by_name
 
     def _mask_pair(self, pair: str) -> str:
         name, eq, _ = pair.partition("=")
         return f"{name}={MASK}" if eq and unquote_plus(name) in self._params else pair
 
 
-def _shown_or(
-    config: Config, shown: bool
-) -> tuple[frozenset[str], tuple[str, ...], tuple[str, ...]]:
-    """The config's secrets, credential headers and parameters; nothing when shown."""
-    if shown:
-        return frozenset(), (), ()
-    found = config_secrets(config)
-    return found.values, found.headers, found.params
+def _shown_or(config: Config, shown: bool) -> ConfigSecrets:
+    """The config's secrets and where its credentials travel; nothing when shown."""
+    return ConfigSecrets(frozenset(), (), (), {}) if shown else config_secrets(config)
 
 
 def _encoded(text: str) -> builtins.bytes:

@@ -13,10 +13,11 @@ whole token (a short secret), or in any case (pii of 3+ characters).
 
 from __future__ import annotations
 
+import base64
 import functools
 import json
-import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 from urllib.parse import quote, quote_plus, unquote, unquote_plus, urlsplit
@@ -42,7 +43,7 @@ MIN_PII_LENGTH = 2  # a one-letter value (an initial) would blank out half the o
 CASELESS_PII_LENGTH = 3  # pii this long is matched in any case (`ADA` for `Ada`)
 SHORT_SECRET = 4  # a shorter secret is masked only as a whole token (see docs/render.md)
 CREDENTIAL_HEADERS = ("authorization", "proxy-authorization")
-_AUTH_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,15}")
+STANDARD_SCHEMES = ("Basic", "Bearer")  # what the auth kinds write before a credential
 
 
 AuthSpec = NoAuth | BasicAuth | BearerAuth | HeaderAuth | QueryAuth | DigestAuth | OAuth2Auth
@@ -90,7 +91,8 @@ def _secret_needles(secrets: frozenset[str]) -> dict[str, Needle]:
 
 @functools.lru_cache(maxsize=4096)
 def wire_forms(value: str) -> frozenset[str]:
-    """The value as it may appear in a URL, a form, a JSON string or XML text."""
+    """The value as it may appear in a URL, a form, a JSON string (`/` escaped or not) or
+    XML text."""
     xml_min = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     xml_full = xml_min.replace('"', "&quot;").replace("'", "&apos;")
     for char, ref in (("\t", "&#9;"), ("\n", "&#10;"), ("\r", "&#13;")):
@@ -103,6 +105,7 @@ def wire_forms(value: str) -> frozenset[str]:
             quote_plus(value, safe=""),
             json.dumps(value, ensure_ascii=False)[1:-1],
             json.dumps(value)[1:-1],
+            json.dumps(value)[1:-1].replace("/", "\\/"),  # `\/`, as PHP and others write it
             xml_min,
             xml_full,
         }
@@ -167,32 +170,110 @@ def requests_of(result: Any) -> list[RenderedRequest]:
 # --------------------------------------------------------------------------- credentials
 
 
+@dataclass(frozen=True)
+class CredentialNames:
+    """Where credentials travel, masked by name whatever their value: headers (lower-cased
+    name -> the schemes the config writes before the credential, `Bearer`, kept visible)
+    and query parameters."""
+
+    headers: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    params: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(
+        cls,
+        headers: Iterable[str],
+        params: Iterable[str],
+        schemes: Mapping[str, Iterable[str]],
+        *,
+        standard: bool,
+    ) -> CredentialNames:
+        """`standard`: `Authorization` and `Proxy-Authorization` too (unless secrets are
+        shown), with the schemes pingpost's auth kinds write, `Basic` and `Bearer`."""
+        found: dict[str, set[str]] = {}
+        if standard:
+            found = {name: set(STANDARD_SCHEMES) for name in CREDENTIAL_HEADERS}
+        for name in headers:
+            found.setdefault(name.lower(), set())
+        for name, words in schemes.items():
+            if name.lower() in found:
+                found[name.lower()].update(words)
+        return cls({k: frozenset(v) for k, v in found.items()}, frozenset(params))
+
+    def header(self, name: str, value: str) -> str | None:
+        """The value of header `name` masked by name (its scheme kept when the config writes
+        it, `Bearer ****`), or None when `name` carries no credential."""
+        schemes = self.headers.get(name.lower())
+        if schemes is None:
+            return None
+        scheme, space, _ = value.partition(" ")
+        return f"{scheme} {MASK}" if space and scheme in schemes else MASK
+
+    def carried(self, request: RenderedRequest) -> list[str]:
+        """The credentials `request` carried: each credential header's value (and what
+        follows a scheme the config writes), its URL's password, its credential params."""
+        found: list[str] = []
+        for name, value in request.headers:
+            schemes = self.headers.get(name.lower())
+            if schemes is not None:
+                scheme, space, rest = value.partition(" ")
+                found += [value, rest] if space and scheme in schemes else [value]
+        url = request.url
+        if "@" in url or (self.params and "?" in url):  # most URLs: nothing to parse
+            found += self._in_url(url)
+        return [c for c in found if c.strip()]
+
+    def _in_url(self, url: str) -> list[str]:
+        try:
+            parts = urlsplit(url)
+            password = parts.password
+        except ValueError:
+            return []
+        found = [password, unquote(password)] if password else []
+        for pair in parts.query.split("&") if self.params else ():
+            name, eq, value = pair.partition("=")
+            if eq and unquote_plus(name) in self.params:
+                found += [value, unquote_plus(value)]
+        return found
+
+
 class ConfigSecrets(NamedTuple):
-    """A config's secret values, credential header names and query parameter names."""
+    """A config's secret values, and where its methods' credentials travel."""
 
     values: frozenset[str]
     headers: tuple[str, ...]
     params: tuple[str, ...]
+    schemes: Mapping[str, frozenset[str]]  # header -> the schemes the config writes
 
 
 _CONFIG_CACHE: list[tuple[object, ConfigSecrets]] = []
 
 
 def config_secrets(config: Config) -> ConfigSecrets:
-    """Every `${ENV}` value and literal auth value, and the names of the headers and query
-    parameters that carry a method's credentials."""
+    """Every `${ENV}` value and literal auth value (in the forms they go on the wire), and
+    the headers and query parameters that carry a method's credentials."""
     for cached_config, found in _CONFIG_CACHE:
         if cached_config is config:
             return found
     secrets = set(config.secrets)
     headers: set[str] = set()
     params: set[str] = set()
+    schemes: dict[str, set[str]] = {}
     for method in config.methods.values():
         for request in (method.ping, method.post):
-            secrets.update(literal_secrets(request.auth))
-            headers.update(secret_header_names(request.auth))
-            params.update(secret_query_names(request.auth))
-    found = ConfigSecrets(frozenset(secrets), tuple(sorted(headers)), tuple(sorted(params)))
+            auth = request.auth
+            secrets.update(literal_secrets(auth))
+            headers.update(secret_header_names(auth))
+            params.update(secret_query_names(auth))
+            scheme = written_scheme(auth, config.secrets)
+            if scheme:
+                schemes.setdefault("authorization", set()).add(scheme)
+    found = ConfigSecrets(
+        frozenset(secrets),
+        tuple(sorted(headers)),
+        tuple(sorted(params)),
+        {name: frozenset(words) for name, words in schemes.items()},
+    )
     _CONFIG_CACHE[:] = [(config, found)]  # one config per process is the usual case
     return found
 
@@ -210,10 +291,30 @@ def secret_query_names(auth: AuthSpec) -> tuple[str, ...]:
     return (auth.name,) if isinstance(auth, QueryAuth) else ()
 
 
+def written_scheme(auth: AuthSpec, secrets: frozenset[str]) -> str | None:
+    """The scheme word the config writes before the credential (`Basic`, `Digest`, a
+    bearer prefix written as such), shown in masked output; a prefix from the environment
+    is a secret."""
+    if isinstance(auth, BasicAuth):
+        return "Basic"
+    if isinstance(auth, DigestAuth):
+        return "Digest"
+    if isinstance(auth, OAuth2Auth):
+        return "Bearer"
+    prefix = auth.prefix if isinstance(auth, BearerAuth) else ""
+    if prefix and prefix not in secrets and "{{" not in prefix and " " not in prefix:
+        return prefix
+    return None
+
+
 def literal_secrets(auth: AuthSpec) -> tuple[str, ...]:
-    """Auth values written literally in config (templates are masked by name instead)."""
-    if isinstance(auth, BasicAuth | DigestAuth):
-        values: tuple[str, ...] = (auth.password,)
+    """Auth values known before rendering (written in the config, or from the environment),
+    and what goes on the wire for them: `user:password` in base64 for basic auth.
+    Templated values are learned from the requests instead (`CredentialNames.carried`)."""
+    if isinstance(auth, BasicAuth):
+        values: tuple[str, ...] = (auth.password, *basic_tokens(auth.username, auth.password))
+    elif isinstance(auth, DigestAuth):
+        values = (auth.password,)
     elif isinstance(auth, BearerAuth):
         values = (auth.token,)
     elif isinstance(auth, HeaderAuth | QueryAuth):
@@ -225,39 +326,10 @@ def literal_secrets(auth: AuthSpec) -> tuple[str, ...]:
     return tuple(v for v in values if v and "{{" not in v)
 
 
-def header_credential(value: str) -> str:
-    """The credential in a header masked by name: the value after an auth scheme
-    (`Bearer`, `Basic`), else the whole value."""
-    scheme, space, rest = value.partition(" ")
-    if space and is_auth_scheme(scheme):
-        return rest
-    return value
-
-
-def is_auth_scheme(word: str) -> bool:
-    """`Bearer`, `Basic`, `Token`: a short word that names how a credential is given."""
-    return _AUTH_SCHEME.fullmatch(word) is not None
-
-
-def request_credentials(
-    request: RenderedRequest, headers: frozenset[str], params: frozenset[str]
-) -> list[str]:
-    """The credentials `request` carried: the values of its `headers` (lower-cased names)
-    after any scheme, its URL's password, and the values of its query `params`."""
-    found = [header_credential(v) for k, v in request.headers if k.lower() in headers]
-    url = request.url
-    if "@" not in url and not (params and "?" in url):  # most URLs: nothing to parse
-        return [c for c in found if c.strip()]
-    try:
-        parts = urlsplit(url)
-        password = parts.password
-    except ValueError:
-        return [c for c in found if c.strip()]
-    if password:
-        found += [password, unquote(password)]
-    if params:
-        for pair in parts.query.split("&"):
-            name, eq, value = pair.partition("=")
-            if eq and unquote_plus(name) in params:
-                found += [value, unquote_plus(value)]
-    return [c for c in found if c.strip()]
+def basic_tokens(username: str, password: str) -> tuple[str, ...]:
+    """`user:password` in base64, as basic auth sends it, padded and not (echoes drop the
+    padding); nothing when either part is a template, rendered per request."""
+    if not password or "{{" in username or "{{" in password:
+        return ()
+    token = base64.b64encode(f"{username}:{password}".encode()).decode("ascii")
+    return (token, token.rstrip("="))

@@ -28,6 +28,7 @@ MAX_CHARS = 10_000_000  # characters built by padding/joining/concatenating/outp
 MAX_WIDTH = 100_000  # one width, padding, precision or indent
 MAX_REPEAT = 1_000_000  # characters or items from `*`
 MAX_POWER = 1_000  # largest exponent of `**`
+MAX_INT_BITS = 1 << 16  # one integer, about 19,700 digits: arithmetic on it stays microseconds
 
 _PRINTF_SPEC = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?")
 
@@ -134,18 +135,46 @@ def _size(value: Any) -> int | None:
 
 
 def check_binop(operator: str, left: Any, right: Any) -> None:
-    """Refuse (or charge) a `*`, `**` or `%` whose result could be huge, before it runs."""
+    """Refuse (or charge) a `*`, `**` or `%` whose result could be huge, before it runs: a
+    repeated string or list, or an integer past MAX_INT_BITS (`(10**1000)**1000` would
+    take hours; each exponent alone is small)."""
     if operator == "*":
+        if _integer(left) and _integer(right):
+            _check_bits(left.bit_length() + right.bit_length(), "`*`")
         for seq, times in ((left, right), (right, left)):
             size = _size(seq)
             if size is not None and isinstance(times, int):
                 if size * times > MAX_REPEAT:
                     raise SecurityError(f"`*` may build at most {MAX_REPEAT} items in templates")
                 charge_chars(size * times, "`*`")
-    elif operator == "**" and isinstance(right, int | float) and abs(right) > MAX_POWER:
-        raise SecurityError(f"`**` exponents are limited to {MAX_POWER} in templates")
+    elif operator == "**":
+        if isinstance(right, int | float) and abs(right) > MAX_POWER:
+            raise SecurityError(f"`**` exponents are limited to {MAX_POWER} in templates")
+        if _integer(left) and _integer(right) and right > 0 and abs(left) > 1:
+            _check_bits(left.bit_length() * right, "`**`")
     elif operator == "%":
         check_printf(left)
+
+
+def sized_number(value: Any) -> Any:
+    """An arithmetic result, refused when it is an integer past MAX_INT_BITS (a `+` or `-`
+    in a loop grows a bit a step; the operators that grow faster are checked before)."""
+    if _integer(value):
+        _check_bits(value.bit_length(), "arithmetic")
+    return value
+
+
+def _integer(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _check_bits(bits: int, what: str) -> None:
+    if bits > MAX_INT_BITS:
+        digits = int(bits * 0.30103)
+        raise SecurityError(
+            f"template exceeds its work budget: {what} would make a number of about "
+            f"{digits:,} digits (at most {int(MAX_INT_BITS * 0.30103):,})"
+        )
 
 
 def check_call(target: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:

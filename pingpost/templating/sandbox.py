@@ -39,6 +39,7 @@ from pingpost.templating.budget import (
     current_budget,
     request_budget,
     sized,
+    sized_number,
 )
 from pingpost.templating.context import MissingUndefined
 from pingpost.templating.filters import GUARDED_FILTERS, guard_filter
@@ -61,11 +62,11 @@ class _Sandbox(ImmutableSandboxedEnvironment):
     """No Python internals, no mutation of the context, no unbounded loops, repeats or
     paddings (every size-building operation is checked against the budget first)."""
 
-    intercepted_binops = frozenset({"*", "**", "%", "+"})
+    intercepted_binops = frozenset({"*", "**", "%", "+", "-"})
 
     def call_binop(self, context: Context, operator_: str, left: Any, right: Any) -> Any:
         check_binop(operator_, left, right)
-        result = super().call_binop(context, operator_, left, right)
+        result = sized_number(super().call_binop(context, operator_, left, right))
         return sized(result) if operator_ == "+" else result
 
     def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:

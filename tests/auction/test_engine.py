@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from pingpost.auction import run_auction
+from pingpost.auction import AuctionInterrupted, run_auction
 
 from .fakes import (
     LEAD,
@@ -286,3 +286,24 @@ def test_a_rendering_bug_costs_that_account_not_the_auction(
     assert statuses(result) == {"bug": "error", "postbug": "post_error", "a": "sold"}
     assert by_name(result)["bug"].reason == "ping not sent: internal error: KeyError: 'oops'"
     assert result.posted_to == ("a",)  # nothing was sent to postbug
+
+
+def test_a_cancelled_auction_raises_its_result_so_far() -> None:
+    """Cut off during the pings (nothing posted): `AuctionInterrupted` still carries the
+    lead's result, `unsold` and `interrupted`, so a caller can report every lead."""
+    cfg = config([account("a"), account("b")], ping_deadline=30)
+    transport = FakeTransport({"a/ping": hang(), "b/ping": hang()})
+
+    async def main() -> AuctionInterrupted:
+        task = asyncio.create_task(run_auction(LEAD, cfg, transport=transport, lead_id="L-1"))
+        await asyncio.sleep(0.05)
+        task.cancel()
+        with pytest.raises(AuctionInterrupted) as raised:
+            await task
+        assert task.cancelled()  # still a cancellation, for asyncio and for callers
+        return raised.value
+
+    result = asyncio.run(main()).result
+    assert (result.lead_id, result.result, result.reason) == ("L-1", "unsold", "interrupted")
+    assert statuses(result) == {"a": "not_pinged", "b": "not_pinged"}
+    assert {a.reason for a in result.accounts} == {"interrupted"}

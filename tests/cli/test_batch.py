@@ -5,36 +5,28 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import sys
+import time
 
-import pytest
 from rich.console import Console
 
 from pingpost.cli.batch import BatchStop, count_lines, deliver_batch
 from pingpost.cli.batch_output import BatchOutput
+from pingpost.cli.interrupt import Interrupts
 from tests.trace_cli_fixtures import LEAD
 
 
-async def collect(stop: BatchStop, lines, after: int) -> list[str]:
-    seen = []
-    async for line in stop.lines(lines):
-        seen.append(line)
-        if len(seen) == after:
-            stop("enough")
-    return seen
-
-
-async def agen(values):
-    for value in values:
-        yield value
-
-
-def test_a_stop_ends_the_reading_sync_or_async():
-    assert asyncio.run(collect(BatchStop(), iter("abcdef"), after=2)) == ["a", "b"]
-    assert asyncio.run(collect(BatchStop(), agen("abcdef"), after=3)) == ["a", "b", "c"]
-    stop = BatchStop()
+def test_a_stop_keeps_its_first_reason_and_an_abort_comes_once():
+    said: list[str] = []
+    stop = BatchStop(said.append)
     stop("first")
     stop("second")
-    assert stop.why == "first"
+    assert stop.why == "first" and stop.reading_stopped.is_set()
+    assert not stop.cut_off.is_set()
+    for count in (2, 3, 4):
+        stop.on_signal(count, "interrupted")
+    assert stop.aborted and stop.cut_off.is_set()
+    assert len([s for s in said if s.startswith("aborting")]) == 1
 
 
 class ClosedPipe(io.StringIO):
@@ -85,6 +77,7 @@ class InterruptingOutput(BatchOutput):
         if self.last_line == 0:
             for _ in range(self.presses):
                 os.kill(os.getpid(), signal.SIGINT)
+                time.sleep(0.01)  # each handled on its own turn of the loop
         super().item(item, config, progress)
 
 
@@ -96,12 +89,14 @@ def run_interrupted(setup, presses: int):
         out=Console(file=io.StringIO()), err=Console(file=io.StringIO()), as_json=True
     )
     output.presses = presses
-    stop = BatchStop()
+    stop = BatchStop(output.err.print)
     lines = [json.dumps(LEAD)] * 30
-    batch = deliver_batch(
-        lines, config, config.lead_type(), output, stop, source="x", concurrency=2
-    )
-    return output, stop, asyncio.run(batch)
+    kind = config.lead_type()
+    with Interrupts(stop.on_signal) as interrupts:
+        batch = deliver_batch(
+            lines, config, kind, output, stop, interrupts=interrupts, source="x", concurrency=2
+        )
+        return output, stop, asyncio.run(batch)
 
 
 def test_ctrl_c_stops_reading_then_aborts(buyer_setup, monkeypatch):
@@ -113,5 +108,9 @@ def test_ctrl_c_stops_reading_then_aborts(buyer_setup, monkeypatch):
     assert stop.why == "interrupted"
     assert 1 <= stats.leads < 30 and stats.sold == stats.leads
     assert "stopping: no new leads" in output.err.file.getvalue()
-    with pytest.raises(KeyboardInterrupt):
-        run_interrupted(setup, presses=2)
+    output, stop, stats = run_interrupted(setup, presses=2)
+    assert stop.aborted and "aborting" in output.err.file.getvalue()
+    lines = [json.loads(line) for line in sys.stdout.getvalue().splitlines()]
+    # every line read is on stdout, once: the ones cut off too
+    started = max(doc["line"] for doc in lines)
+    assert sorted(doc["line"] for doc in lines[-stats.leads :]) == list(range(1, started + 1))

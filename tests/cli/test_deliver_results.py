@@ -1,5 +1,6 @@
 """deliver: a possible double sale is visible, one failing auction does not end the batch,
-money reads the same everywhere in the trace, and `--lead-id` keeps the idempotency key."""
+a batch's exit code follows the table, money reads the same everywhere in the trace, and
+`--lead-id` keeps the idempotency key."""
 
 from __future__ import annotations
 
@@ -103,3 +104,42 @@ def test_lead_id_sets_the_idempotency_key(runner, buyer_setup):
     assert post.headers["Idempotency-Key"] == "crm-42:acme-main"
     batch = deliver(runner, setup, str(setup.leads_file([json.dumps(LEAD)])), "--lead-id", "x")
     assert batch.exit_code == 2 and "--lead-id is for one lead" in batch.stderr
+
+
+def test_a_batch_where_every_lead_sold_exits_0_whatever_the_other_buyers_did(
+    runner, buyer_setup, hanging_url
+):
+    """A buyer that answers 500 or times out is that account's `error`, not a failed batch:
+    exit codes follow the table (0 every lead sold; 1 any unsold, in doubt or invalid)."""
+    setup = buyer_setup("acme", "broken", "slow", timeout=0.3)
+    setup.answer("acme", "ping", {"status": "accepted", "price": "12.50", "ping_id": "a"})
+    setup.answer("acme", "post", {"result": "success"})
+    setup.answer("broken", "ping", "boom", status=500)
+    slow = (setup.dir / "methods" / "slow.yaml").read_text().replace(setup.base, hanging_url)
+    (setup.dir / "methods" / "slow.yaml").write_text(slow)
+    leads = str(setup.leads_file([json.dumps(LEAD)] * 3))
+    result = deliver(runner, setup, leads)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.count("SOLD to acme-main") == 3
+    documents = [
+        json.loads(line) for line in deliver(runner, setup, leads, "--json").stdout.splitlines()
+    ]
+    statuses = {a["account"]: a["status"] for a in documents[0]["accounts"]}
+    assert statuses == {"acme-main": "sold", "broken-main": "error", "slow-main": "error"}
+    setup.answer("acme", "post", {"result": "failure"})  # no longer first: a later expectation
+    unsold = deliver(runner, setup, str(setup.leads_file([json.dumps(LEAD)], name="one.jsonl")))
+    assert unsold.exit_code in (0, 1)
+
+
+def test_a_dry_run_batch_exits_1_when_a_request_cannot_be_rendered(runner, buyer_setup):
+    setup = buyer_setup("acme", "bluesky")
+    leads = str(setup.leads_file([json.dumps(LEAD)] * 2))
+    fine = deliver(runner, setup, leads, "--dry-run")
+    assert fine.exit_code == 0, fine.output
+    broken = (setup.dir / "methods" / "bluesky.yaml").read_text()
+    strict = "    state: {field: State, map: {TX: T}, strict_map: true}\n"
+    broken = broken.replace("    state: State\n", strict, 1)  # CA cannot be mapped
+    (setup.dir / "methods" / "bluesky.yaml").write_text(broken)
+    result = deliver(runner, setup, leads, "--dry-run")
+    assert result.exit_code == 1, result.output
+    assert "could not render" in result.stdout

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,6 +29,7 @@ from pingpost.templating import (
     template_globals,
     template_roots,
 )
+from pingpost.templating.budget import MAX_INT_BITS
 
 
 def render(source: str, flavour: Any = "text", **context: Any) -> str:
@@ -143,6 +149,48 @@ def test_unneeded_globals_are_gone(name: str) -> None:
 def test_huge_repeats_and_powers_are_refused(source: str) -> None:
     with pytest.raises(SecurityError):
         render(source)
+
+
+RUNAWAY_NUMBERS = [
+    "{{ (((10**1000)**1000)**1000) % 7 }}",  # each exponent small, the base huge
+    "{{ (10**1000) ** 1000 }}",
+    "{{ " + " * ".join(["10**999"] * 22) + " }}",  # a product, a step at a time
+    "{% set n = namespace(v=3) %}{% for i in range(100) %}{% set n.v = n.v * n.v %}"
+    "{% endfor %}{{ n.v % 7 }}",  # squaring in a loop
+]
+
+
+@pytest.mark.parametrize("source", RUNAWAY_NUMBERS)
+def test_every_intermediate_number_is_bounded(source: str) -> None:
+    started = time.monotonic()
+    with pytest.raises(SecurityError, match=f"at most {int(MAX_INT_BITS * 0.30103):,}"):
+        render(source)
+    assert time.monotonic() - started < 2.0
+
+
+def test_the_runaway_of_the_hardening_issue_ends_in_render_and_validate(tmp_path: Path) -> None:
+    """Run apart, so that a regression fails on its timeout instead of hanging the suite."""
+    script = textwrap.dedent(
+        f"""
+        from pathlib import Path
+        from tests.config.helpers import METHOD, check
+        template = "{{{{ (((10**1000)**1000)**1000) % 7 }}}}"
+        method = METHOD.replace("zip: Zip", 'zip: {{template: "' + template + '"}}', 1)
+        assert method != METHOD
+        report = check(Path({str(tmp_path)!r}), {{"methods/acme.yaml": method}})
+        print(*[p.message for p in report.errors], sep="\\n")
+        """
+    )
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=root, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert "work budget" in done.stdout and "digits" in done.stdout
+
+
+def test_big_enough_numbers_still_work() -> None:
+    assert render("{{ (2 ** 1000) % 1000 }}|{{ 10**100 * 10**100 > 0 }}") == "376|true"
 
 
 def test_small_repeats_and_powers_work() -> None:
