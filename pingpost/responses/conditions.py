@@ -10,9 +10,8 @@ match matches whatever else could not run; `not` of "could not run" is still
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from pingpost.config.models import (
     AllCondition,
@@ -43,8 +42,7 @@ _Ns = Mapping[str, str]  # the response's XPath prefixes
 _NO_NAMESPACES: _Ns = {}
 
 
-@dataclass(frozen=True, slots=True)
-class Check:
+class Check(NamedTuple):  # a tuple: the cheapest value to build, a few per interpret
     matched: bool
     detail: str  # what was found: `got "rejected"`, `no match`, `got 404`
     problem: str | None = None  # why the rule could not run; then `matched` is False

@@ -11,7 +11,7 @@ from __future__ import annotations
 import codecs
 import json
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any, Literal
 from urllib.parse import parse_qsl
@@ -45,8 +45,6 @@ class DecodedBody:
     format: str  # json | xml | form | text | html: what it decoded as ("text" when it did not)
     error: str | None = None  # "not json: <why>" when it did not decode as expected
     requested: str = "auto"  # the rules' `format`
-    # trees built on first use (documents.py): the HTML page, its visible text, XPath's tree
-    kept: dict[str, Any] | None = field(default=None, compare=False, repr=False)
 
     def unreadable(self) -> str | None:
         """Why `path` rules cannot read this body, or None when they can.

@@ -1,7 +1,8 @@
 """What rules read besides the decoded data: the HTML page, its visible text, the XPath tree.
 
-Each is built on first use and kept on the `DecodedBody`, so ten selector
-rules parse a page once, and a JSON answer with `path` rules builds none.
+Each is built on first use and kept for the body being interpreted, so ten
+selector rules parse a page once, and a JSON answer with `path` rules builds
+none (and pays nothing: the cache is not a field of `DecodedBody`).
 The parsers themselves (selectolax, lxml) are imported on first use too:
 together they cost some 40 ms of start-up that a config without `format:
 html` or `xpath` never needs.
@@ -75,12 +76,21 @@ def _what(body: DecodedBody) -> str:
     return "empty" if not body.text.strip() else body.format
 
 
+# The trees of the body interpreted last. `interpret` reads one body at a time and
+# never awaits, so one entry is enough; it is read once, as a whole, so a thread
+# replacing it meanwhile costs a rebuild, never another body's tree.
+_last: tuple[DecodedBody, dict[str, Any]] | None = None
+
+
 def _kept(body: DecodedBody, key: str, make: Callable[[], T]) -> T:
     """`make()`, built once per body. A failure is kept too, so it is not re-tried per rule."""
-    kept = body.kept
-    if kept is None:
+    global _last
+    last = _last
+    if last is not None and last[0] is body:
+        kept = last[1]
+    else:
         kept = {}
-        object.__setattr__(body, "kept", kept)  # a cache on a frozen value, not its state
+        _last = (body, kept)
     if key not in kept:
         try:
             kept[key] = make()

@@ -8,8 +8,7 @@ value; an extractor with only a `default` is a fixed value.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from pingpost.config.models import Extractor
 from pingpost.exchange import RawResponse
@@ -28,8 +27,7 @@ REASON_LIMIT = 300  # a reason is one line in a trace, not a copy of the body
 _NO_NAMESPACES: Mapping[str, str] = {}
 
 
-@dataclass(frozen=True, slots=True)
-class Extracted:
+class Extracted(NamedTuple):  # a tuple: the cheapest value to build, a few per interpret
     value: Any  # what was found (or the default); None when nothing was
     detail: str  # `got "p-1"`, `not found`, `not found, default 0`
     problem: str | None = None  # why it could not run (undecoded body, bad expression)
