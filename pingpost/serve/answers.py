@@ -46,6 +46,13 @@ ERRORS: Sequence[tuple[type[Exception], int, str]] = (
 )
 
 
+class Refusal(Exception):
+    """Stop handling a request and send `response` (an early, expected answer)."""
+
+    def __init__(self, response: web.Response) -> None:
+        self.response = response
+
+
 def status_of(result: str) -> int:
     return STATUS_BY_RESULT.get(result, 200)
 

@@ -190,3 +190,27 @@ def test_the_server_header_names_no_versions(two_buyers: tuple[Sandbox, Path]) -
     with running_service(config) as service:
         answer = call(f"{service.url}/healthz")
     assert answer.headers["server"] == "pingpost"
+
+
+def test_an_auction_that_fails_is_a_plain_500_and_its_key_is_kept(
+    two_buyers: tuple[Sandbox, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bug in the engine: the client gets a 500 problem without details, the log one
+    line, and a retry with the same key the same 500 (a post may have left: never a second
+    auction)."""
+
+    async def broken(*args: object, **kw: object) -> None:
+        raise ZeroDivisionError("a bug")
+
+    _, config = two_buyers
+    monkeypatch.setattr("pingpost.serve.intake.run_auction", broken)
+    with running_service(config) as service:
+        first = post_lead(service.url, headers={"Idempotency-Key": "k"})
+        again = post_lead(service.url, headers={"Idempotency-Key": "k"})
+        after = call(f"{service.url}/healthz")
+    document = problem_of(first, 500, "internal_error")
+    assert "a bug" not in str(document)
+    assert again.status == 500 and again.body == first.body
+    assert after.status == 200
+    (logged,) = service.events("internal_error")
+    assert logged["error"] == "ZeroDivisionError" and "a bug" not in str(logged)
