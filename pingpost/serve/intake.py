@@ -13,6 +13,7 @@ auctions are logged as auctions.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from typing import Any
 
@@ -37,6 +38,7 @@ from pingpost.serve.door import authenticate, draining, limit_rate, parse_lead, 
 from pingpost.serve.idempotency import body_digest, valid_key
 from pingpost.serve.service import Service
 from pingpost.serve.state import LeadTypeRefused, ServiceConfig, pick_lead_type
+from pingpost.store.errors import StoreUnavailable
 from pingpost.store.records import KeyAnswered, KeyClaimed, KeyMismatch
 from pingpost.trace.json import auction_json, dumps
 
@@ -126,10 +128,16 @@ async def _run(
     source: Source | None,
     claim: tuple[str, str] | None,
 ) -> tuple[int, bytes, str | None, str | None]:
-    """(status, body, auction id, result); result None: the auction failed (a bug)."""
+    """(status, body, auction id, result); result None: no auction result (503, 500)."""
     try:
         result = await run_auction(lead, current.config, transport=service.transport)
         status, body = _answer(service, current, result, source)
+    except StoreUnavailable as exc:  # before any post could leave (W1): nothing was sent
+        service.log.event("store_unavailable", where="auction", error=exc.cause[:200])
+        if claim is not None:
+            await _release(service, claim)
+        status, body = 503, problem_body(503, "store_unavailable", str(exc))
+        return status, body, None, None
     except Exception as exc:  # a bug: the lead's key is kept (a post may have left)
         service.log.event("internal_error", where="auction", error=type(exc).__name__)
         status, body, auction = 500, problem_body(500, "internal_error", INTERNAL_DETAIL), None
@@ -140,6 +148,11 @@ async def _run(
     if claim is not None:
         await _complete(service, claim, status, body)
     return (status, body, *auction) if auction else (status, body, None, None)
+
+
+async def _release(service: Service, claim: tuple[str, str]) -> None:
+    with contextlib.suppress(PingpostError):  # the store is down: the key stays pending
+        await service.idempotency.release(*claim)
 
 
 def _answer(
