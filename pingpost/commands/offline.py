@@ -32,6 +32,7 @@ from pingpost.render import render_request
 from pingpost.render.placeholders import placeholder_value
 from pingpost.responses import interpret
 from pingpost.responses.outcome import Outcome
+from pingpost.responses.steps import reason_matches
 
 Phase = Literal["ping", "post"]
 MAX_ACCOUNTS_RENDERED = 20  # distinct `vars` per method; enough to catch a bad one
@@ -228,7 +229,7 @@ def _mismatches(exchange: ExampleExchange, outcome: Outcome) -> list[tuple[NodeP
         if wanted is not None and got != wanted:
             shown = "none" if got is None else str(got)
             found.append(((name,), f"expected {name} {wanted}, got {shown}"))
-    if expect.reason is not None and (outcome.reason or "").strip() != expect.reason.strip():
+    if expect.reason is not None and not reason_matches(expect.reason, outcome.reason):
         shown = "none" if outcome.reason is None else f"`{outcome.reason}`"
         found.append((("reason",), f"expected reason `{expect.reason}`, got {shown}"))
     for name, value in (expect.capture or {}).items():

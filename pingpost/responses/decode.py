@@ -26,6 +26,8 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
 _XML_ENCODING = re.compile(rb"""^<\?xml[^>]{0,200}?encoding\s*=\s*["']([A-Za-z0-9._-]{1,40})["']""")
+_STRICT_TEXT = ("json", "xml")  # formats that must be valid text; form and text stay lenient
+_CODEC_NAMES = {"utf-8": "UTF-8", "utf-16-le": "UTF-16", "utf-16-be": "UTF-16"}
 _META_CHARSET = re.compile(
     rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]{1,40})""", re.IGNORECASE
 )
@@ -68,12 +70,21 @@ class _NotDecoded(ValueError):
 def decode_body(
     body: bytes, content_type: str | None = None, fmt: BodyFormat = "auto"
 ) -> DecodedBody:
-    """Decode `body` as `fmt`; `content_type` is the full header value (charset included)."""
+    """Decode `body` as `fmt`; `content_type` is the full header value (charset included).
+
+    JSON and XML must be valid text in their encoding: bytes that do not decode make the
+    body undecodable (P9), with the byte offset in `error`. Text, for `regex` and
+    `contains` rules, is always there, undecodable bytes shown as U+FFFD.
+    """
     mime, charset = _parse_content_type(content_type)
     if fmt == "html" and charset is None:
         charset = declared_charset(body)  # `<meta charset=...>`, as a browser reads it
     text = body_text(body, charset)
     decoded = _decode_auto(text, mime) if fmt == "auto" else _decode_as(fmt, text)
+    if decoded.format in _STRICT_TEXT and "\ufffd" in text:
+        invalid = _invalid_byte(body, charset)
+        if invalid is not None:
+            decoded = DecodedBody(text, None, "text", f"not {decoded.format}: {invalid}")
     return decoded if fmt == "auto" else replace(decoded, requested=fmt)
 
 
@@ -100,18 +111,34 @@ def text_bytes(text: str, content_type: str | None = None) -> bytes:
 def body_text(body: bytes, charset: str | None = None) -> str:
     """Bytes as text: a BOM wins, then the header's charset, then an XML declaration, then
     UTF-8. Undecodable bytes become U+FFFD rather than an error."""
+    start, encoding = _encoding_of(body, charset)
+    return body[start:].decode(encoding, "replace")
+
+
+def _encoding_of(body: bytes, charset: str | None) -> tuple[int, str]:
+    """Where the text starts (after a BOM) and the codec that reads it."""
     for bom, encoding in _BOMS:
         if body.startswith(bom):
-            return body[len(bom) :].decode(encoding, "replace")
+            return len(bom), encoding
     if charset is None and body.startswith(b"<?xml"):
         declared = _XML_ENCODING.match(body)
         charset = declared.group(1).decode("ascii") if declared else None
     if charset is not None:
         try:
-            return body.decode(charset, "replace")
+            return 0, codecs.lookup(charset).name
         except LookupError:  # an unknown charset name: UTF-8 is the best guess
             pass
-    return body.decode("utf-8", "replace")
+    return 0, "utf-8"
+
+
+def _invalid_byte(body: bytes, charset: str | None) -> str | None:
+    """`invalid UTF-8 at byte 17` when `body` does not decode strictly, else None."""
+    start, encoding = _encoding_of(body, charset)
+    try:
+        body[start:].decode(encoding)
+    except UnicodeDecodeError as exc:
+        return f"invalid {_CODEC_NAMES.get(encoding, encoding)} at byte {start + exc.start}"
+    return None
 
 
 def declared_charset(body: bytes) -> str | None:

@@ -47,6 +47,7 @@ from pingpost.responses.steps import (
     could_not_read,
     redirect,
     transport_failure,
+    with_status,
 )
 
 
@@ -170,10 +171,13 @@ def _reason(
     if decision.status == "accepted":
         return found
     if decision.reason_mode == "cause_only" or found is None:
-        return decision.cause
-    if decision.reason_mode == "cause_first" and decision.cause:
-        return f"{decision.cause}: {found}"
-    return found
+        reason = decision.cause
+    elif decision.reason_mode == "cause_first" and decision.cause:
+        reason = f"{decision.cause}: {found}"
+    else:
+        reason = found
+    status = response.status or 0
+    return reason if 200 <= status < 300 else with_status(status, reason)
 
 
 def _captures(

@@ -1,10 +1,13 @@
 """The steps of "Deciding the outcome" that need no rule: a transport failure, a status
 the config maps, a 5xx, a redirect, an answer that cannot be read, and what an
-`error` rule's match means on each phase (interpret.py runs them in order)."""
+`error` rule's match means on each phase (interpret.py runs them in order); and the
+HTTP status that leads the reason of every answer that is not 2xx."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from http import HTTPStatus
 from typing import Literal
 
 from pingpost.exchange import RawResponse
@@ -14,6 +17,8 @@ Phase = Literal["ping", "post"]
 # How an outcome's reason is made from the decision's cause and the `reason` extractor.
 ReasonMode = Literal["extracted", "cause_first", "cause_only"]
 _MAX_LOCATION = 200  # characters of a redirect's Location kept in the reason
+_PHRASES = {int(s): s.phrase for s in HTTPStatus}
+_STATUS_LABEL = re.compile(r"^HTTP \d{3}(?: [A-Za-z'\- ]+?)?: ")
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,3 +97,23 @@ def could_not_read(problem: str, status: int, phase: Phase, what: str) -> Decisi
     if 400 <= status < 500:
         return Decision("rejected", f"no accept rule matched ({decided_by})", f"HTTP {status}")
     return Decision("in_doubt", decided_by, problem, "cause_only")
+
+
+def with_status(status: int, reason: str | None) -> str:
+    """A reason for an answer that is not 2xx, led by its status: `HTTP 401 Unauthorized:
+    bad key` (a body that only repeats the status phrase adds nothing)."""
+    code = f"HTTP {status}"
+    label = f"{code} {_PHRASES[status]}" if status in _PHRASES else code
+    if reason is None or reason.strip().lower() in (code.lower(), label[len(code) + 1 :].lower()):
+        return label
+    if reason.startswith(code):  # "HTTP 500: x" gains its phrase; a redirect's cause is kept
+        rest = reason[len(code) :]
+        return label + rest if rest.startswith(":") else reason
+    return f"{label}: {reason}"
+
+
+def reason_matches(expected: str, reason: str | None) -> bool:
+    """An example's expected reason: the whole reason, or the part after the status
+    (`no buyer` matches `HTTP 404 Not Found: no buyer`)."""
+    got = (reason or "").strip()
+    return expected.strip() in (got, _STATUS_LABEL.sub("", got, count=1).strip())

@@ -13,6 +13,8 @@ from pingpost.config.models import Retry
 from pingpost.exchange import RenderedRequest
 from pingpost.transport import SendOptions
 
+SLACK_MS = 50  # P1, P2: an exchange ends at most 50 ms after its deadline
+
 
 def options(seconds: float = 2.0, max_bytes: int = 65536, **kwargs: Any) -> SendOptions:
     """SendOptions with a deadline `seconds` from now."""
