@@ -2,7 +2,8 @@
 
 The same tables as SQLite (sqlite/schema.py), with NUMERIC money and bigint
 identities, and two differences: compressed blobs are stored EXTERNAL (no
-second, useless compression by TOAST), and rollups fill a quarter of each page,
+second, useless compression by TOAST) and documents stay in their table's pages
+up to 8 KB (not in 2 KB TOAST chunks), and rollups fill a quarter of each page,
 so that their updates stay HOT and are pruned in place instead of bloating the
 table. The hot writes are server-side functions (functions.py), created with
 the tables.
@@ -40,7 +41,8 @@ CREATE INDEX auctions_by_source ON auctions (source, started_at, auction_id);
 CREATE INDEX auctions_interrupted ON auctions (started_at) WHERE result IS NULL;
 CREATE TABLE unfolded (auction bigint PRIMARY KEY);
 CREATE TABLE leads (auction bigint PRIMARY KEY, lead bytea NOT NULL);
-CREATE TABLE documents (auction bigint PRIMARY KEY, document bytea NOT NULL);
+CREATE TABLE documents (auction bigint PRIMARY KEY, document bytea NOT NULL)
+    WITH (toast_tuple_target = 8160);
 CREATE TABLE dictionaries (
     id integer PRIMARY KEY,
     data bytea NOT NULL,
