@@ -39,7 +39,7 @@ from pingpost.store.records import (
     Usage,
 )
 from pingpost.store.rollups import FOLD_BATCH, FOLD_EVERY
-from pingpost.store.sqlite import controls, reads, recovery, schema, stats, writes
+from pingpost.store.sqlite import controls, reads, recovery, schema, stats, upkeep, writes
 from pingpost.store.sqlite.connect import connect, unavailable
 from pingpost.store.sqlite.threads import Readers, Writer
 from pingpost.store.url import StoreUrl
@@ -95,7 +95,7 @@ class SqliteStore:
             await self._stop()
             raise
         self._readers = Readers(self._connect_reader, self._unavailable)
-        self._dictionary = await self._read(writes.newest_dictionary)
+        self._dictionary = await self._read(upkeep.newest_dictionary)
 
     async def close(self) -> None:
         if self._writer is not None and self._unfolded:
@@ -106,7 +106,7 @@ class SqliteStore:
     async def fold(self) -> int:
         """Fold every finished auction into the rollups (rollups.py); how many."""
         self._unfolded, total = 0, 0
-        while n := await self._write(writes.fold, FOLD_BATCH):
+        while n := await self._write(upkeep.fold, FOLD_BATCH):
             total += n
             if n < FOLD_BATCH:
                 break
@@ -162,7 +162,7 @@ class SqliteStore:
                 return
             data = make_dictionary(record.document, record.lead.lead_json)
             if data is not None:
-                made = functools.partial(writes.ensure_dictionary, data=data, at=record.finished_at)
+                made = functools.partial(upkeep.ensure_dictionary, data=data, at=record.finished_at)
                 self._dictionary = await self._alone(made)
 
     # -- the log --------------------------------------------------------------------------
