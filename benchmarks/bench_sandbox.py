@@ -7,11 +7,22 @@ else a keep-alive asyncio client (`--client python`). Every request is a JSON pi
 to one of 10 buyers in turn (6 styles, accept rules, tokens issued).
 
 Scenarios:
-  instant       latency 0, ledger off: the server's raw capacity
+  bare aiohttp   the baseline: aiohttp.web's low-level server with no buyers behind it
+                 (bare_aiohttp_server.py, a fixed answer), run the same way
+  instant        latency 0, ledger off: the sandbox's raw capacity
   instant+ledger latency 0, ledger on (what tests and the demo run)
-  latency20     latency 20 ms (the auction benchmark's buyers), many connections
+  latency20      latency 20 ms (the auction benchmark's buyers), many connections
 
-    python benchmarks/bench_sandbox.py [--seconds 5] [--connections 64] [--client wrk|python]
+Each round runs every scenario once; the best round of each counts (`--rounds`, default
+3), since a shared machine only ever makes a run slower. `req/CPU-s` (requests per
+CPU-second of the server) is the capacity figure; the instant scenarios are also given
+as a ratio to bare aiohttp measured in the same run.
+
+`--callgrind` counts the server's CPU instructions per request instead (valgrind must be
+installed): bare aiohttp vs the instant sandbox, immune to other load, slow (~3 minutes).
+
+    python benchmarks/bench_sandbox.py [--seconds 5] [--rounds 3] [--connections 64]
+                                       [--client wrk|python] [--callgrind]
 
 Prints a table and writes benchmarks/results/sandbox.json.
 """
@@ -32,6 +43,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+HERE = Path(__file__).resolve().parent
 STYLES = ["json_flag", "json_status", "xml", "form_loose", "text", "not_found_404"]
 BODY = '{"state": "CA", "zip": "90210", "age": 33, "first_name": "Ann", "email": "a@example.com"}'
 
@@ -57,8 +69,15 @@ def pin_to(cpus: set[int]) -> Callable[[], None]:
     return lambda: os.sched_setaffinity(0, cpus)
 
 
-def start_sandbox(spec_file: Path, pin: int | None) -> tuple[subprocess.Popen[str], int]:
-    command = [sys.executable, "-m", "pingpost.sandbox", str(spec_file), "--port", "0", "--json"]
+def sandbox_command(spec_file: Path) -> list[str]:
+    return [sys.executable, "-m", "pingpost.sandbox", str(spec_file), "--port", "0", "--json"]
+
+
+BARE_COMMAND = [sys.executable, str(HERE / "bare_aiohttp_server.py"), "--port", "0"]
+
+
+def start_server(command: list[str], pin: int | None) -> tuple[subprocess.Popen[str], int]:
+    """Start a server process and wait for its `listening on http://127.0.0.1:PORT` line."""
     process = subprocess.Popen(
         command,
         stdout=subprocess.PIPE,
@@ -71,7 +90,7 @@ def start_sandbox(spec_file: Path, pin: int | None) -> tuple[subprocess.Popen[st
     match = re.search(r"listening on http://127\.0\.0\.1:(\d+)", line)
     if not match:
         process.kill()
-        raise SystemExit(f"sandbox did not start: {line!r}")
+        raise SystemExit(f"server did not start: {line!r}")
     return process, int(match.group(1))
 
 
@@ -177,10 +196,10 @@ def run_python(port: int, seconds: float, connections: int, cpus: set[int]) -> d
 
 
 def run_scenario(
-    spec_file: Path, server_cpu: int | None, load: Any, seconds: float
+    command: list[str], server_cpu: int | None, load: Any, seconds: float
 ) -> dict[str, Any]:
-    """Start a sandbox, load it, and add its CPU use to the load generator's figures."""
-    process, port = start_sandbox(spec_file, server_cpu)
+    """Start a server, load it, and add its CPU use to the load generator's figures."""
+    process, port = start_server(command, server_cpu)
     try:
         cpu_before = cpu_seconds(process.pid)
         figures: dict[str, Any] = load(port)
@@ -188,10 +207,125 @@ def run_scenario(
     finally:
         process.terminate()
         process.wait(timeout=10)
-    # requests per CPU-second of the sandbox: a capacity figure robust to other load
+    # requests per CPU-second of the server: a capacity figure robust to other load
     figures["rps_per_cpu"] = figures["rps"] * seconds / used if used > 0 else 0.0
     figures["cpu_share"] = used / seconds
     return figures
+
+
+# --------------------------------------------------------------------------- callgrind
+
+
+async def _fixed_load(port: int, requests: int, connections: int = 16) -> None:
+    """Exactly `requests` pings over keep-alive connections (the python client, counted)."""
+    sent = [0]
+
+    async def worker() -> None:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        body = BODY.encode()
+        while sent[0] < requests:
+            sent[0] += 1
+            writer.write(
+                f"POST /b{sent[0] % 10}/ping HTTP/1.1\r\nHost: x\r\n"
+                f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+                + body
+            )
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = re.search(rb"Content-Length: (\d+)", head, re.IGNORECASE)
+            await reader.readexactly(int(length.group(1)))  # type: ignore[union-attr]
+        writer.close()
+
+    await asyncio.gather(*(worker() for _ in range(connections)))
+
+
+def _instructions(command: list[str], requests: int) -> int:
+    """CPU instructions a server process executes from start to exit, serving `requests`."""
+    valgrind = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"]
+    process = subprocess.Popen(
+        valgrind + command,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONMALLOC": "malloc"},  # what valgrind can follow
+    )
+    assert process.stderr is not None
+    lines = []
+    while "listening on" not in (line := process.stderr.readline()):
+        lines.append(line)
+        if not line and process.poll() is not None:
+            raise SystemExit("server did not start under valgrind:\n" + "".join(lines))
+    port = int(line.rsplit(":", 1)[1])
+    asyncio.run(_fixed_load(port, requests))
+    process.terminate()
+    err = process.communicate(timeout=120)[1]
+    return int(re.search(r"Collected : (\d+)", err).group(1))  # type: ignore[union-attr]
+
+
+def callgrind(spec_file: Path) -> dict[str, Any]:
+    """Instructions per request, from runs of 300 and 1,300 requests (start-up cancels out)."""
+    counts = {}
+    for name, command in (("bare aiohttp", BARE_COMMAND), ("instant", sandbox_command(spec_file))):
+        low, high = (_instructions(command, n) for n in (300, 1300))
+        counts[name] = (high - low) / 1000
+        print(f"{name:<16} {counts[name] / 1000:8.1f} k instructions/request", flush=True)
+    ratio = counts["bare aiohttp"] / counts["instant"]
+    print(f"bare aiohttp / sandbox: {ratio:.2f}")
+    return {"instructions_per_request": counts, "ratio": ratio}
+
+
+# --------------------------------------------------------------------------- main
+
+
+SCENARIOS = [  # name, latency ms, ledger; None: the bare aiohttp baseline
+    ("bare aiohttp", None, False),
+    ("instant", 0, False),
+    ("instant+ledger", 0, True),
+    ("latency20", 20, False),
+]
+
+
+def measure(args: argparse.Namespace, tmp: Path) -> list[dict[str, Any]]:
+    cpus = sorted(os.sched_getaffinity(0))
+    server_cpu = cpus[0] if len(cpus) > 1 else None
+    client_cpus = set(cpus[1:]) if len(cpus) > 1 else set(cpus)
+    load = run_wrk if args.client == "wrk" else run_python
+    best: dict[str, dict[str, Any]] = {}
+    for round_ in range(1, args.rounds + 1):
+        for name, latency, ledger in SCENARIOS:
+            connections = args.connections if latency in (None, 0) else max(args.connections, 256)
+            command = BARE_COMMAND
+            if latency is not None:
+                spec_file = tmp / f"{name}.yaml"
+                spec_file.write_text(spec_yaml(latency, ledger))
+                command = sandbox_command(spec_file)
+            figures = run_scenario(
+                command,
+                server_cpu,
+                lambda port, c=connections: load(port, args.seconds, c, client_cpus),
+                args.seconds,
+            )
+            figures.update(scenario=name, latency_ms=latency, ledger=ledger, round=round_)
+            figures.update(connections=connections, client=args.client)
+            if name not in best or figures["rps_per_cpu"] > best[name]["rps_per_cpu"]:
+                best[name] = figures
+            print(f"round {round_}  {_line(figures)}", flush=True)
+    bare = best["bare aiohttp"]["rps_per_cpu"]
+    for figures in best.values():
+        if figures["latency_ms"] == 0:
+            figures["ratio_to_bare"] = figures["rps_per_cpu"] / bare
+    print("\nbest of each:")
+    for figures in best.values():
+        ratio = f"  {figures['ratio_to_bare']:.2f} of bare" if "ratio_to_bare" in figures else ""
+        print(f"  {_line(figures)}{ratio}")
+    return list(best.values())
+
+
+def _line(figures: dict[str, Any]) -> str:
+    return (
+        f"{figures['scenario']:<16} {figures['rps']:>8,.0f} req/s  {figures['rps_per_cpu']:>8,.0f} "
+        f"req/CPU-s  server CPU {figures['cpu_share']:4.0%}  p99 {figures['p99']:<8} "
+        f"({figures['connections']} connections, {figures['client']}) {figures['errors']}"
+    )
 
 
 def main() -> None:
@@ -199,60 +333,25 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
     parser.add_argument("--seconds", type=float, default=5)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument(
         "--client", choices=["wrk", "python"], default="wrk" if shutil.which("wrk") else "python"
     )
+    parser.add_argument("--callgrind", action="store_true", help="instructions per request")
     args = parser.parse_args()
-    cpus = sorted(os.sched_getaffinity(0))
-    server_cpu = cpus[0] if len(cpus) > 1 else None
-    client_cpus = set(cpus[1:]) if len(cpus) > 1 else set(cpus)
-    scenarios = [
-        ("instant", 0, False, args.connections),
-        ("instant+ledger", 0, True, args.connections),
-        ("latency20", 20, False, max(args.connections, 256)),
-    ]
-    load = run_wrk if args.client == "wrk" else run_python
-    results = []
+    report: dict[str, Any] = {"cpus": len(os.sched_getaffinity(0)), "seconds": args.seconds}
     with tempfile.TemporaryDirectory() as tmp:
-        for name, latency, ledger, connections in scenarios:
-            spec_file = Path(tmp) / f"{name}.yaml"
-            spec_file.write_text(spec_yaml(latency, ledger))
-            figures = run_scenario(
-                spec_file,
-                server_cpu,
-                lambda port, c=connections: load(port, args.seconds, c, client_cpus),
-                args.seconds,
-            )
-            results.append(
-                {
-                    "scenario": name,
-                    "latency_ms": latency,
-                    "ledger": ledger,
-                    "connections": connections,
-                    "client": args.client,
-                    **figures,
-                }
-            )
-            print(
-                f"{name:<16} {figures['rps']:>8,.0f} req/s  {figures['rps_per_cpu']:>8,.0f} "
-                f"req/CPU-s  server CPU {figures['cpu_share']:4.0%}  p99 {figures['p99']:<8} "
-                f"({connections} connections, {args.client}) {figures['errors']}",
-                flush=True,
-            )
-    out = Path(__file__).parent / "results"
+        if args.callgrind:
+            spec_file = Path(tmp) / "instant.yaml"
+            spec_file.write_text(spec_yaml(0, False))
+            report["callgrind"] = callgrind(spec_file)
+        else:
+            report["results"] = measure(args, Path(tmp))
+    out = HERE / "results"
     out.mkdir(exist_ok=True)
-    (out / "sandbox.json").write_text(
-        json.dumps(
-            {
-                "cpus": len(cpus),
-                "server_cpu": server_cpu,
-                "seconds": args.seconds,
-                "results": results,
-            },
-            indent=2,
-        )
-    )
+    name = "sandbox-callgrind.json" if args.callgrind else "sandbox.json"
+    (out / name).write_text(json.dumps(report, indent=2))
 
 
 if __name__ == "__main__":

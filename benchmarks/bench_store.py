@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from pingpost.store import Store
+from pingpost.store.backends import open_store
 from pingpost.store.records import (
     AccountLine,
     AuctionRecord,
@@ -44,7 +45,6 @@ from pingpost.store.records import (
     PostOutcome,
 )
 from pingpost.store.sqlite import threads
-from pingpost.store.url import open_store
 
 HERE = Path(__file__).resolve().parent
 TEMPLATE = (HERE / "fixtures" / "result_document.json").read_text()

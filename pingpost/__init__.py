@@ -12,6 +12,7 @@ __version__ = "0.1.0"
 
 _API = {
     "load_config": "pingpost.config",
+    "validate_config": "pingpost.commands.offline",
     "load_lead": "pingpost.leads",
     "run_auction": "pingpost.auction",
     "run_auction_sync": "pingpost.auction",
@@ -21,6 +22,8 @@ _API = {
     "ConfigError": "pingpost.errors",
     "LeadError": "pingpost.errors",
 }
+
+_NAMES = {"validate_config": "validate"}  # the public name differs from the module's
 
 __all__ = [
     "ConfigError",
@@ -33,6 +36,7 @@ __all__ = [
     "render_request",
     "run_auction",
     "run_auction_sync",
+    "validate_config",
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -45,4 +49,4 @@ def __getattr__(name: str) -> Any:
         raise AttributeError(f"module 'pingpost' has no attribute {name!r}")
     import importlib
 
-    return getattr(importlib.import_module(module), name)
+    return getattr(importlib.import_module(module), _NAMES.get(name, name))

@@ -47,6 +47,9 @@ class Lead:
     lead_type: str
     values: Mapping[str, Any]
 
+    def __repr__(self) -> str:
+        return f"Lead(lead_type={self.lead_type!r}, fields=[{', '.join(self.values)}])"
+
 
 class _Bad(ValueError):
     """One field's problem; the message follows the field name."""
@@ -118,7 +121,7 @@ def decode_lead_json(text: str, source: str = "lead") -> object:
 
 def _decode_json(text: str, source: str) -> object:
     try:
-        return json.loads(
+        data = json.loads(
             text,
             parse_float=Decimal,  # exact: 12.10 stays 12.10, never a binary float
             parse_constant=_refuse_constant,
@@ -132,6 +135,22 @@ def _decode_json(text: str, source: str) -> object:
         raise LeadJsonError([str(bad)], source) from None
     except RecursionError:  # `[[[[...` a hundred thousand deep: no lead looks like that
         raise LeadJsonError(["not valid JSON: nested too deeply"], source) from None
+    if "\\u" in text and _has_surrogate(data):  # only an escape can make one
+        raise LeadJsonError(
+            ["not valid JSON: a \\u escape is half of a surrogate pair, not a character"], source
+        )
+    return data
+
+
+def _has_surrogate(node: object) -> bool:
+    """A lone surrogate anywhere (keys included): text no output can encode."""
+    if isinstance(node, str):
+        return _SURROGATE.search(node) is not None
+    if isinstance(node, dict):
+        return any(_has_surrogate(k) or _has_surrogate(v) for k, v in node.items())
+    if isinstance(node, list):
+        return any(_has_surrogate(item) for item in node)
+    return False
 
 
 def _refuse_constant(name: str) -> object:

@@ -2,18 +2,43 @@
 
 from __future__ import annotations
 
+import math
 import os
+from collections.abc import Callable
+
+import pytest
 
 # Configs read the sandbox's base URL from this variable; tests set it per sandbox.
 os.environ.pop("PINGPOST_SANDBOX_URL", None)
 os.environ.setdefault("NO_COLOR", "1")
 
 # H7: buyer configs on pytest-httpserver, canaries, CliRunner (tests/trace_cli_fixtures.py)
-pytest_plugins = ["trace_cli_fixtures"]
+pytest_plugins = ["tests.trace_cli_fixtures"]
 
 # H4: sandbox fixtures `sandbox`, `make_sandbox`, `sandbox_buyer`
 # (tests/integration/sandbox_fixtures.py)
-pytest_plugins += ["integration.sandbox_fixtures"]
+pytest_plugins += ["tests.integration.sandbox_fixtures"]
 
 # The store: `postgres_database`, `postgres_url` (tests/store/fixtures.py)
-pytest_plugins += ["store.fixtures"]
+pytest_plugins += ["tests.store.fixtures"]
+
+
+# Timing (P1: the ping round ends by ping_deadline + at most 50 ms). A loaded machine only
+# ever makes things later, never earlier, so the best of a few runs is the code's own
+# lateness: a deadline enforced 100 ms late fails every run, a busy neighbour only some.
+
+
+@pytest.fixture
+def best_of() -> Callable[..., float]:
+    """`best_of(measure, runs=5, enough=50)`: the smallest of up to `runs` results of
+    `measure()`, stopping early at one that is `enough` (the bound the test asserts)."""
+
+    def run(measure: Callable[[], float], runs: int = 5, enough: float = -math.inf) -> float:
+        best = math.inf
+        for _ in range(runs):
+            best = min(best, measure())
+            if best <= enough:
+                break
+        return best
+
+    return run

@@ -229,6 +229,16 @@ def test_text_that_is_not_json_is_a_json_error_never_a_crash(text: str) -> None:
         decode_lead_json(text, "POST /v1/leads")
 
 
+@pytest.mark.parametrize("text", ['{"\\ud800": 1}', '{"a": ["\\udfff"]}', '{"a": "x\\ud800"}'])
+def test_a_lone_surrogate_is_not_json(text: str) -> None:
+    with pytest.raises(LeadJsonError, match="half of a surrogate pair"):
+        decode_lead_json(text)
+
+
+def test_a_surrogate_pair_is_a_character() -> None:
+    assert decode_lead_json('{"a": "\\ud83d\\ude00"}') == {"a": "\U0001f600"}
+
+
 def test_a_lead_that_is_json_but_not_an_object_is_not_a_json_error() -> None:
     assert decode_lead_json("[1, 2]") == [1, 2]
     with pytest.raises(LeadError) as info:

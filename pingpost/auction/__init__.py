@@ -2,7 +2,7 @@
 
 Submodules: `engine` (one auction), `eligibility` (filters), `selection` (pure
 ranking), `verdicts` (pure status rules), `pinging`/`posting` (the two phases),
-`batch` and `stats` (many leads), `result` (the data every output is built from).
+`batch`, `lines` and `stats` (many leads), `result` (the data every output is built from).
 
 Names are imported lazily: `pingpost.auction.result` (used by the trace) must
 not pull in the engine, the transport and aiohttp.
@@ -19,7 +19,7 @@ _API = {
     "AuctionControl": "pingpost.auction.posting",
     "run_auction_sync": "pingpost.auction.engine",
     "run_batch": "pingpost.auction.batch",
-    "read_lines": "pingpost.auction.batch",
+    "read_lines": "pingpost.auction.lines",
     "BatchItem": "pingpost.auction.batch",
     "BatchStats": "pingpost.auction.stats",
     "AuctionResult": "pingpost.auction.result",
@@ -42,8 +42,9 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
-    from pingpost.auction.batch import BatchItem, read_lines, run_batch
+    from pingpost.auction.batch import BatchItem, run_batch
     from pingpost.auction.engine import AuctionInterrupted, run_auction, run_auction_sync
+    from pingpost.auction.lines import read_lines
     from pingpost.auction.posting import AuctionControl
     from pingpost.auction.result import AccountResult, AuctionResult, Exchange
     from pingpost.auction.stats import BatchStats

@@ -3,22 +3,21 @@
 Lines are read lazily, one at a time, only when a slot is free, and results
 are yielded as they finish (each with its line number), so a 10-million-line
 file costs no more memory than a 1,000-line one. A bad line is an item, not
-the end of the batch.
+the end of the batch, and so is every line read when the batch is stopped or
+aborted: nothing read goes unreported.
 """
 
 from __future__ import annotations
 
 import asyncio
 import gc
-import os
-import stat
-import threading
+import uuid
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Coroutine, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any
 
-from pingpost.auction.engine import run_auction
+from pingpost.auction.engine import INTERRUPTED, AuctionInterrupted, run_auction
 from pingpost.auction.posting import AuctionControl
 from pingpost.auction.result import AuctionResult
 from pingpost.config.bundle import Config
@@ -67,17 +66,6 @@ class BatchItem:
 class AuctionFailed(PingpostError):
     """An auction raised (a bug): reported for its line like a bad line; the batch goes on."""
 
-    exit_code = 1
-
-
-@dataclass(frozen=True)
-class PostInFlight:
-    """An auction cancelled while its post was in flight: the post may have sold (P6)."""
-
-    line_no: int
-    lead_id: str
-    account: str
-
 
 async def run_batch(
     lines: Iterable[str] | AsyncIterable[str],
@@ -90,7 +78,7 @@ async def run_batch(
     dry_run: bool = False,
     source: str = "-",
     stop: asyncio.Event | None = None,
-    in_flight: list[PostInFlight] | None = None,
+    abort: asyncio.Event | None = None,
 ) -> AsyncIterator[BatchItem]:
     """Run an auction per line; yield each item as soon as it finishes (not in line order).
 
@@ -102,30 +90,34 @@ async def run_batch(
 
     Setting `stop` (e.g. on a first Ctrl-C) drains the batch: no new line is
     read, the auctions in flight finish (a post may be under way: its outcome
-    must be reported, P6) and are yielded, then the iterator ends. Closing the
-    iterator early instead cancels the auctions still in flight; those with a post
-    in flight are then appended to `in_flight`, to be reported as in doubt.
+    must be reported, P6) and are yielded, then the iterator ends. Setting
+    `abort` (a second Ctrl-C) also cuts the auctions in flight off; each is still
+    yielded, with what is known (a post cut off is `in_doubt`, the rest
+    `interrupted`), so that every line read is reported. Closing the iterator
+    early instead cancels the auctions still in flight, unreported.
     """
     if concurrency < 1:
         raise ValueError("concurrency must be at least 1")
     feed = _Feed(
         concurrency,
-        lambda line_no, lead, control: _auction(
-            line_no, lead, config, transport, test, dry_run, control
+        lambda line_no, lead, lead_id, control: _auction(
+            line_no, lead, lead_id, config, transport, test, dry_run, control
         ),
     )
     reader = asyncio.create_task(feed.read(lines, lead_type, source, stop))
-    watcher = asyncio.create_task(_stop_reading(stop, reader)) if stop is not None else None
+    watchers = [
+        asyncio.create_task(_when(event, actions))
+        for event, actions in ((stop, (reader.cancel,)), (abort, (reader.cancel, feed.cancel)))
+        if event is not None
+    ]
     try:
         with _fewer_collections():
             while (item := await feed.next()) is not None:
                 yield item
     finally:
-        if in_flight is not None:
-            in_flight.extend(feed.posts_in_flight())
         feed.cancel()
         reader.cancel()
-        if watcher is not None:
+        for watcher in watchers:
             watcher.cancel()
     if feed.failure is not None:
         raise feed.failure
@@ -137,12 +129,12 @@ class _Feed:
     def __init__(
         self,
         concurrency: int,
-        start: Callable[[int, Lead, AuctionControl], Coroutine[Any, Any, BatchItem]],
+        start: Callable[[int, Lead, str, AuctionControl], Coroutine[Any, Any, BatchItem]],
     ) -> None:
         self._slots = asyncio.Semaphore(concurrency)
         self._auction = start
-        self._finished: asyncio.Queue[asyncio.Task[BatchItem] | BatchItem | None] = asyncio.Queue()
-        self._running: dict[asyncio.Task[BatchItem], tuple[int, AuctionControl]] = {}
+        self._finished: asyncio.Queue[_Started | BatchItem | None] = asyncio.Queue()
+        self._running: dict[asyncio.Task[BatchItem], _Started] = {}
         self._owed = 0  # items started (or refused) and not yet taken by the consumer
         self._reading = True
         self.failure: BaseException | None = None
@@ -180,14 +172,16 @@ class _Feed:
         except LeadError as exc:
             self._finished.put_nowait(BatchItem(line_no, error=exc))
             return
-        control = AuctionControl()
-        task = asyncio.create_task(self._auction(line_no, lead, control))
-        self._running[task] = (line_no, control)
+        lead_id = str(uuid.uuid4())  # chosen here: known even if the auction never starts
+        control = AuctionControl(lead_id=lead_id)
+        task = asyncio.create_task(self._auction(line_no, lead, lead_id, control))
+        self._running[task] = _Started(task, line_no, lead, lead_id)
         task.add_done_callback(self._done)
 
     def _done(self, task: asyncio.Task[BatchItem]) -> None:
-        self._running.pop(task, None)
-        self._finished.put_nowait(task)
+        started = self._running.pop(task, None)
+        if started is not None:
+            self._finished.put_nowait(started)
 
     async def next(self) -> BatchItem | None:
         """The next finished item; None once the lines are read and every item is taken."""
@@ -198,29 +192,44 @@ class _Feed:
                 continue
             self._owed -= 1
             self._slots.release()
-            return got.result() if isinstance(got, asyncio.Task) else got
+            return got.item() if isinstance(got, _Started) else got
         return None
 
-    def posts_in_flight(self) -> list[PostInFlight]:
-        return [
-            PostInFlight(line_no, control.lead_id or "", control.posting)
-            for line_no, control in self._running.values()
-            if control.posting is not None
-        ]
-
     def cancel(self) -> None:
-        for task in self._running:
+        """Cut off the auctions in flight: each still becomes an item (`_auction`)."""
+        for task in list(self._running):
             task.cancel()
 
 
-async def _stop_reading(stop: asyncio.Event, reader: asyncio.Task[None]) -> None:
-    await stop.wait()
-    reader.cancel()  # its `finally` marks the reading done; started auctions go on
+@dataclass(frozen=True)
+class _Started:
+    """An auction started for a line, and what its item is if it never got to run."""
+
+    task: asyncio.Task[BatchItem]
+    line_no: int
+    lead: Lead
+    lead_id: str
+
+    def item(self) -> BatchItem:
+        if not self.task.cancelled():
+            return self.task.result()
+        # cancelled before its first step: nothing was sent
+        result = AuctionResult(
+            self.lead_id, self.lead, "unsold", None, None, 0.0, (), reason=INTERRUPTED
+        )
+        return BatchItem(self.line_no, result=result)
+
+
+async def _when(event: asyncio.Event, actions: tuple[Callable[[], object], ...]) -> None:
+    await event.wait()
+    for action in actions:
+        action()  # cancelling the reader: its `finally` marks the reading done
 
 
 async def _auction(
     line_no: int,
     lead: Lead,
+    lead_id: str,
     config: Config,
     transport: Transport,
     test: bool,
@@ -229,8 +238,16 @@ async def _auction(
 ) -> BatchItem:
     try:
         result = await run_auction(
-            lead, config, transport=transport, test=test, dry_run=dry_run, control=control
+            lead,
+            config,
+            transport=transport,
+            lead_id=lead_id,
+            test=test,
+            dry_run=dry_run,
+            control=control,
         )
+    except AuctionInterrupted as cut_off:  # aborted: still reported, a post left in doubt
+        return BatchItem(line_no, result=cut_off.result)
     except Exception as exc:  # a bug in one auction must not end the batch
         failed = AuctionFailed(f"line {line_no}: auction failed: {type(exc).__name__}: {exc}")
         return BatchItem(line_no, error=failed)
@@ -247,46 +264,3 @@ async def _numbered(lines: Iterable[str] | AsyncIterable[str]) -> AsyncIterator[
         for line in lines:
             line_no += 1
             yield line_no, line
-
-
-def read_lines(stream: IO[str]) -> Iterable[str] | AsyncIterable[str]:
-    """Lines of `stream` for `run_batch`: a regular file is read directly (reads never block
-    for long); a pipe or terminal is read in a worker thread so the auctions in flight keep
-    their deadlines while the next line is awaited."""
-    try:
-        regular = stat.S_ISREG(os.fstat(stream.fileno()).st_mode)
-    except (OSError, ValueError, AttributeError):  # no real file descriptor (e.g. StringIO)
-        regular = True
-    return stream if regular else _threaded_lines(stream)
-
-
-async def _threaded_lines(stream: IO[str]) -> AsyncIterator[str]:
-    """One line at a time from a daemon thread: lazy (one line ahead at most), and a reader
-    blocked on a silent terminal never keeps the process from exiting."""
-    loop = asyncio.get_running_loop()
-    arrived: asyncio.Queue[str | BaseException] = asyncio.Queue()
-    wanted = threading.Semaphore(0)
-
-    def pump() -> None:
-        while True:
-            wanted.acquire()
-            try:
-                line: str | BaseException = stream.readline()
-            except BaseException as exc:  # handed over to the event loop, raised there
-                line = exc
-            try:
-                loop.call_soon_threadsafe(arrived.put_nowait, line)
-            except RuntimeError:  # the loop is closed: nobody is reading any more
-                return
-            if not isinstance(line, str) or not line:
-                return
-
-    threading.Thread(target=pump, name="pingpost-lead-reader", daemon=True).start()
-    while True:
-        wanted.release()
-        line = await arrived.get()
-        if isinstance(line, BaseException):
-            raise line
-        if not line:
-            return
-        yield line

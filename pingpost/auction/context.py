@@ -98,6 +98,7 @@ class AuctionContext:
             pool=entry.name,
             # P5: a post is re-sent only with a key the buyer dedupes on
             may_resend=phase == "ping" or request.idempotency_key is not None,
+            phase=phase,
         )
 
 

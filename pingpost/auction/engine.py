@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pingpost.auction.context import AuctionContext, Entry, why_not_rendered
 from pingpost.auction.eligibility import ineligibility
@@ -23,19 +23,19 @@ from pingpost.auction.selection import Bid, rank, tiers
 from pingpost.config.bundle import Config
 from pingpost.leads import Lead
 from pingpost.render import placeholder_captures
-
-if TYPE_CHECKING:
-    from pingpost.transport import Transport
+from pingpost.transport import HttpTransport, Transport
 
 DRY_RUN = "dry run"
+INTERRUPTED = "interrupted"
 
 
 class AuctionInterrupted(asyncio.CancelledError):
-    """The auction was cancelled after a post was sent: `result` records what is known
-    (the post cut off is `in_doubt`), so the caller can still report it (P6)."""
+    """The auction was cancelled: `result` records what is known (a post cut off is
+    `in_doubt`, what was not done is `interrupted`), so the caller can still report the
+    lead, and above all a post that may have sold (P6)."""
 
     def __init__(self, result: AuctionResult) -> None:
-        super().__init__("auction interrupted after a post was sent")
+        super().__init__("auction interrupted")
         self.result = result
 
 
@@ -54,8 +54,8 @@ async def run_auction(
     `dry_run` renders every ping and post (with placeholder captures) without
     sending anything. Raises only for bugs; a buyer's failure is a status.
     `control` lets the caller see the post in flight and stop after it.
-    Cancelled once a post was sent, it raises `AuctionInterrupted` (a
-    `CancelledError`) carrying the result so far.
+    Cancelled, it raises `AuctionInterrupted` (a `CancelledError`) carrying the
+    result so far.
     """
     started = time.monotonic()
     control = control if control is not None else AuctionControl()
@@ -76,9 +76,8 @@ async def run_auction(
         try:
             ping_ms = await _deliver(eligible, ctx, run)
         except asyncio.CancelledError:
-            if not run.posted_to:  # nothing can have been sold: a plain cancellation
-                raise
             interrupted = True
+            _cut_off(eligible, run)
     result = _result(ctx, entries, eligible, run, started, ping_ms, dry_run)
     if interrupted:
         raise AuctionInterrupted(result) from None
@@ -115,8 +114,6 @@ def run_auction_sync(lead: Lead, config: Config, **kw: Any) -> AuctionResult:
     (one pool per account, sized by the config: P3)."""
 
     async def main() -> AuctionResult:
-        from pingpost.transport import HttpTransport
-
         async with HttpTransport.for_config(config) as transport:
             return await run_auction(lead, config, transport=transport, **kw)
 
@@ -169,6 +166,15 @@ async def _deliver(eligible: list[Entry], ctx: AuctionContext, run: PostRun) -> 
     return ping_ms
 
 
+def _cut_off(eligible: list[Entry], run: PostRun) -> None:
+    """The auction was cancelled: the accounts it did not get to say so (a post cut off
+    is `in_doubt` already, `posting.py`)."""
+    run.control.stopping = True
+    for entry in eligible:
+        if entry.status == "not_pinged" and entry.reason is None:
+            entry.set("not_pinged", INTERRUPTED)
+
+
 def _ranked(group: list[Entry], ctx: AuctionContext) -> list[Entry]:
     """The group's valid bidders, best first (selection.rank decides)."""
     auction = ctx.settings.auction
@@ -218,7 +224,7 @@ def _verdict(
     if not eligible:
         return "unsold", "every account was filtered out"
     if run.control.stopping:
-        return "unsold", "interrupted"
+        return "unsold", INTERRUPTED
     if not run.tried:
         return "unsold", "no valid bid"
     if run.exhausted and any(e.status == "accepted" for e in entries):

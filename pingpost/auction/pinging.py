@@ -86,7 +86,8 @@ def _judge(entry: Entry, request: RenderedRequest, response: RawResponse, outcom
     entry.ping = Exchange(
         request, response, outcome, latency_ms=response.elapsed_ms, attempts=response.attempts
     )
-    entry.captures = outcome.captures
+    # a rejection's captures are traced, never posted with
+    entry.captures = outcome.captures if outcome.status == "accepted" else {}
     status, bid, reason = judge_ping(outcome, entry.account.pricing)
     entry.bid = bid
     entry.set(status, reason)

@@ -1,11 +1,13 @@
 """What one auction produced: every account's status and every exchange, as data.
 
-The trace (rich) and the JSON result are both built from these types.
+The trace (rich) and the JSON result are both built from these types. Their
+reprs leave out reasons: a buyer's reason may echo a secret or pii (P12); the
+requests, responses, outcomes and the lead show their shape only.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
 
@@ -48,7 +50,7 @@ class AccountResult:
     method: str
     priority: int
     status: AccountStatus
-    reason: str | None = None
+    reason: str | None = field(default=None, repr=False)
     bid: Decimal | None = None
     ping: Exchange | None = None
     post: Exchange | None = None
@@ -66,4 +68,5 @@ class AuctionResult:
     ping_round_ms: float = 0.0
     posted_to: tuple[str, ...] = ()  # accounts posted to, in order (a post_error never left)
     dry_run: bool = False
-    reason: str | None = None  # one line: why not sold ("no valid bid"), or a sale's caveat
+    # one line: why not sold ("no valid bid"), or a sale's caveat
+    reason: str | None = field(default=None, repr=False)

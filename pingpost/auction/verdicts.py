@@ -45,18 +45,23 @@ def judge_ping(outcome: Outcome, pricing: Pricing) -> tuple[PingStatus, Decimal 
 def judge_post(outcome: Outcome, response: RawResponse | None) -> PostStatus:
     """The account's status after its post (P6).
 
-    Only a transport failure that proves the request never left is a
-    `post_error`; any other error (a 5xx, a status the config calls `error`, a
-    timeout or reset after sending, a response we could not read) may have
-    reached the buyer, so it is `in_doubt`, never a failure.
+    `in_doubt` whenever the post may have reached the buyer and been taken: the
+    interpreter says so for timeouts and resets after sending, 5xx, statuses the
+    config calls `error` and answers it cannot read. Its `error` is definitive
+    in two cases only, and those are a `post_error`: a transport failure proving
+    the request never left, and an `error` rule matching a (non-5xx) answer, in
+    which the buyer said it did not take the lead.
     """
     if outcome.status == "accepted":
         return "sold"
     if outcome.status == "rejected":
         return "post_rejected"
-    failure = response.failure if response is not None else None
-    if outcome.status == "error" and failure is not None and not failure.may_have_arrived:
-        return "post_error"
+    if outcome.status == "error" and response is not None:
+        failure = response.failure
+        if failure is not None:
+            return "in_doubt" if failure.may_have_arrived else "post_error"
+        if response.status is not None and response.status < 500:
+            return "post_error"
     return "in_doubt"
 
 

@@ -1,7 +1,8 @@
 """What every command shares: common options, config loading, and turning errors into exit codes.
 
 Only typer and the standard library are imported at module level, so that
-`pingpost --help` stays fast; each command imports the core it needs lazily.
+`pingpost --help` stays fast; each command imports the core it needs lazily,
+inside its body (these function-level imports are for start-up time only).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ EXIT_OK = 0
 EXIT_NEGATIVE = 1
 EXIT_CANNOT_RUN = 2
 EXIT_INTERNAL = 70
+EXIT_INTERRUPTED = 130
 
 ConfigOption = Annotated[
     Path | None,
@@ -174,8 +176,9 @@ def fail(message: str, code: int = EXIT_CANNOT_RUN) -> NoReturn:
 def run(body: Callable[[], int], *, debug: bool = False) -> NoReturn:
     """Run a command body; map its result and every error to the spec's exit codes.
 
-    PingpostError -> its exit_code with its message; anything else is a bug:
-    one line and exit 70, the traceback only with --debug.
+    A PingpostError -> its class's exit code, and its message with the option that
+    fixes it (`pingpost.cli.errors`); anything else is a bug: one line and exit 70,
+    the traceback only with --debug.
     """
     from pingpost.errors import PingpostError
 
@@ -185,12 +188,15 @@ def run(body: Callable[[], int], *, debug: bool = False) -> NoReturn:
         raise
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        raise typer.Exit(130) from None
+        raise typer.Exit(EXIT_INTERRUPTED) from None
     except PingpostError as exc:
+        from pingpost.cli import errors  # loaded on error only (start-up)
+        from pingpost.render.views import displayable
+
         if debug:
             traceback.print_exc()
-        print(f"error: {exc}", file=sys.stderr)
-        raise typer.Exit(exc.exit_code) from None
+        print(f"error: {displayable(errors.message(exc))}", file=sys.stderr)
+        raise typer.Exit(errors.exit_code(exc)) from None
     except Exception as exc:
         if debug:
             traceback.print_exc()
@@ -202,3 +208,25 @@ def run(body: Callable[[], int], *, debug: bool = False) -> NoReturn:
             )
         raise typer.Exit(EXIT_INTERNAL) from None
     raise typer.Exit(code)
+
+
+def parse_captures(pairs: list[str]) -> dict[str, str]:
+    """`--capture ping_id=p-1 ...` -> `{"ping_id": "p-1"}`; a pair without `=` is refused."""
+    from pingpost.errors import UsageError
+
+    captures: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise UsageError(f"--capture `{pair}` is not NAME=VALUE")
+        captures[name.strip()] = value
+    return captures
+
+
+def account_note(chosen: str | None, others: tuple[str, ...]) -> None:
+    """When the account was chosen for the user among several, say so on stderr."""
+    if chosen is not None and others:
+        print(
+            f"note: using account `{chosen}`'s vars (pass --account NAME to choose)",
+            file=sys.stderr,
+        )

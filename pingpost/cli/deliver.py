@@ -3,19 +3,19 @@
 Exit codes, one lead: 0 sold, 1 unsold or in doubt, 2 bad lead or config.
 A batch: 0 every lead sold, 1 any lead unsold, in doubt or invalid, 2 cannot run.
 A dry run: 0 every request rendered, 1 some could not be (or a lead is invalid).
+
+The one-lead path (`one_lead.py`) and the batch runner (`batch.py`) are imported
+when the command runs, not at start-up: they load the engine.
 """
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from pingpost.cli.common import (
-    EXIT_NEGATIVE,
-    EXIT_OK,
     ConfigOption,
     DebugOption,
     JsonOption,
@@ -29,10 +29,7 @@ from pingpost.cli.common import (
 )
 
 if TYPE_CHECKING:
-    from pingpost.auction.result import AuctionResult
-    from pingpost.config.bundle import Config
-    from pingpost.config.models import LeadType
-    from pingpost.trace.batch import BatchOutput
+    from pingpost.cli.batch_output import BatchOutput
 
 BATCH_SUFFIXES = (".jsonl", ".ndjson")
 
@@ -85,8 +82,10 @@ def deliver(
         if lead == "-" or lead.endswith(BATCH_SUFFIXES):
             if lead_id is not None:
                 raise UsageError("--lead-id is for one lead, not a batch")
+            from pingpost.cli.batch import deliver_file
+
             output = _output(json_, verbose, show_pii, no_color)
-            return _batch(
+            return deliver_file(
                 cfg, kind, lead, output, test=test, dry_run=dry_run, concurrency=concurrency
             )
         from pingpost.cli.one_lead import checked_lead_id, deliver_and_print
@@ -101,40 +100,8 @@ def deliver(
     run(body, debug=debug)
 
 
-def auction_exit_code(result: AuctionResult) -> int:
-    if result.dry_run:
-        rendered = all(a.status != "error" for a in result.accounts)
-        return EXIT_OK if rendered else EXIT_NEGATIVE
-    return EXIT_OK if result.result == "sold" else EXIT_NEGATIVE
-
-
-def print_result(
-    cfg: Config,
-    result: AuctionResult,
-    *,
-    as_json: bool,
-    verbose: bool,
-    show_pii: bool = False,
-    no_color: bool = False,
-) -> None:
-    """One lead's result on stdout: the trace, or the JSON document."""
-    from pingpost.masking import Masker
-
-    masker = Masker.for_result(cfg, result, show_pii=show_pii)
-    if as_json:
-        from pingpost.trace.json import auction_json, dumps
-
-        print(dumps(auction_json(result, masker)))
-        return
-    from pingpost.trace.auction import auction_trace
-    from pingpost.trace.console import fit_for_pipes
-
-    out = fit_for_pipes(console(no_color=no_color))
-    out.print(auction_trace(result, masker, verbose=verbose), crop=False)
-
-
 def _output(as_json: bool, verbose: bool, show_pii: bool, no_color: bool) -> BatchOutput:
-    from pingpost.trace.batch import BatchOutput
+    from pingpost.cli.batch_output import BatchOutput
     from pingpost.trace.console import fit_for_pipes
 
     return BatchOutput(
@@ -144,53 +111,3 @@ def _output(as_json: bool, verbose: bool, show_pii: bool, no_color: bool) -> Bat
         verbose=verbose,
         show_pii=show_pii,
     )
-
-
-def _batch(
-    cfg: Config,
-    lead_type: LeadType,
-    lead: str,
-    output: BatchOutput,
-    *,
-    test: bool,
-    dry_run: bool,
-    concurrency: int,
-) -> int:
-    """Stream the leads through the auction; results on stdout, the rest on stderr."""
-    import asyncio
-    import contextlib
-
-    from pingpost.auction import read_lines
-    from pingpost.errors import UsageError
-    from pingpost.trace.batch import count_lines, deliver_batch, summary_table
-
-    path = None if lead == "-" else Path(lead)
-    if path is not None and not path.is_file():
-        raise UsageError(f"lead file `{lead}` not found (pass a .jsonl file, or - for stdin)")
-    opened = path.open(encoding="utf-8", errors="replace") if path else None
-    with opened or contextlib.nullcontext(sys.stdin) as stream:
-        batch = deliver_batch(
-            read_lines(stream),
-            cfg,
-            lead_type,
-            output,
-            source=lead if path else "<stdin>",
-            total=count_lines(path) if path else None,
-            concurrency=concurrency,
-            test=test,
-            dry_run=dry_run,
-        )
-        try:
-            stats = asyncio.run(batch)
-        except KeyboardInterrupt:  # a second Ctrl-C: report the posts it cut off, then exit 130
-            output.aborted()
-            raise
-    output.err.print()
-    output.err.print(summary_table(stats, dry_run=dry_run))
-    stop = output.stop
-    if stop.why:
-        output.err.print(f"stopped ({stop.why}): no lead after line {stop.last_line} was read")
-    failed = stats.invalid or output.render_errors or stop.why
-    if dry_run:
-        return EXIT_NEGATIVE if failed else EXIT_OK
-    return EXIT_OK if not failed and stats.sold == stats.leads else EXIT_NEGATIVE

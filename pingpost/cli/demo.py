@@ -93,13 +93,13 @@ def demo_files() -> tuple[Path, Path]:
 @contextmanager
 def _sandbox(port: int | None) -> Iterator[Sandbox]:
     """The default sandbox on `port`; without one, on 8765 or else any free port."""
-    from pingpost.errors import UsageError
+    from pingpost.errors import ListenError
     from pingpost.sandbox import load_sandbox_spec, start_sandbox
 
     spec = load_sandbox_spec()
     try:
         sandbox = start_sandbox(spec, port=DEFAULT_PORT if port is None else port)
-    except UsageError:  # the port is taken
+    except ListenError:  # the port is taken
         if port is not None:
             raise
         sandbox = start_sandbox(spec, port=0)

@@ -5,7 +5,6 @@ Exit codes: 0 accepted, 1 rejected or error (buyer trouble), 2 bad input.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -24,13 +23,15 @@ from pingpost.cli.common import (
     ShowPiiOption,
     ShowSecretsOption,
     TestOption,
+    account_note,
     config_dir,
     console,
+    parse_captures,
     run,
 )
 
 if TYPE_CHECKING:
-    from pingpost.exchange_check import CheckResult
+    from pingpost.commands.check import CheckResult
     from pingpost.masking import Masker
 
 UrlOption = Annotated[
@@ -74,6 +75,7 @@ def test_ping(
 
     def body() -> int:
         target_options = {"ping_url": url, "post_url": post_url}
+        options = {"ping": "--url", "post": "--post-url"}
         return _check(
             config,
             method,
@@ -86,6 +88,7 @@ def test_ping(
             show=(show_pii, show_secrets),
             as_json=json_,
             no_color=no_color,
+            url_options=options,
             then_post=post,
         )
 
@@ -118,9 +121,7 @@ def test_post(
     """Send one real post to a buyer, alone: give the ping's values with --capture."""
 
     def body() -> int:
-        from pingpost.exchange_check import parse_captures
-
-        target_options = {"post_url": url, "post_option": "--url"}
+        target_options = {"post_url": url}
         return _check(
             config,
             method,
@@ -133,6 +134,7 @@ def test_post(
             show=(show_pii, show_secrets),
             as_json=json_,
             no_color=no_color,
+            url_options={"post": "--url"},
             captures=parse_captures(capture or []),
         )
 
@@ -152,33 +154,34 @@ def _check(
     show: tuple[bool, bool],
     as_json: bool,
     no_color: bool,
+    url_options: dict[str, str],
     **check_options: Any,
 ) -> int:
     """What test-ping and test-post share: load, prepare, send, report, all errors masked."""
-    from pingpost.exchange_check import MaskedErrors, prepare_target, run_check
-    from pingpost.render.preview import load_method
+    from pingpost.cli.errors import url_option_error
+    from pingpost.commands.check import prepare_target, run_check
+    from pingpost.commands.inputs import MaskedErrors, load_method
+    from pingpost.errors import BadUrl
 
     show_pii, show_secrets = show
     cfg, chosen = load_method(config_dir(config), method)
     with MaskedErrors(cfg, show_pii=show_pii, show_secrets=show_secrets) as guard:
-        target, note = prepare_target(
-            cfg,
-            chosen,
-            lead_path=lead,
-            account=account,
-            test=test,
-            timeout=timeout,
-            **target_options,
-        )
+        try:
+            target, others = prepare_target(
+                cfg,
+                chosen,
+                lead_path=lead,
+                account=account,
+                test=test,
+                timeout=timeout,
+                **target_options,
+            )
+        except BadUrl as exc:
+            raise url_option_error(exc, url_options) from None
         guard.lead = target.lead
-        _note(note)
+        account_note(target.account.name if target.account else None, others)
         result = run_check(cfg, target, phase=phase, **check_options)
         return _report(result, guard.masker, as_json, no_color)
-
-
-def _note(note: str | None) -> None:
-    if note:
-        print(f"note: {note}", file=sys.stderr)
 
 
 def _report(result: CheckResult, masker: Masker, as_json: bool, no_color: bool) -> int:

@@ -2,85 +2,65 @@
 
 A first Ctrl-C (or SIGTERM) while a post is in flight lets that post finish
 and stops the auction there; the result is still printed. Without a post in
-flight, or on a second Ctrl-C, the auction is cancelled: a post cut off
-midway is recorded `in_doubt` ("interrupted while posting") and printed too.
+flight, or on a second Ctrl-C, the auction is cut off: a post cut off midway
+is recorded `in_doubt` ("interrupted while posting"), and the result is
+printed too. Exit 130 after any signal.
+
+Imported by the commands when they run (not at start-up: it loads the engine).
 """
 
 from __future__ import annotations
 
 import asyncio
-import signal
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from pingpost.auction.result import AuctionResult
-    from pingpost.config.bundle import Config
-    from pingpost.leads import Lead
-
-EXIT_INTERRUPTED = 130
-
-
-def deliver_one(lead: Lead, config: Config, **kw: Any) -> tuple[AuctionResult, bool]:
-    """(result, interrupted). Raises KeyboardInterrupt only when no post was sent."""
-    return asyncio.run(_deliver_one(lead, config, **kw))
+from pingpost.auction import AuctionControl, AuctionInterrupted, run_auction
+from pingpost.auction.result import AuctionResult
+from pingpost.cli.common import EXIT_INTERRUPTED
+from pingpost.cli.interrupt import Interrupts
+from pingpost.cli.output import auction_exit_code, print_result
+from pingpost.config.bundle import Config
+from pingpost.errors import UsageError
+from pingpost.leads import Lead
+from pingpost.transport import HttpTransport
 
 
-async def _deliver_one(lead: Lead, config: Config, **kw: Any) -> tuple[AuctionResult, bool]:
-    from pingpost.auction import AuctionControl, AuctionInterrupted, run_auction
-    from pingpost.transport import HttpTransport
+class _Auction:
+    """One lead's auction, run so that a signal can stop it without losing it."""
 
-    control = AuctionControl()
-    task = asyncio.current_task()
-    hits: list[int] = []
+    def __init__(self) -> None:
+        self.control = AuctionControl()
+        self.task: asyncio.Task[AuctionResult] | None = None
 
-    def interrupted(signum: int) -> None:
-        hits.append(signum)
-        if control.posting is None or len(hits) > 1 or task is None:
-            if task is not None:
-                task.cancel()
-            return
-        control.stopping = True
-        print(
-            f"interrupted: letting the post to {control.posting} finish (Ctrl-C again to abort)",
-            file=sys.stderr,
-        )
+    def on_signal(self, count: int, why: str) -> None:
+        """First signal with a post in flight: let it finish, then stop. Otherwise, or on
+        a second signal: cut the auction off (its result still says what happened)."""
+        if count == 1 and self.control.posting is not None:
+            self.control.stopping = True
+            print(
+                f"{why}: letting the post to {self.control.posting} finish (Ctrl-C again to abort)",
+                file=sys.stderr,
+            )
+        elif self.task is not None:
+            self.task.cancel()
+        else:  # not started yet: it starts stopped, nothing is sent
+            self.control.stopping = True
 
-    with _signals(interrupted):
-        try:
+    async def run(
+        self, lead: Lead, config: Config, interrupts: Interrupts, **kw: Any
+    ) -> AuctionResult:
+        with interrupts.on_loop():
             async with HttpTransport.for_config(config) as transport:
-                result = await run_auction(lead, config, transport=transport, control=control, **kw)
-        except AuctionInterrupted as exc:  # a post was sent: its record must be printed
-            return exc.result, True
-        except asyncio.CancelledError:  # nothing was posted: nothing to lose
-            if hits:
-                raise KeyboardInterrupt from None
-            raise
-    return result, bool(hits)
-
-
-class _signals:
-    """SIGINT and SIGTERM call `handler` while the auction runs (main thread only)."""
-
-    SIGNALS = (signal.SIGINT, signal.SIGTERM)
-
-    def __init__(self, handler: Any) -> None:
-        self._handler = handler
-        self._installed: list[signal.Signals] = []
-
-    def __enter__(self) -> None:
-        loop = asyncio.get_running_loop()
-        for sig in self.SIGNALS:
-            try:
-                loop.add_signal_handler(sig, self._handler, int(sig))
-            except (NotImplementedError, RuntimeError, ValueError):  # Windows, not main thread
-                continue
-            self._installed.append(sig)
-
-    def __exit__(self, *exc: object) -> None:
-        loop = asyncio.get_running_loop()
-        for sig in self._installed:
-            loop.remove_signal_handler(sig)
+                # a task of its own: a signal cuts off the auction, never the transport's
+                # closing, so the result cannot be lost on the way out
+                self.task = asyncio.create_task(
+                    run_auction(lead, config, transport=transport, control=self.control, **kw)
+                )
+                try:
+                    return await self.task
+                except AuctionInterrupted as cut_off:  # what happened, a post in doubt
+                    return cut_off.result
 
 
 def interrupted_note(result: AuctionResult) -> str:
@@ -104,14 +84,16 @@ def deliver_and_print(
     no_color: bool = False,
     **kw: Any,
 ) -> int:
-    """Run one auction, print its result (even when interrupted), return the exit code."""
-    from pingpost.cli.deliver import auction_exit_code, print_result
+    """Run one auction, print its result (even when interrupted), return the exit code.
 
-    result, interrupted = deliver_one(lead, config, **kw)
-    print_result(
-        config, result, as_json=as_json, verbose=verbose, show_pii=show_pii, no_color=no_color
-    )
-    if interrupted:
+    Signals are held from the auction's start to the result's last line (P6)."""
+    auction = _Auction()
+    with Interrupts(auction.on_signal) as interrupts:
+        result = asyncio.run(auction.run(lead, config, interrupts, **kw))
+        print_result(
+            config, result, as_json=as_json, verbose=verbose, show_pii=show_pii, no_color=no_color
+        )
+    if interrupts.count:
         print(interrupted_note(result), file=sys.stderr)
         return EXIT_INTERRUPTED
     return auction_exit_code(result)
@@ -119,8 +101,6 @@ def deliver_and_print(
 
 def checked_lead_id(lead_id: str | None) -> str | None:
     """`--lead-id`: it becomes part of the idempotency key header, so plain text only."""
-    from pingpost.errors import UsageError
-
     if lead_id is None:
         return None
     if not lead_id.strip() or len(lead_id) > 200 or not lead_id.isprintable():

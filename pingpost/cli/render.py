@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -19,9 +19,14 @@ from pingpost.cli.common import (
     ShowPiiOption,
     ShowSecretsOption,
     TestOption,
+    account_note,
     config_dir,
+    parse_captures,
     run,
 )
+
+if TYPE_CHECKING:
+    from pingpost.commands.preview import Preview
 
 
 class PhaseChoice(StrEnum):
@@ -69,8 +74,8 @@ def render(
     """Print the exact request a method sends (secrets and pii masked), without sending it."""
 
     def body() -> int:
-        from pingpost.exchange_check import parse_captures
-        from pingpost.render.preview import format_preview, load_method, preview_request
+        from pingpost.commands.inputs import load_method
+        from pingpost.commands.preview import format_preview, preview_request
 
         cfg, chosen = load_method(config_dir(config), method)
         preview = preview_request(
@@ -84,9 +89,28 @@ def render(
             show_pii=show_pii,
             show_secrets=show_secrets,
         )
-        for note in preview.notes:
-            print(f"note: {note}", file=sys.stderr)
+        preview_notes(preview, given=bool(capture))
         sys.stdout.write(format_preview(preview, "json" if json_ else style.value))
         return EXIT_OK
 
     run(body, debug=debug)
+
+
+def preview_notes(preview: Preview, *, given: bool) -> None:
+    """What the user may want to know about the inputs of the request shown, on stderr."""
+    account_note(preview.account.name if preview.account else None, preview.other_accounts)
+    if given and preview.phase == "ping":
+        _note("--capture is ignored with --phase ping (only the post reads captures)")
+    elif preview.unread_captures:
+        names = ", ".join(f"`{n}`" for n in preview.unread_captures)
+        reads = ", ".join(preview.captures_read) or "none"
+        _note(
+            f"--capture {names} is not read by the {preview.method.name} post (it reads: {reads})"
+        )
+    if preview.placeholders:
+        shown = ", ".join(f"{n}={v}" for n, v in preview.placeholders.items())
+        _note(f"placeholder captures (pass --capture NAME=VALUE): {shown}")
+
+
+def _note(text: str) -> None:
+    print(f"note: {text}", file=sys.stderr)

@@ -102,7 +102,8 @@ def _print_table(summary: dict[str, Any], *, no_color: bool) -> None:
             ("path" if buyer["token"].startswith("{") else buyer["token"])
             + "\n"
             + "-".join(buyer["bid"]),
-            "\n".join(buyer["accepts"]) or "everything",
+            ("\n".join(buyer["accepts"]) or "everything")
+            + (f"\npost cap {buyer['post_cap']}" if buyer["post_cap"] is not None else ""),
             faults or "none",
         )
         table.add_row(*(Text(cell) for cell in cells))

@@ -7,7 +7,6 @@ store unreachable).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -73,7 +72,7 @@ def serve(
         asyncio.run(run_service(options, _store(store), log=log))
         return 0
 
-    run(_with_hints(body), debug=debug)
+    run(body, debug=debug)
 
 
 def _human(log_format: str) -> bool | None:
@@ -94,21 +93,3 @@ def _store(url: str | None) -> Store:
     if url not in (None, "memory:"):
         raise UsageError(f"--store {url}: this pingpost knows only the memory: store yet")
     return MemoryStore()
-
-
-def _with_hints(body: Callable[[], int]) -> Callable[[], int]:
-    """The core's errors, with the command-line hint that fits them."""
-
-    def hinted() -> int:
-        from pingpost.errors import UsageError
-        from pingpost.serve import ListenError, NoSources
-
-        try:
-            return body()
-        except NoSources as exc:
-            hint = "or pass --insecure-no-auth to take leads without keys"
-            raise UsageError(f"{exc} ({hint})") from None
-        except ListenError as exc:
-            raise UsageError(f"{exc} (pass --port; 0 picks a free one)") from None
-
-    return hinted

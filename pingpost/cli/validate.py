@@ -62,12 +62,14 @@ def validate(
 
     def body() -> int:
         from pingpost.cli.validate_output import print_report
+        from pingpost.commands.offline import run_offline_checks
         from pingpost.config.loader import validate_config, validate_paths
 
+        behaviour = run_offline_checks if offline else None
         if paths:
-            report = validate_paths(list(paths), behaviour=offline, config=config)
+            report = validate_paths(list(paths), behaviour=behaviour, config=config)
         else:
-            report = validate_config([config_dir(config)], behaviour=offline)
+            report = validate_config([config_dir(config)], behaviour=behaviour)
         fmt = Format.json if json_ else output
         print_report(report, fmt.value, no_color=no_color)
         failed = report.errors or (strict and report.warnings)

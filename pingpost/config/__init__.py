@@ -1,8 +1,13 @@
 """The config language: YAML documents loaded into checked, typed, frozen models.
 
-`load_config(path)` is the library entry point; `validate_config(paths)` is what
-`pingpost validate` runs (every problem, warnings included, plus the offline
-behaviour checks); `json_schema()` is the JSON Schema of the language.
+`load_config(path)` is the library entry point; `validate_config(paths)` gives
+every problem, warnings included (`pingpost validate` adds the offline behaviour
+checks of `pingpost.commands.offline`); `json_schema()` is the JSON Schema of the
+language.
+
+Names are imported on first use (PEP 562): every layer imports
+`pingpost.config.models`, and that must not load the loader, its checks and
+Jinja with it (start-up time of `pingpost --help`).
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from pingpost.config.models import DeliveryAccount, DeliveryMethod, LeadType, Settings, Source
-from pingpost.errors import Problem, UsageError
+from pingpost.errors import LeadTypeNeeded, Problem, UnknownName
 
 
 @dataclass(frozen=True)
@@ -37,31 +37,21 @@ class Config:
         try:
             return self.methods[name]
         except KeyError:
-            raise UsageError(_unknown("delivery method", name, self.methods)) from None
+            raise UnknownName("delivery method", name, self.methods) from None
 
     def account(self, name: str) -> DeliveryAccount:
         try:
             return self.accounts[name]
         except KeyError:
-            raise UsageError(_unknown("delivery account", name, self.accounts)) from None
+            raise UnknownName("delivery account", name, self.accounts) from None
 
     def lead_type(self, name: str | None = None) -> LeadType:
         """The named lead type, or the only one configured."""
         if name is None:
             if len(self.lead_types) == 1:
                 return next(iter(self.lead_types.values()))
-            names = ", ".join(sorted(self.lead_types)) or "none"
-            raise UsageError(f"several lead types are configured ({names}): pass --lead-type NAME")
+            raise LeadTypeNeeded(self.lead_types)
         try:
             return self.lead_types[name]
         except KeyError:
-            raise UsageError(_unknown("lead type", name, self.lead_types)) from None
-
-
-def _unknown(what: str, name: str, known: Mapping[str, object]) -> str:
-    import difflib
-
-    close = difflib.get_close_matches(name, list(known), n=1)
-    hint = f" did you mean `{close[0]}`?" if close else ""
-    names = ", ".join(sorted(known)) or "none"
-    return f"no {what} named `{name}`.{hint} Known: {names}"
+            raise UnknownName("lead type", name, self.lead_types) from None

@@ -21,6 +21,7 @@ from pingpost.config.marks import NodePath
 from pingpost.config.method_checks import MethodFacts, check_method
 from pingpost.config.models import DeliveryAccount, DeliveryMethod, LeadType, Settings, Source
 from pingpost.errors import LeadError, Problem
+from pingpost.leads import coerce_lead
 
 
 @dataclass(frozen=True)
@@ -91,8 +92,6 @@ def _check_lead_type(r: Reporter, doc: Loaded) -> None:
             f"{doc.label} has no `sample`: validate cannot render the methods that use it",
         )
         return
-    from pingpost.leads import coerce_lead
-
     try:
         coerce_lead(lead_type.sample, lead_type, source="sample")
     except LeadError as exc:

@@ -3,14 +3,17 @@
 The pipeline, per document: safe read with positions (`yaml_read`), `kind`,
 `${ENV}` interpolation (`envvars`), pydantic models (`friendly` turns their
 errors into located lines). Then, across documents: unique names and the
-cross checks (`checks`). `validate_config` adds the offline behaviour checks
-(`offline`: render every method with its lead type's sample, run every example).
+cross checks (`checks`). `behaviour` adds checks that need more than the config
+language: `pingpost validate` passes the offline ones (`pingpost.commands.offline`:
+render every method with its lead type's sample, run every example).
 """
 
 from __future__ import annotations
 
+import difflib
+import functools
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -18,16 +21,22 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from pingpost.config.bundle import Config, SourceRef
+from pingpost.config.checks import run_checks
 from pingpost.config.documents import Loaded, LoadedSet
 from pingpost.config.envvars import interpolate
 from pingpost.config.friendly import problems_from
 from pingpost.config.marks import DocMarks
+from pingpost.config.method_checks import MethodFacts
 from pingpost.config.models import DOCUMENT_MODELS, Settings
 from pingpost.config.yaml_compose import Document
 from pingpost.config.yaml_read import read_file
 from pingpost.errors import ConfigError, Problem, UsageError
+from pingpost.masking import SHORT_SECRET, Masker
 
-_AUTH_SECRETS = ("password", "token", "value")
+# Checks run on the loaded documents besides the config's own (the offline behaviour checks).
+BehaviourChecks = Callable[[LoadedSet, dict[str, MethodFacts]], list[Problem]]
+
+_AUTH_SECRETS = ("password", "token", "value", "client_secret")
 _SUFFIXES = (".yaml", ".yml")
 
 
@@ -57,14 +66,19 @@ class ValidationReport:
         lines = text.splitlines()
         if problem.line > len(lines):
             return None
-        return mask(lines[problem.line - 1], self.secrets)
+        return self.masker.text(lines[problem.line - 1])
+
+    @functools.cached_property
+    def masker(self) -> Masker:
+        """What masks the config's secrets in messages and source lines."""
+        return secrets_masker(self.secrets)
 
 
-def load_config(path: Path | str, *, behaviour: bool = False) -> Config:
+def load_config(path: Path | str, *, behaviour: BehaviourChecks | None = None) -> Config:
     """Load and check a config directory (or one file). Raises `ConfigError` with every error.
 
-    Warnings are kept in `Config.warnings`. `behaviour=True` also renders every
-    method with its lead type's sample and runs its examples, as `pingpost validate` does.
+    Warnings are kept in `Config.warnings`. `behaviour` runs more checks, such as the
+    offline ones `pingpost validate` runs.
     """
     report = validate_config([Path(path)], behaviour=behaviour)
     if report.config is None:
@@ -73,7 +87,7 @@ def load_config(path: Path | str, *, behaviour: bool = False) -> Config:
 
 
 def check_config(
-    paths: Sequence[Path], *, behaviour: bool = True
+    paths: Sequence[Path], *, behaviour: BehaviourChecks | None = None
 ) -> tuple[Config | None, list[Problem]]:
     """Every problem of the configs at `paths`, warnings included, and the config if usable."""
     report = validate_config(paths, behaviour=behaviour)
@@ -83,7 +97,7 @@ def check_config(
 def validate_config(
     paths: Sequence[Path],
     *,
-    behaviour: bool = True,
+    behaviour: BehaviourChecks | None = None,
     env: Mapping[str, str] | None = None,
 ) -> ValidationReport:
     """Load every file under `paths` as one config and run every check.
@@ -124,7 +138,7 @@ def validate_config(
 def validate_paths(
     paths: Sequence[Path],
     *,
-    behaviour: bool = True,
+    behaviour: BehaviourChecks | None = None,
     config: Path | None = None,
     env: Mapping[str, str] | None = None,
 ) -> ValidationReport:
@@ -254,8 +268,6 @@ def _literal_key(raw: dict[Any, Any], marks: DocMarks) -> list[Problem]:
 
 
 def _kinds(got: object = None) -> str:
-    import difflib
-
     kinds = list(DOCUMENT_MODELS)
     text = "expected one of " + ", ".join(kinds)
     close = difflib.get_close_matches(str(got), kinds, n=1) if got is not None else []
@@ -287,16 +299,12 @@ def _auth_secrets(data: dict[Any, Any]) -> set[str]:
 
 
 def _finish(
-    loaded: LoadedSet, problems: list[Problem], secrets: set[str], behaviour: bool
+    loaded: LoadedSet, problems: list[Problem], secrets: set[str], behaviour: BehaviourChecks | None
 ) -> Config:
-    from pingpost.config.checks import run_checks
-
     checked = run_checks(loaded)
     problems += checked.problems
-    if behaviour:
-        from pingpost.config.offline import run_offline_checks
-
-        problems += run_offline_checks(loaded, checked.facts)
+    if behaviour is not None:
+        problems += behaviour(loaded, checked.facts)
     settings = loaded.settings()
     return Config(
         lead_types=loaded.models("lead_type"),
@@ -319,18 +327,15 @@ def _with_warnings(config: Config, problems: list[Problem]) -> Config:
     return replace(config, warnings=tuple(p for p in problems if p.severity == "warning"))
 
 
-MIN_MASKED = 4  # shorter "secrets" (`x`, `1`) would garble every message if masked
-
-
-def mask(text: str, secrets: Iterable[str]) -> str:
-    """Every secret (of MIN_MASKED characters or more) in `text` replaced by `****`."""
-    for secret in sorted(secrets, key=len, reverse=True):
-        if len(secret) >= MIN_MASKED and secret in text:
-            text = text.replace(secret, "****")
-    return text
+def secrets_masker(secrets: Iterable[str]) -> Masker:
+    """The masker of validate's messages and source lines: secrets of SHORT_SECRET
+    characters or more (a shorter `${ENV}` value such as `1` or `x` is not a real secret,
+    and hiding every `1` would garble the output; see docs/validate.md)."""
+    return Masker(s for s in secrets if len(s) >= SHORT_SECRET)
 
 
 def _masked(problems: list[Problem], secrets: set[str]) -> list[Problem]:
     if not secrets:
         return problems
-    return [replace(p, message=mask(p.message, secrets)) for p in problems]
+    masked = secrets_masker(secrets).texts([p.message for p in problems])
+    return [replace(p, message=m) for p, m in zip(problems, masked, strict=True)]

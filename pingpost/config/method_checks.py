@@ -15,8 +15,8 @@ from pingpost.config.models import DeliveryMethod, LeadType, Mapping, Request, S
 from pingpost.config.rule_checks import check_response
 from pingpost.config.template_check import GLOBALS, TemplateProblem, analyse
 from pingpost.mapping import MappingError, check_nesting, parse_format
-from pingpost.render.values import XML_NAME
 from pingpost.templating import Flavour, is_template
+from pingpost.values import XML_NAME
 
 Phase = Literal["ping", "post"]
 _HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
@@ -89,7 +89,9 @@ def _check_request(s: _Scope, request: Request) -> None:
     if auth["type"] == "header" and not _is_token(auth["name"]):
         s.r.error(s.doc, (phase, "auth", "name"), _bad_header(auth["name"]))
     for key, value in auth.items():
-        if key not in ("type", "name") and isinstance(value, str):
+        if key == "token_url":
+            _check_url(s, (phase, "auth", key), value)
+        elif key not in ("type", "name") and isinstance(value, str):
             _template(s, (phase, "auth", key), value, "text")
     if request.body is not None:
         if request.content_type in ("form", "query"):

@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Discriminator,
     Field,
@@ -153,8 +154,30 @@ class QueryAuth(Model):
     value: str
 
 
+class DigestAuth(Model):
+    """HTTP Digest (RFC 7616): MD5 or SHA-256, qop=auth; the challenge is answered at send time."""
+
+    type: Literal["digest"]
+    username: str
+    password: str
+
+
+class OAuth2Auth(Model):
+    """OAuth2 client credentials: a bearer token fetched from `token_url`, cached per account."""
+
+    type: Literal["oauth2"]
+    token_url: str
+    client_id: str
+    client_secret: str
+    scope: str | tuple[str, ...] | None = None
+    client_auth: Literal["basic", "body"] = "basic"  # how the client id and secret are sent
+    params: dict[str, str] = Field(default_factory=dict)  # extra token request fields
+    timeout: float = Field(default=10.0, gt=0, le=120)  # seconds for one token request
+
+
 Auth = Annotated[
-    NoAuth | BasicAuth | BearerAuth | HeaderAuth | QueryAuth, Field(discriminator="type")
+    NoAuth | BasicAuth | BearerAuth | HeaderAuth | QueryAuth | DigestAuth | OAuth2Auth,
+    Field(discriminator="type"),
 ]
 
 # --------------------------------------------------------------------------- response rules
@@ -162,10 +185,9 @@ Auth = Annotated[
 CONDITION_OPERATORS = ("equals", "not_equals", "in", "matches", "gt", "gte", "lt", "lte", "exists")
 
 
-class PathCondition(Model):
-    """JMESPath over the decoded body; truthy, or compared with at most one operator."""
+class Compared(Model):
+    """A value read from the body: truthy, or compared with at most one operator."""
 
-    path: str
     equals: Scalar = None
     not_equals: Scalar = None
     in_: tuple[Scalar, ...] | None = Field(default=None, alias="in")
@@ -176,13 +198,8 @@ class PathCondition(Model):
     lte: float | None = None
     exists: StrictBool | None = None
 
-    @model_validator(mode="before")
-    @classmethod
-    def _shorthand(cls, data: Any) -> Any:
-        return {"path": data} if isinstance(data, str) else data
-
     @model_validator(mode="after")
-    def _one_operator(self) -> PathCondition:
+    def _one_operator(self) -> Compared:
         ops = self.operators()
         if len(ops) > 1:
             raise ValueError(f"use one operator per condition, got {', '.join(ops)}")
@@ -191,6 +208,29 @@ class PathCondition(Model):
     def operators(self) -> list[str]:
         set_ = {("in" if f == "in_" else f) for f in self.model_fields_set}
         return [op for op in CONDITION_OPERATORS if op in set_]
+
+
+class PathCondition(Compared):
+    """JMESPath over the decoded body; truthy, or compared with at most one operator."""
+
+    path: str
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, data: Any) -> Any:
+        return {"path": data} if isinstance(data, str) else data
+
+
+class SelectorCondition(Compared):
+    """A CSS selector over an HTML body (`format: html`); `@attr` at the end reads an attribute."""
+
+    selector: str
+
+
+class XPathCondition(Compared):
+    """XPath 1.0 over the XML or HTML document as received, namespaces declared in it usable."""
+
+    xpath: str
 
 
 class RegexCondition(Model):
@@ -209,8 +249,17 @@ class StatusCondition(Model):
 
 
 class HeaderCondition(Model):
+    """A response header (any of its values, when repeated) is present, equals or matches."""
+
     header: str
     equals: str | None = None  # None: the header is present
+    matches: str | None = None  # a regex searched in each value
+
+    @model_validator(mode="after")
+    def _one_operator(self) -> HeaderCondition:
+        if self.equals is not None and self.matches is not None:
+            raise ValueError("use one operator per condition, got equals, matches")
+        return self
 
 
 class AllCondition(Model):
@@ -226,6 +275,8 @@ class NotCondition(Model):
 
 
 _CONDITION_KEYS = {
+    "selector": "selector",
+    "xpath": "xpath",
     "all": "all",
     "any": "any",
     "not": "not",
@@ -253,12 +304,16 @@ def _condition_kind(data: Any) -> str:
             ContainsCondition: "contains",
             HeaderCondition: "header",
             StatusCondition: "status",
+            SelectorCondition: "selector",
+            XPathCondition: "xpath",
         }.get(type(data), "path")
     return "path"
 
 
 Condition = Annotated[
     Annotated[PathCondition, Tag("path")]
+    | Annotated[SelectorCondition, Tag("selector")]
+    | Annotated[XPathCondition, Tag("xpath")]
     | Annotated[RegexCondition, Tag("regex")]
     | Annotated[ContainsCondition, Tag("contains")]
     | Annotated[StatusCondition, Tag("status")]
@@ -270,13 +325,20 @@ Condition = Annotated[
 ]
 
 
+EXTRACTOR_SOURCES = ("path", "regex", "header", "cookie", "selector", "xpath")
+
+
 class Extractor(Model):
-    """Where a value comes from: exactly one of path (JMESPath), regex, header."""
+    """Where a value comes from: one source, or none with a `default` (a fixed value)."""
 
     path: str | None = None
     regex: str | None = None  # group 1, or the group named `value`
     header: str | None = None
-    default: Scalar = None
+    cookie: str | None = None  # a cookie set by `Set-Cookie`
+    selector: str | None = None  # CSS over an HTML body; `@attr` reads an attribute
+    xpath: str | None = None
+    matches: str | None = None  # with `header`: the first of its values that matches
+    default: Scalar = None  # when the value is null, "" or []; alone: a fixed value
 
     @model_validator(mode="before")
     @classmethod
@@ -285,18 +347,37 @@ class Extractor(Model):
 
     @model_validator(mode="after")
     def _one_source(self) -> Extractor:
-        given = [s for s in ("path", "regex", "header") if getattr(self, s) is not None]
-        if len(given) != 1:
-            raise ValueError("an extractor needs exactly one of `path`, `regex`, `header`")
+        given = self.sources()
+        if len(given) > 1 or (not given and self.default is None):
+            names = ", ".join(f"`{s}`" for s in EXTRACTOR_SOURCES)
+            raise ValueError(f"an extractor needs exactly one of {names}, or only a `default`")
+        if self.matches is not None and given != ["header"]:
+            raise ValueError("`matches` picks among repeated headers: use it with `header`")
         return self
+
+    def sources(self) -> list[str]:
+        return [s for s in EXTRACTOR_SOURCES if getattr(self, s) is not None]
+
+
+class DecodeStep(Model):
+    """A string in the decoded body that holds a document of its own (SOAP results)."""
+
+    path: str  # a plain key path, e.g. Envelope.Body.SubmitResponse.SubmitResult
+    as_: Literal["xml", "json", "form"] = Field(alias="as")
 
 
 StatusVerdict = Literal["reject", "error"]
 
 
+ResponseFormat = Literal["auto", "json", "xml", "form", "text", "html"]
+
+
 class Response(Model):
-    format: Literal["auto", "json", "xml", "form", "text"] = "auto"
+    format: ResponseFormat = "auto"
+    decode: tuple[DecodeStep, ...] = ()
+    namespaces: dict[str, str] = Field(default_factory=dict)  # xpath prefixes: URIs
     status: dict[int, StatusVerdict] = Field(default_factory=dict)
+    error: Condition | None = None  # checked first: a match is the buyer's error
     accept: Condition | None = None  # None: any 2xx answer is accepted
     reject: Condition | None = None
     bid: Extractor | None = None
@@ -379,9 +460,46 @@ class PostRequest(Request):
 OutcomeStatus = Literal["accepted", "rejected", "error", "in_doubt"]
 
 
+def _header_pairs(value: Any) -> Any:
+    """A mapping of headers becomes its pairs; a list must hold [name, value] pairs."""
+    if isinstance(value, dict):
+        return tuple(value.items())
+    if isinstance(value, list | tuple):
+        for i, pair in enumerate(value):
+            if not isinstance(pair, list | tuple) or len(pair) != 2:
+                raise ValueError(
+                    f"item {i}: a header in a list is a [name, value] pair, got {pair!r}"
+                )
+    return value
+
+
+_STRINGS = {"type": "string"}
+HeaderPairs = Annotated[
+    tuple[tuple[str, str], ...],
+    BeforeValidator(_header_pairs),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "object", "additionalProperties": _STRINGS},
+                {
+                    "type": "array",
+                    "items": {
+                        "type": "array",
+                        "prefixItems": [_STRINGS, _STRINGS],
+                        "minItems": 2,
+                        "maxItems": 2,
+                    },
+                },
+            ]
+        }
+    ),
+]
+
+
 class ExampleResponse(Model):
     status: int = 200
-    headers: dict[str, str] = Field(default_factory=dict)
+    # a mapping, or [name, value] pairs for repeated headers (several Set-Cookie)
+    headers: HeaderPairs = ()
     body: str = ""
 
 

@@ -12,18 +12,28 @@ MODEL_DESCRIPTIONS = {
     "template.",
     "Response": "How to read the buyer's answer: decoding, status codes, rules, extractors.",
     "PathConditionObject": "JMESPath over the decoded body: truthy, or compared with one operator.",
-    "RegexCondition": "A regex searched in the raw body text.",
-    "ContainsCondition": "A text searched in the raw body text.",
+    "SelectorCondition": "A CSS selector over an HTML answer (format: html): the first match's "
+    "text, or its attribute with `@attr` at the end; truthy, or compared with one operator.",
+    "XPathCondition": "XPath over the XML or HTML answer as received (namespaces it declares "
+    "usable); truthy, or compared with one operator.",
+    "RegexCondition": "A regex searched in the raw body text (an HTML page's visible text).",
+    "ContainsCondition": "A text searched in the raw body text (an HTML page's visible text).",
     "StatusCondition": "The HTTP status is this code, or one of these codes.",
-    "HeaderCondition": "A response header is present (or equals a value).",
+    "HeaderCondition": "A response header is present, or one of its values equals a text or "
+    "matches a regex.",
     "AllCondition": "Every condition holds.",
     "AnyCondition": "At least one condition holds.",
     "NotCondition": "The condition does not hold.",
-    "ExtractorObject": "Where a value comes from: exactly one of path, regex, header.",
+    "ExtractorObject": "Where a value comes from: one of path, regex, header, cookie, selector, "
+    "xpath; or only a default (a fixed value).",
+    "DecodeStep": "A string in the answer holding a document of its own, parsed before any "
+    "rule runs.",
     "Retry": "Retries within the phase's deadline.",
     "IdempotencyKey": "A header carrying the same key on every try; required to retry a post "
     "beyond connect failures.",
     "Example": "An offline contract test: a buyer answer and what it must mean.",
+    "ExampleResponse": "A buyer's answer: status, headers (a mapping, or [name, value] pairs "
+    "for repeated headers) and body.",
     "DeliveryAccount": "A buyer: which method, pricing, filters, priority and vars.",
     "Pricing": "Bid floor, ceiling and the price of buyers that accept without bidding.",
     "Filter": "A rule the lead must meet for the account to be pinged (one operator).",
@@ -36,6 +46,10 @@ MODEL_DESCRIPTIONS = {
     "BearerAuth": "An Authorization header: `<prefix> <token>`.",
     "HeaderAuth": "A header carrying a key.",
     "QueryAuth": "A query-string parameter carrying a key.",
+    "DigestAuth": "HTTP Digest (RFC 7616, MD5 or SHA-256, qop=auth); the challenge is answered "
+    "within the exchange's deadline, and a post's body is never sent twice.",
+    "OAuth2Auth": "OAuth2 client credentials: a bearer token from token_url, cached per "
+    "account until shortly before it expires.",
     "ScheduleWindow": "Open from `from` to `to` (HH:MM, the account's zone) on each of `days`; "
     "`to` before `from` runs past midnight into the next day.",
     "Cap": "At most `leads` sales and/or `spend` in sale prices per calendar window "
@@ -55,7 +69,8 @@ _REQUEST = {
     "xml_root": "Root element of an xml body.",
     "timeout": "Seconds for the whole exchange, retries included.",
     "headers": "Extra headers; values may use templates.",
-    "auth": "none, basic, bearer, header or query; values are secrets, masked in all output.",
+    "auth": "none, basic, bearer, header, query, digest or oauth2; values are secrets, masked "
+    "in all output.",
     "mappings": "Buyer field: source. A bare string is a lead field name.",
     "body": "A template replacing the body built from mappings (json and xml only).",
     "response": "How to read the answer.",
@@ -90,14 +105,39 @@ DESCRIPTIONS = {
     "MappingObject.format": "digits, upper, lower, title, trim, int, decimal:N, date:<strftime>, "
     "yes_no, true_false, one_zero.",
     "MappingObject.required": "Default: required when the lead field is required.",
-    "Response.format": "auto (Content-Type, then sniffing), json, xml, form or text.",
+    "Response.format": "auto (Content-Type, then sniffing), json, xml, form, text or html.",
+    "Response.decode": "Strings holding a document (escaped XML in a SOAP result, JSON in a "
+    "string), parsed and put in place before any rule runs.",
+    "Response.namespaces": "XPath prefixes (prefix: URI) besides those the answer declares, e.g. "
+    "for a default namespace.",
     "Response.status": "HTTP status code: reject or error, decided before any rule runs.",
+    "Response.error": "The buyer's error when this holds (checked before reject and accept).",
     "Response.accept": "Accepted when this holds (default: any 2xx).",
     "Response.reject": "Rejected when this holds (checked before accept).",
     "Response.bid": "The bid, a non-negative decimal; without it the account's fixed_price.",
     "Response.price": "A confirmed post price; overrides the bid.",
-    "Response.reason": "Why: shown in the trace.",
-    "Response.capture": "Values to keep for the post, as ping.NAME.",
+    "Response.reason": "Why: shown in the trace. `{default: TEXT}` alone is a fixed reason.",
+    "Response.capture": "Values to keep for the post, as ping.NAME (read on every outcome; only "
+    "an accepted ping's reach the post).",
+    "ExtractorObject.path": "JMESPath over the decoded body.",
+    "ExtractorObject.regex": "A regex over the body text: group `value`, else group 1.",
+    "ExtractorObject.header": "A response header's value.",
+    "ExtractorObject.cookie": "The value a Set-Cookie header gives this cookie.",
+    "ExtractorObject.selector": "A CSS selector over an HTML answer; `@attr` at the end reads an "
+    "attribute.",
+    "ExtractorObject.xpath": "XPath over the XML or HTML answer as received.",
+    "ExtractorObject.matches": "With `header`: the first of its values that matches this regex.",
+    "ExtractorObject.default": "Used when the value is null, empty text or an empty list; alone, "
+    "a fixed value.",
+    "DecodeStep.path": "Plain keys joined by dots, e.g. Envelope.Body.SubmitResponse.SubmitResult.",
+    "DecodeStep.as": "xml, json or form.",
+    "OAuth2Auth.token_url": "The token endpoint (client-credentials grant).",
+    "OAuth2Auth.scope": "Scopes to ask for: a text, or a list joined with spaces.",
+    "OAuth2Auth.client_auth": "basic (HTTP Basic, the default) or body (client_id and "
+    "client_secret as form fields).",
+    "OAuth2Auth.params": "Extra form fields of the token request (e.g. audience).",
+    "OAuth2Auth.timeout": "Seconds for one token request (a ping waits no longer than its own "
+    "deadline).",
     "DeliveryMethod.kind": "delivery_method",
     "DeliveryMethod.name": "Unique method name; accounts refer to it.",
     "DeliveryMethod.lead_type": "The lead type whose fields the mappings use.",

@@ -1,29 +1,17 @@
 """Rendering: a delivery method's phase + a lead -> the exact `RenderedRequest`.
 
-Imported lazily (PEP 562) so that `pingpost.render.values` can be used by
-`pingpost.templating` without an import cycle.
+request.py       render_request: mappings -> body -> url -> headers
+plan.py          what depends only on the method, prepared once per (method, phase)
+bodies.py        bodies per content type, parsed back (P10)
+formats.py       mapping formats (`digits`, `date:%m/%d/%Y`, ...)
+auth.py          auth kinds -> headers or a query parameter
+placeholders.py  placeholder captures for a post rendered without a ping
+views.py         a request as raw HTTP, a curl command or JSON, for people
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:  # pragma: no cover
-    from pingpost.render.placeholders import placeholder_captures
-    from pingpost.render.request import render_request
+from pingpost.render.placeholders import placeholder_captures
+from pingpost.render.request import render_request
 
 __all__ = ["placeholder_captures", "render_request"]
-
-_EXPORTS = {
-    "render_request": "pingpost.render.request",
-    "placeholder_captures": "pingpost.render.placeholders",
-}
-
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'pingpost.render' has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module(module), name)

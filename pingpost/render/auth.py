@@ -1,8 +1,10 @@
-"""Auth kinds -> request headers or a query parameter.
+"""Auth kinds -> request headers, a query parameter, or auth the transport applies.
 
 Auth values may be templates (e.g. `{{ account.vars.api_key }}` for buyers that
 give each account its own key); they are rendered as text, never URL-quoted
-twice, and masked in every output by name (see masking.py).
+twice, and masked in every output by name (see pingpost.masking). Digest and
+OAuth2 need the network (a challenge, a token), so they are rendered into
+`RenderedRequest.auth` and applied by the transport as it sends.
 """
 
 from __future__ import annotations
@@ -10,9 +12,18 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable
 
-from pingpost.config.models import BasicAuth, BearerAuth, HeaderAuth, NoAuth, QueryAuth
+from pingpost.config.models import (
+    BasicAuth,
+    BearerAuth,
+    DigestAuth,
+    HeaderAuth,
+    NoAuth,
+    OAuth2Auth,
+    QueryAuth,
+)
+from pingpost.exchange import DigestCredentials, OAuth2Client, SendAuth
 
-AuthSpec = NoAuth | BasicAuth | BearerAuth | HeaderAuth | QueryAuth
+AuthSpec = NoAuth | BasicAuth | BearerAuth | HeaderAuth | QueryAuth | DigestAuth | OAuth2Auth
 RenderText = Callable[[str, str], str]  # (template or literal, where) -> text
 
 
@@ -37,27 +48,21 @@ def auth_query(auth: AuthSpec, render: RenderText) -> tuple[str, str] | None:
     return None
 
 
-def secret_header_names(auth: AuthSpec) -> tuple[str, ...]:
-    """Headers whose whole value is a credential (masked by name)."""
-    if isinstance(auth, BasicAuth | BearerAuth):
-        return ("Authorization",)
-    if isinstance(auth, HeaderAuth):
-        return (auth.name,)
-    return ()
-
-
-def secret_query_names(auth: AuthSpec) -> tuple[str, ...]:
-    return (auth.name,) if isinstance(auth, QueryAuth) else ()
-
-
-def literal_secrets(auth: AuthSpec) -> tuple[str, ...]:
-    """Auth values written literally in config (templates are masked by name instead)."""
-    if isinstance(auth, BasicAuth):
-        values: tuple[str, ...] = (auth.password,)
-    elif isinstance(auth, BearerAuth):
-        values = (auth.token,)
-    elif isinstance(auth, HeaderAuth | QueryAuth):
-        values = (auth.value,)
-    else:
-        values = ()
-    return tuple(v for v in values if v and "{{" not in v)
+def send_auth(auth: AuthSpec, render: RenderText) -> SendAuth | None:
+    """Digest credentials or the OAuth2 client, rendered; None for the other kinds."""
+    if isinstance(auth, DigestAuth):
+        return DigestCredentials(
+            render(auth.username, "auth username"), render(auth.password, "auth password")
+        )
+    if isinstance(auth, OAuth2Auth):
+        scope = auth.scope if isinstance(auth.scope, str | None) else " ".join(auth.scope)
+        return OAuth2Client(
+            token_url=render(auth.token_url, "auth token_url"),
+            client_id=render(auth.client_id, "auth client_id"),
+            client_secret=render(auth.client_secret, "auth client_secret"),
+            scope=render(scope, "auth scope") if scope else None,
+            client_auth=auth.client_auth,
+            params=tuple((k, render(v, f"auth params.{k}")) for k, v in auth.params.items()),
+            timeout=auth.timeout,
+        )
+    return None

@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import quote_plus
 from xml.etree import ElementTree
 
-from pingpost.render.values import json_literal, text_value, xml_document
+from pingpost.values import json_literal, text_value, xml_document
 
 CONTENT_TYPES = {
     "json": "application/json",

@@ -17,28 +17,32 @@ from jinja2 import UndefinedError
 from jinja2.exceptions import SecurityError
 
 from pingpost.config.models import DeliveryAccount, DeliveryMethod, LeadType, Request
-from pingpost.errors import LeadError, RenderError
+from pingpost.errors import AccountNeeded, LeadError, RenderError
 from pingpost.exchange import RenderedRequest
 from pingpost.leads import Lead
 from pingpost.mapping import LeadValueError, MappingError, apply_mappings, nest
-from pingpost.render.auth import auth_headers, auth_query
+from pingpost.render.auth import auth_headers, auth_query, send_auth
 from pingpost.render.bodies import CONTENT_TYPES, BodyError, build_body, encode_pairs, parse_back
 from pingpost.render.plan import CACHE_SIZE, Phase, Plan, plan_for
-from pingpost.render.values import XML_ILLEGAL, UnwritableValue, XmlIllegalCharacter
-from pingpost.template_limits import close_scope, open_scope, recordable_text
 from pingpost.templating import (
     AccountVars,
     Captures,
     Flavour,
     LeadValues,
     MissingValue,
+    close_budget,
+    close_record,
     is_template,
     lead_origin,
+    open_budget,
+    open_record,
+    recordable_text,
     referenced_attributes,
     render_template,
     template_globals,
     template_roots,
 )
+from pingpost.values import XML_ILLEGAL, UnwritableValue, XmlIllegalCharacter
 
 NO_CAPTURES: Mapping[str, str] = MappingProxyType({})
 NIL_LEAD_ID = "00000000-0000-0000-0000-000000000000"
@@ -72,7 +76,8 @@ def render_request(
     """
     plan = plan_for(method, phase)
     renderer = _Renderer(lead, account, captures, phase, lead_id, test)
-    scope, token = open_scope()  # the templates' work budget, and what they made of lead
+    spending = open_budget()  # what this request's templates may spend (P11)
+    record, recording = open_record()  # what they make of lead fields (masked, P12)
     try:
         flat = apply_mappings(
             plan.fields,
@@ -84,8 +89,11 @@ def render_request(
         body = renderer.body(plan.request, nest(flat) if plan.nested else flat)
         url = renderer.url(plan.request, flat)
         headers = renderer.headers(plan.request, user_agent)
+        auth = send_auth(plan.request.auth, lambda s, w: renderer.text(s, "text", w))
     except MappingError as exc:
-        raise RenderError(method.name, phase, str(exc), path=exc.path) from None
+        needs_account = exc.missing is not None and exc.missing.needs_account
+        error = AccountNeeded if needs_account else RenderError
+        raise error(method.name, phase, str(exc), path=exc.path) from None
     except BodyError as exc:  # the body does not parse back
         part = ("body",) if plan.request.body is not None else ()
         raise RenderError(method.name, phase, str(exc), path=part) from None
@@ -94,9 +102,10 @@ def render_request(
     except XmlIllegalCharacter as exc:
         raise _xml_problem(method.name, phase, lead, exc) from None
     finally:
-        close_scope(token)
-    sensitive = _lead_derived(plan, flat, scope.recorded)
-    return RenderedRequest(plan.request.method, url, headers, body, sensitive=sensitive)
+        close_record(recording)
+        close_budget(spending)
+    sensitive = _lead_derived(plan, flat, record.values)
+    return RenderedRequest(plan.request.method, url, headers, body, sensitive=sensitive, auth=auth)
 
 
 def _lead_derived(
@@ -205,7 +214,9 @@ class _Renderer:
         try:
             return self.render(source, flavour, context)
         except MissingValue as missing:
-            raise MappingError(_missing_message(missing, where)) from None
+            error = MappingError(_missing_message(missing, where))
+            error.missing = missing
+            raise error from None
         except XmlIllegalCharacter:
             raise
         except (UndefinedError, SecurityError, UnwritableValue) as exc:

@@ -10,13 +10,12 @@ from __future__ import annotations
 import json
 import re
 import shlex
-from collections.abc import Iterable
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import urlsplit
 
-from pingpost.exchange import RenderedRequest
+from pingpost.exchange import DigestCredentials, RenderedRequest
+from pingpost.masking import MASK, Masker
 
-MASK = "****"
 # C0 controls except tab and newline, DEL, and C1 controls.
 _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
@@ -30,16 +29,7 @@ def body_text(body: bytes) -> str:
     return body.decode("utf-8", "backslashreplace")
 
 
-class Masking(Protocol):
-    """What the views need of `pingpost.masking.Masker`."""
-
-    def request(self, r: RenderedRequest) -> RenderedRequest: ...
-    def url(self, url: str) -> str: ...
-    def text(self, s: str) -> str: ...
-    def with_requests(self, requests: Iterable[RenderedRequest | None]) -> Masking: ...
-
-
-def http_text(request: RenderedRequest, masker: Masking | None = None) -> str:
+def http_text(request: RenderedRequest, masker: Masker | None = None) -> str:
     """The request as it goes on the wire: Host and Content-Length as the client adds them,
     taken from the real (`request`, unmasked) request; then masked with `masker`."""
     parts = urlsplit(request.url)
@@ -53,7 +43,7 @@ def http_text(request: RenderedRequest, masker: Masking | None = None) -> str:
         shown = masker.request(request)
         host, target = _masked_origin(request.url, host, masker)
     lines = [f"{request.method} {target} HTTP/1.1", f"Host: {host}"]
-    lines += [f"{name}: {value}" for name, value in shown.headers]
+    lines += [f"{name}: {value}" for name, value in (*shown.headers, *sent_auth(request))]
     if request.body or request.method in ("POST", "PUT"):
         lines.append(f"Content-Length: {len(request.body)}")  # of the body actually sent
     text = "\n".join(lines) + "\n"
@@ -62,7 +52,7 @@ def http_text(request: RenderedRequest, masker: Masking | None = None) -> str:
     return displayable(text if masker is None else masker.text(text))
 
 
-def _masked_origin(url: str, host: str, masker: Masking) -> tuple[str, str]:
+def _masked_origin(url: str, host: str, masker: Masker) -> tuple[str, str]:
     """Host and target, masked. When a secret covers the scheme and host (a secret base
     URL), the Host line is masked whole and the target is what follows the secret."""
     masked = masker.url(url)
@@ -79,10 +69,23 @@ def _masked_origin(url: str, host: str, masker: Masking) -> tuple[str, str]:
     return MASK, tail if tail.startswith("/") else "/" + tail
 
 
+def sent_auth(request: RenderedRequest) -> tuple[tuple[str, str], ...]:
+    """The Authorization header the transport adds when it sends (digest, oauth2), masked:
+    its value depends on the buyer's challenge or on a token fetched then."""
+    if request.auth is None:
+        return ()
+    scheme = "Digest" if isinstance(request.auth, DigestCredentials) else "Bearer"
+    return (("Authorization", f"{scheme} {MASK}"),)
+
+
 def curl_command(request: RenderedRequest) -> str:
     """A runnable curl command (bash/zsh), one option a line."""
     words = [["curl", "-sS", "-X", request.method, shell_quote(request.url)]]
     words += [["-H", shell_quote(f"{name}: {value}")] for name, value in request.headers]
+    if isinstance(request.auth, DigestCredentials):  # curl answers the challenge itself
+        words.append(["--digest", "--user", shell_quote(f"{request.auth.username}:{MASK}")])
+    elif request.auth is not None:
+        words += [["-H", shell_quote(f"{name}: {value}")] for name, value in sent_auth(request)]
     if request.body:
         words.append(["--data-binary", shell_quote(body_text(request.body))])
     return " \\\n  ".join(" ".join(w) for w in words) + "\n"
@@ -111,7 +114,7 @@ def request_document(request: RenderedRequest, **extra: Any) -> dict[str, Any]:
         **extra,
         "method": request.method,
         "url": request.url,
-        "headers": dict(request.headers),
+        "headers": dict((*request.headers, *sent_auth(request))),
         "body": body_text(request.body),
     }
 

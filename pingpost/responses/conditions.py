@@ -9,21 +9,23 @@ match matches whatever else could not run; `not` of "could not run" is still
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from pingpost.config.models import (
     AllCondition,
     AnyCondition,
+    Compared,
     Condition,
     ContainsCondition,
     HeaderCondition,
     NotCondition,
     PathCondition,
     RegexCondition,
+    SelectorCondition,
     StatusCondition,
+    XPathCondition,
 )
 from pingpost.exchange import RawResponse
 from pingpost.responses.compiled import (
@@ -33,25 +35,34 @@ from pingpost.responses.compiled import (
     search,
 )
 from pingpost.responses.decode import DecodedBody
+from pingpost.responses.documents import searchable_text, selector_value, xpath_value
 from pingpost.responses.values import as_number, as_text, same, show, truthy
 
+_Ns = Mapping[str, str]  # the response's XPath prefixes
+_NO_NAMESPACES: _Ns = {}
 
-@dataclass(frozen=True, slots=True)
-class Check:
+
+class Check(NamedTuple):  # a tuple: the cheapest value to build, a few per interpret
     matched: bool
     detail: str  # what was found: `got "rejected"`, `no match`, `got 404`
     problem: str | None = None  # why the rule could not run; then `matched` is False
 
 
-def check(condition: Condition, response: RawResponse, body: DecodedBody) -> Check:
-    """Evaluate `condition`. Never raises for anything a buyer sends."""
-    return _CHECKS[type(condition)](condition, response, body)
+def check(
+    condition: Condition,
+    response: RawResponse,
+    body: DecodedBody,
+    namespaces: _Ns = _NO_NAMESPACES,
+) -> Check:
+    """Evaluate `condition`. Never raises for anything a buyer sends. `namespaces`: the
+    response's XPath prefixes."""
+    return _CHECKS[type(condition)](condition, response, body, namespaces)
 
 
 # --------------------------------------------------------------------------- leaves
 
 
-def _path(cond: PathCondition, response: RawResponse, body: DecodedBody) -> Check:
+def _path(cond: PathCondition, response: RawResponse, body: DecodedBody, ns: _Ns) -> Check:
     problem = body.unreadable()
     if problem is not None:
         return Check(False, problem, problem)
@@ -59,6 +70,27 @@ def _path(cond: PathCondition, response: RawResponse, body: DecodedBody) -> Chec
         found = search(cond.path, body.data)
     except RuleProblem as exc:
         return Check(False, str(exc), str(exc))
+    return _compared(cond, found)
+
+
+def _selector(cond: SelectorCondition, response: RawResponse, body: DecodedBody, ns: _Ns) -> Check:
+    try:
+        found = selector_value(body, cond.selector)
+    except RuleProblem as exc:
+        return Check(False, str(exc), str(exc))
+    return _compared(cond, found)
+
+
+def _xpath(cond: XPathCondition, response: RawResponse, body: DecodedBody, ns: _Ns) -> Check:
+    try:
+        found = xpath_value(body, cond.xpath, ns)
+    except RuleProblem as exc:
+        return Check(False, str(exc), str(exc))
+    return _compared(cond, found)
+
+
+def _compared(cond: Compared, found: Any) -> Check:
+    """A value found by `path`, `selector` or `xpath`, under the condition's operator."""
     op, expected = _operator(cond)
     if op == "truthy":
         return Check(truthy(found), _got(found))
@@ -73,7 +105,7 @@ def _path(cond: PathCondition, response: RawResponse, body: DecodedBody) -> Chec
     return _compare(op, expected, found)
 
 
-def _plan(cond: PathCondition) -> tuple[str, Any]:
+def _plan(cond: Compared) -> tuple[str, Any]:
     ops = cond.operators()
     if not ops:
         return "truthy", None
@@ -81,7 +113,7 @@ def _plan(cond: PathCondition) -> tuple[str, Any]:
     return op, getattr(cond, "in_" if op == "in" else op)
 
 
-_operator: IdentityMemo[PathCondition, tuple[str, Any]] = IdentityMemo(_plan)
+_operator: IdentityMemo[Compared, tuple[str, Any]] = IdentityMemo(_plan)
 
 
 def _matches(pattern: str, found: Any) -> Check:
@@ -113,39 +145,47 @@ def _got(found: Any) -> str:
     return "not found" if found is None else f"got {show(found)}"
 
 
-def _regex(cond: RegexCondition, response: RawResponse, body: DecodedBody) -> Check:
+def _regex(cond: RegexCondition, response: RawResponse, body: DecodedBody, ns: _Ns) -> Check:
     try:
-        match = compile_regex(cond.regex).search(body.text)
+        match = compile_regex(cond.regex).search(searchable_text(body))
     except RuleProblem as exc:
         return Check(False, str(exc), str(exc))
     return Check(True, f"found {show(match.group(0))}") if match else Check(False, "no match")
 
 
-def _contains(cond: ContainsCondition, response: RawResponse, body: DecodedBody) -> Check:
-    found = cond.contains in body.text
+def _contains(cond: ContainsCondition, response: RawResponse, body: DecodedBody, ns: _Ns) -> Check:
+    found = cond.contains in searchable_text(body)
     return Check(found, "found" if found else "not found")
 
 
-def _status(cond: StatusCondition, response: RawResponse, body: DecodedBody) -> Check:
+def _status(cond: StatusCondition, response: RawResponse, body: DecodedBody, ns: _Ns) -> Check:
     return Check(response.status in cond.codes(), f"got {response.status}")
 
 
-def _header(cond: HeaderCondition, response: RawResponse, body: DecodedBody) -> Check:
-    value = response.header(cond.header)
-    if value is None:
+def _header(cond: HeaderCondition, response: RawResponse, body: DecodedBody, ns: _Ns) -> Check:
+    values = response.header_values(cond.header)
+    if not values:
         return Check(False, "no such header")
+    if cond.matches is not None:
+        try:
+            regex = compile_regex(cond.matches)
+        except RuleProblem as exc:
+            return Check(False, str(exc), str(exc))
+        hit = next((v for v in values if regex.search(v)), None)
+        return Check(hit is not None, f"got {show(hit if hit is not None else values[0])}")
     if cond.equals is None:
-        return Check(True, f"got {show(value)}")
-    return Check(same(value, cond.equals), f"got {show(value)}")
+        return Check(True, f"got {show(values[0])}")
+    hit = next((v for v in values if same(v, cond.equals)), None)
+    return Check(hit is not None, f"got {show(hit if hit is not None else values[0])}")
 
 
 # --------------------------------------------------------------------------- combinations
 
 
-def _all(cond: AllCondition, response: RawResponse, body: DecodedBody) -> Check:
+def _all(cond: AllCondition, response: RawResponse, body: DecodedBody, ns: _Ns) -> Check:
     unknown: tuple[Condition, Check] | None = None
     for part in cond.all:
-        result = check(part, response, body)
+        result = check(part, response, body, ns)
         if result.problem is not None:
             unknown = unknown or (part, result)
         elif not result.matched:  # one definite "no" decides, whatever could not run
@@ -156,10 +196,10 @@ def _all(cond: AllCondition, response: RawResponse, body: DecodedBody) -> Check:
     return Check(True, "all matched")
 
 
-def _any(cond: AnyCondition, response: RawResponse, body: DecodedBody) -> Check:
+def _any(cond: AnyCondition, response: RawResponse, body: DecodedBody, ns: _Ns) -> Check:
     unknown: Check | None = None
     for part in cond.any:
-        result = check(part, response, body)
+        result = check(part, response, body, ns)
         if result.matched:
             return Check(True, f"{describe(part)}: {result.detail}")
         if result.problem is not None:
@@ -169,15 +209,17 @@ def _any(cond: AnyCondition, response: RawResponse, body: DecodedBody) -> Check:
     return Check(False, "none matched")
 
 
-def _not(cond: NotCondition, response: RawResponse, body: DecodedBody) -> Check:
-    inner = check(cond.not_, response, body)
+def _not(cond: NotCondition, response: RawResponse, body: DecodedBody, ns: _Ns) -> Check:
+    inner = check(cond.not_, response, body, ns)
     if inner.problem is not None:
         return inner
     return Check(not inner.matched, inner.detail)
 
 
-_CHECKS: dict[type, Callable[[Any, RawResponse, DecodedBody], Check]] = {
+_CHECKS: dict[type, Callable[[Any, RawResponse, DecodedBody, _Ns], Check]] = {
     PathCondition: _path,
+    SelectorCondition: _selector,
+    XPathCondition: _xpath,
     RegexCondition: _regex,
     ContainsCondition: _contains,
     StatusCondition: _status,
@@ -197,15 +239,11 @@ def describe(condition: Condition) -> str:
 
 def _describe(cond: Condition) -> str:
     if isinstance(cond, PathCondition):
-        ops = cond.operators()
-        if not ops:
-            return f"path {cond.path}"
-        op = ops[0]
-        value = getattr(cond, "in_" if op == "in" else op)
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)  # `gte: 5` reads back as 5, not 5.0
-        shown = "[" + ", ".join(show(v) for v in value) + "]" if op == "in" else show(value)
-        return f"path {cond.path} {op} {shown}"
+        return _described(f"path {cond.path}", cond)
+    if isinstance(cond, SelectorCondition):
+        return _described(f"selector {show(cond.selector)}", cond)
+    if isinstance(cond, XPathCondition):
+        return _described(f"xpath {show(cond.xpath)}", cond)
     if isinstance(cond, RegexCondition):
         return f"regex {show(cond.regex)}"
     if isinstance(cond, ContainsCondition):
@@ -214,6 +252,8 @@ def _describe(cond: Condition) -> str:
         codes = cond.codes()
         return f"status {codes[0]}" if len(codes) == 1 else f"status in {list(codes)}"
     if isinstance(cond, HeaderCondition):
+        if cond.matches is not None:
+            return f"header {cond.header} matches {show(cond.matches)}"
         equals = "" if cond.equals is None else f" equals {show(cond.equals)}"
         return f"header {cond.header}{equals}"
     if isinstance(cond, AllCondition):
@@ -221,6 +261,18 @@ def _describe(cond: Condition) -> str:
     if isinstance(cond, AnyCondition):
         return "any(" + ", ".join(describe(c) for c in cond.any) + ")"
     return f"not({describe(cond.not_)})"
+
+
+def _described(source: str, cond: Compared) -> str:
+    ops = cond.operators()
+    if not ops:
+        return source
+    op = ops[0]
+    value = getattr(cond, "in_" if op == "in" else op)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # `gte: 5` reads back as 5, not 5.0
+    shown = "[" + ", ".join(show(v) for v in value) + "]" if op == "in" else show(value)
+    return f"{source} {op} {shown}"
 
 
 _DESCRIPTIONS: IdentityMemo[Condition, str] = IdentityMemo(_describe)

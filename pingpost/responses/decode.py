@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl
 
 from pingpost.responses.xmlbody import MAX_DEPTH, XmlRefused, parse_xml
 
-BodyFormat = Literal["auto", "json", "xml", "form", "text"]
+BodyFormat = Literal["auto", "json", "xml", "form", "text", "html"]
 
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8"),
@@ -26,6 +26,12 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
 _XML_ENCODING = re.compile(rb"""^<\?xml[^>]{0,200}?encoding\s*=\s*["']([A-Za-z0-9._-]{1,40})["']""")
+_STRICT_TEXT = ("json", "xml")  # formats that must be valid text; form and text stay lenient
+_CODEC_NAMES = {"utf-8": "UTF-8", "utf-16-le": "UTF-16", "utf-16-be": "UTF-16"}
+_META_CHARSET = re.compile(
+    rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]{1,40})""", re.IGNORECASE
+)
+_PRESCAN_BYTES = 1024  # as the HTML spec's prescan: a page declares its charset early
 _MAX_FORM_FIELDS = 1000
 _MAX_EXPONENT = 308  # beyond a double's range a JSON number reads as infinity, as before
 
@@ -36,7 +42,7 @@ class DecodedBody:
 
     text: str  # the body as text, always (regex and contains search this)
     data: Any  # the decoded value; None when it did not decode
-    format: str  # json | xml | form | text: what it decoded as ("text" when it did not)
+    format: str  # json | xml | form | text | html: what it decoded as ("text" when it did not)
     error: str | None = None  # "not json: <why>" when it did not decode as expected
     requested: str = "auto"  # the rules' `format`
 
@@ -48,6 +54,8 @@ class DecodedBody:
         """
         if self.error is not None:
             return f"body is {self.error}"
+        if self.format == "html":
+            return "body is html: `path` reads json, xml or form; use `selector` or `xpath`"
         if self.format == "text" and self.requested != "text":
             return (
                 "body is empty" if not self.text.strip() else "body is text, not json, xml or form"
@@ -56,16 +64,27 @@ class DecodedBody:
 
 
 class _NotDecoded(ValueError):
-    pass
+    """Why a text is not the format it was read as."""
 
 
 def decode_body(
     body: bytes, content_type: str | None = None, fmt: BodyFormat = "auto"
 ) -> DecodedBody:
-    """Decode `body` as `fmt`; `content_type` is the full header value (charset included)."""
+    """Decode `body` as `fmt`; `content_type` is the full header value (charset included).
+
+    JSON and XML must be valid text in their encoding: bytes that do not decode make the
+    body undecodable (P9), with the byte offset in `error`. Text, for `regex` and
+    `contains` rules, is always there, undecodable bytes shown as U+FFFD.
+    """
     mime, charset = _parse_content_type(content_type)
+    if fmt == "html" and charset is None:
+        charset = declared_charset(body)  # `<meta charset=...>`, as a browser reads it
     text = body_text(body, charset)
     decoded = _decode_auto(text, mime) if fmt == "auto" else _decode_as(fmt, text)
+    if decoded.format in _STRICT_TEXT and "\ufffd" in text:
+        invalid = _invalid_byte(body, charset)
+        if invalid is not None:
+            decoded = DecodedBody(text, None, "text", f"not {decoded.format}: {invalid}")
     return decoded if fmt == "auto" else replace(decoded, requested=fmt)
 
 
@@ -75,21 +94,57 @@ def text_of(body: bytes, content_type: str | None = None) -> str:
     return body_text(body, _parse_content_type(content_type)[1])
 
 
+def text_bytes(text: str, content_type: str | None = None) -> bytes:
+    """`text` back to bytes that `text_of` reads as `text`, in the charset it would use
+    (a body kept as text in the delivery log, shown again). What that charset cannot
+    encode becomes `?`."""
+    charset = _parse_content_type(content_type)[1]
+    if charset is None and text.startswith("<?xml"):
+        declared = _XML_ENCODING.match(text[:300].encode("ascii", "replace"))
+        charset = declared.group(1).decode("ascii") if declared else None
+    try:
+        return text.encode(charset or "utf-8", "replace")
+    except LookupError:  # an unknown charset name: text_of read it as UTF-8
+        return text.encode("utf-8", "surrogateescape")
+
+
 def body_text(body: bytes, charset: str | None = None) -> str:
     """Bytes as text: a BOM wins, then the header's charset, then an XML declaration, then
     UTF-8. Undecodable bytes become U+FFFD rather than an error."""
+    start, encoding = _encoding_of(body, charset)
+    return body[start:].decode(encoding, "replace")
+
+
+def _encoding_of(body: bytes, charset: str | None) -> tuple[int, str]:
+    """Where the text starts (after a BOM) and the codec that reads it."""
     for bom, encoding in _BOMS:
         if body.startswith(bom):
-            return body[len(bom) :].decode(encoding, "replace")
+            return len(bom), encoding
     if charset is None and body.startswith(b"<?xml"):
         declared = _XML_ENCODING.match(body)
         charset = declared.group(1).decode("ascii") if declared else None
     if charset is not None:
         try:
-            return body.decode(charset, "replace")
+            return 0, codecs.lookup(charset).name
         except LookupError:  # an unknown charset name: UTF-8 is the best guess
             pass
-    return body.decode("utf-8", "replace")
+    return 0, "utf-8"
+
+
+def _invalid_byte(body: bytes, charset: str | None) -> str | None:
+    """`invalid UTF-8 at byte 17` when `body` does not decode strictly, else None."""
+    start, encoding = _encoding_of(body, charset)
+    try:
+        body[start:].decode(encoding)
+    except UnicodeDecodeError as exc:
+        return f"invalid {_CODEC_NAMES.get(encoding, encoding)} at byte {start + exc.start}"
+    return None
+
+
+def declared_charset(body: bytes) -> str | None:
+    """The charset a page declares in a `<meta>` near its top, where browsers look for it."""
+    match = _META_CHARSET.search(body[:_PRESCAN_BYTES])
+    return match.group(1).decode("ascii") if match else None
 
 
 def sniff(text: str, *, allow_xml: bool = True) -> str:
@@ -154,6 +209,8 @@ def _decode_auto(text: str, mime: str) -> DecodedBody:
 def _decode_as(fmt: str, text: str) -> DecodedBody:
     if fmt == "text":
         return DecodedBody(text, text, "text")
+    if fmt == "html":  # any text is a page; parsed on first use by a rule (documents.py)
+        return DecodedBody(text, None, "html")
     try:
         data = _DECODERS[fmt](text)
     except _NotDecoded as exc:
@@ -235,3 +292,8 @@ def _form(text: str) -> dict[str, Any]:
 
 
 _DECODERS = {"json": _json, "xml": _xml, "form": _form}
+
+
+def parse_as(fmt: str, text: str) -> Any:
+    """`text` parsed as json, xml or form, as a body would be; ValueError saying why not."""
+    return _DECODERS[fmt](text)

@@ -5,24 +5,25 @@ The order (spec/config.md "Deciding the outcome"):
 1. transport failure -> `error` (on a post: `in_doubt` when it may have arrived);
 2. a status listed in `status` -> its verdict (`error` on a post is `in_doubt`);
 3. HTTP 5xx -> `error` (post: `in_doubt`);
-4. HTTP 3xx -> `error` (post: `rejected`: the redirect is not followed, P13);
-5. `reject` matches -> `rejected`;
-6. `accept` matches -> `accepted`; no `accept` rule: a 2xx is accepted;
-7. otherwise `rejected`.
+4. HTTP 3xx -> `error` (post: `in_doubt`: the redirect is not followed, P13);
+5. a `decode` string that does not parse -> `error` (as an accept that cannot run);
+6. `error` matches -> `error` (the buyer answered: on a post, a definitive `error`);
+7. `reject` matches -> `rejected`;
+8. `accept` matches -> `accepted`; no `accept` rule: a 2xx is accepted;
+9. otherwise `rejected`.
 
-A reject rule that could not run (a `path` on a body that did not decode, or on
-plain text under `format: auto`) does not match. An accept rule that could not
+An error or reject rule that could not run (a `path` on a body that did not
+decode, or on plain text under `format: auto`) does not match. An accept rule that could not
 run makes a ping an `error` (P9) and a post `in_doubt` (a 4xx post stays a
 definitive `rejected`).
 An accepted ping's bid must parse (P7), else `error`; an accepted post keeps
-its sale whatever its price says.
+its sale whatever its price says. Captures are read whatever the outcome (the
+trace shows a rejection's reference); only an accepted ping's go to the post.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import Literal
 
 from pingpost.config.models import Condition, Extractor, Response
 from pingpost.exchange import RawResponse
@@ -35,46 +36,33 @@ from pingpost.responses.extract import (
     describe_extractor,
     extract,
 )
+from pingpost.responses.inner import decode_inner
 from pingpost.responses.money import InvalidBid, parse_bid
-from pingpost.responses.outcome import Outcome, OutcomeStatus, RuleVerdict
-
-Phase = Literal["ping", "post"]
-# How an outcome's reason is made from the decision's cause and the `reason` extractor.
-ReasonMode = Literal["extracted", "cause_first", "cause_only"]
-_MAX_LOCATION = 200  # characters of a redirect's Location kept in the reason
-
-
-@dataclass(frozen=True, slots=True)
-class _Decision:
-    status: OutcomeStatus
-    decided_by: str
-    cause: str | None = None  # the reason when the body gives none
-    reason_mode: ReasonMode = "extracted"
+from pingpost.responses.outcome import Outcome, RuleVerdict
+from pingpost.responses.steps import (
+    Decision,
+    Phase,
+    answered,
+    by_status,
+    could_not_read,
+    redirect,
+    transport_failure,
+    with_status,
+)
 
 
 def interpret(rules: Response, response: RawResponse, *, phase: Phase = "ping") -> Outcome:
     """What `response` means under `rules`. Pure: no I/O, no clock, never raises for
     anything a buyer sends."""
     if response.failure is not None or response.status is None:
-        return _transport_failure(response, phase)
+        return transport_failure(response, phase)
     body = decode_body(response.body, response.header("content-type"), rules.format)
+    unparsed = None
+    if rules.decode and body.error is None:
+        body, unparsed = decode_inner(body, rules.decode)
     verdicts: list[RuleVerdict] = []
-    decision = _decide(rules, response, body, phase, verdicts)
+    decision = _decide(rules, response, body, phase, verdicts, unparsed)
     return _finish(rules, response, body, phase, decision, verdicts)
-
-
-def _transport_failure(response: RawResponse, phase: Phase) -> Outcome:
-    failure = response.failure
-    kind = failure.kind if failure else "protocol"
-    detail = failure.detail if failure else "no HTTP response"
-    may_have_arrived = failure.may_have_arrived if failure else True
-    if phase == "post" and may_have_arrived:
-        return Outcome(
-            status="in_doubt",
-            reason=detail,
-            decided_by=f"transport: {kind} (the post may have reached the buyer)",
-        )
-    return Outcome(status="error", reason=detail, decided_by=f"transport: {kind}")
 
 
 def _decide(
@@ -83,88 +71,54 @@ def _decide(
     body: DecodedBody,
     phase: Phase,
     verdicts: list[RuleVerdict],
-) -> _Decision:
+    unparsed: str | None = None,
+) -> Decision:
     status = response.status or 0
     mapped = rules.status.get(status)
     if mapped is not None or status >= 500:
-        return _by_status(status, mapped, phase, verdicts)
+        return by_status(status, mapped, phase, verdicts)
     if 300 <= status < 400:
-        return _redirect(status, response, phase, verdicts)
-    # A reject rule that could not run simply did not match (its verdict says why).
-    if rules.reject is not None and _run("reject", rules.reject, response, body, verdicts).matched:
+        return redirect(status, response, phase, verdicts)
+    if unparsed is not None:  # a `decode` string that is not its document (P9)
+        where, _, why = unparsed.partition(": ")
+        verdicts.append(RuleVerdict("decode", where, False, why))
+        return could_not_read(unparsed, status, phase, "decode failed")
+    # An error or reject rule that could not run simply did not match (its verdict says why).
+    if (
+        rules.error is not None
+        and _check("error", rules.error, response, body, verdicts, rules).matched
+    ):
+        rule = f"error: {describe(rules.error)}"
+        return Decision("error", answered(rule, phase), rule)
+    if (
+        rules.reject is not None
+        and _check("reject", rules.reject, response, body, verdicts, rules).matched
+    ):
         rule = f"reject: {describe(rules.reject)}"
-        return _Decision("rejected", rule, rule)
+        return Decision("rejected", rule, rule)
     if rules.accept is None:
         success = 200 <= status < 300
         verdicts.append(RuleVerdict("accept", "any 2xx (no accept rule)", success, f"got {status}"))
         if success:
-            return _Decision("accepted", f"no accept rule: HTTP {status} is 2xx")
-        return _Decision("rejected", f"no accept rule: HTTP {status} is not 2xx", f"HTTP {status}")
-    result = _run("accept", rules.accept, response, body, verdicts)
+            return Decision("accepted", f"no accept rule: HTTP {status} is 2xx")
+        return Decision("rejected", f"no accept rule: HTTP {status} is not 2xx", f"HTTP {status}")
+    result = _check("accept", rules.accept, response, body, verdicts, rules)
     if result.matched:
-        return _Decision("accepted", f"accept: {describe(rules.accept)}")
+        return Decision("accepted", f"accept: {describe(rules.accept)}")
     if result.problem is not None:
-        return _accept_could_not_run(result.problem, status, phase)
-    return _Decision("rejected", "no accept rule matched", "no accept rule matched")
+        return could_not_read(result.problem, status, phase, "accept could not run")
+    return Decision("rejected", "no accept rule matched", "no accept rule matched")
 
 
-def _by_status(
-    status: int, mapped: str | None, phase: Phase, verdicts: list[RuleVerdict]
-) -> _Decision:
-    if mapped == "reject":
-        rule = f"status {status} → reject"
-        verdicts.append(RuleVerdict("status", rule, True, f"got {status}"))
-        return _Decision("rejected", rule, f"HTTP {status}")
-    # The buyer answered, so a post it calls an error may still have been taken (P6).
-    verdict: OutcomeStatus = "in_doubt" if phase == "post" else "error"
-    rule = f"status {status} → error" if mapped else "HTTP 5xx → error"
-    verdicts.append(RuleVerdict("status", rule, True, f"got {status}"))
-    decided_by = rule if verdict == "error" else f"{rule} (the post may have been taken)"
-    return _Decision(verdict, decided_by, f"HTTP {status}", "cause_first")
-
-
-def _redirect(
-    status: int, response: RawResponse, phase: Phase, verdicts: list[RuleVerdict]
-) -> _Decision:
-    """A 3xx the `status` map does not name. Redirects are never followed (P13): the
-    endpoint moved or the URL is wrong, which is the buyer's `error` on a ping. On a
-    post it is `in_doubt` (P6): a 303 See Other is a normal "created" answer, so the
-    buyer may have taken the lead; only a `status` map entry makes it definitive."""
-    location = (response.header("location") or "").strip()
-    if len(location) > _MAX_LOCATION:
-        location = location[:_MAX_LOCATION] + "…"
-    target = f" to {location}" if location else ""
-    cause = f"HTTP {status} redirect{target} not followed"
-    verdict: OutcomeStatus = "error" if phase == "ping" else "in_doubt"
-    rule = f"HTTP 3xx → {verdict}"
-    verdicts.append(RuleVerdict("status", rule, True, f"got {status}"))
-    return _Decision(verdict, f"{rule} (redirects are not followed)", cause, "cause_only")
-
-
-def _accept_could_not_run(problem: str, status: int, phase: Phase) -> _Decision:
-    """The accept rule could not run (e.g. a `path` on a body that is not json).
-
-    On a ping that is the buyer's `error` (P9: undecodable bodies and wrong content
-    types), whatever the status. On a post the buyer may have taken the lead while
-    answering garbage, so only a 4xx is a definitive `rejected`; anything else is
-    `in_doubt` (P6), never a reason to offer the lead to the next bidder.
-    """
-    decided_by = f"accept could not run: {problem}"
-    if phase == "ping":
-        return _Decision("error", decided_by, problem, "cause_only")
-    if 400 <= status < 500:
-        return _Decision("rejected", f"no accept rule matched ({decided_by})", f"HTTP {status}")
-    return _Decision("in_doubt", decided_by, problem, "cause_only")
-
-
-def _run(
+def _check(
     rule: str,
     condition: Condition,
     response: RawResponse,
     body: DecodedBody,
     verdicts: list[RuleVerdict],
+    rules: Response,
 ) -> Check:
-    result = check(condition, response, body)
+    result = check(condition, response, body, rules.namespaces)
     verdicts.append(RuleVerdict(rule, describe(condition), result.matched, result.detail))
     return result
 
@@ -174,7 +128,7 @@ def _finish(
     response: RawResponse,
     body: DecodedBody,
     phase: Phase,
-    decision: _Decision,
+    decision: Decision,
     verdicts: list[RuleVerdict],
 ) -> Outcome:
     reason = _reason(rules, response, body, decision, verdicts)
@@ -192,7 +146,7 @@ def _finish(
         bid=bid,
         price=price,
         reason=reason,
-        captures=captures if decision.status == "accepted" else {},
+        captures=captures,
         decided_by=decision.decided_by,
         verdicts=tuple(verdicts),
         decoded_as=body.format,
@@ -205,29 +159,35 @@ def _reason(
     rules: Response,
     response: RawResponse,
     body: DecodedBody,
-    decision: _Decision,
+    decision: Decision,
     verdicts: list[RuleVerdict],
 ) -> str | None:
     found = None
     if rules.reason is not None:
-        result = _extract("reason", rules.reason, response, body, verdicts)
+        result = _extract("reason", rules.reason, response, body, verdicts, rules)
         found = (as_reason(result.value) or None) if result.value is not None else None
+        if decision.status == "accepted" and result.defaulted:
+            return None  # a default says why a buyer declined; an acceptance needs none
     if decision.status == "accepted":
         return found
     if decision.reason_mode == "cause_only" or found is None:
-        return decision.cause
-    if decision.reason_mode == "cause_first" and decision.cause:
-        return f"{decision.cause}: {found}"
-    return found
+        reason = decision.cause
+    elif decision.reason_mode == "cause_first" and decision.cause:
+        reason = f"{decision.cause}: {found}"
+    else:
+        reason = found
+    status = response.status or 0
+    return reason if 200 <= status < 300 else with_status(status, reason)
 
 
 def _captures(
     rules: Response, response: RawResponse, body: DecodedBody, verdicts: list[RuleVerdict]
 ) -> dict[str, str]:
-    """Always extracted (the trace shows them); the outcome keeps them only when accepted."""
+    """Extracted whatever the outcome (a rejection's reference id is worth tracing);
+    the auction posts with an accepted ping's captures only."""
     captures: dict[str, str] = {}
     for name, extractor in rules.capture.items():
-        result = _extract(f"capture.{name}", extractor, response, body, verdicts)
+        result = _extract(f"capture.{name}", extractor, response, body, verdicts, rules)
         if result.value is not None:
             captures[name] = as_capture(result.value)
     return captures
@@ -235,21 +195,21 @@ def _captures(
 
 def _bid(
     rules: Response, response: RawResponse, body: DecodedBody, verdicts: list[RuleVerdict]
-) -> tuple[Decimal | None, _Decision | None]:
+) -> tuple[Decimal | None, Decision | None]:
     """An accepted ping's bid, or the `error` decision when it has none or a bad one (P7).
     No `bid` rule: no bid (the account's fixed_price applies)."""
     _note_unused("price", rules.price, "ping", verdicts)
     if rules.bid is None:
         return None, None
-    result = _extract("bid", rules.bid, response, body, verdicts)
+    result = _extract("bid", rules.bid, response, body, verdicts, rules)
     if result.value is None:
         cause = "no bid in response"
-        return None, _Decision("error", f"bid: {cause} ({result.detail})", cause, "cause_only")
+        return None, Decision("error", f"bid: {cause} ({result.detail})", cause, "cause_only")
     try:
         return parse_bid(result.value), None
     except InvalidBid as exc:
         cause = f"invalid bid: {exc}"
-        return None, _Decision("error", f"bid: {cause}", cause, "cause_only")
+        return None, Decision("error", f"bid: {cause}", cause, "cause_only")
 
 
 def _price(
@@ -260,7 +220,7 @@ def _price(
     _note_unused("bid", rules.bid, "post", verdicts)
     if rules.price is None:
         return None
-    result = extract(rules.price, response, body)
+    result = extract(rules.price, response, body, rules.namespaces)
     price, detail = None, result.detail
     if result.value is not None:
         try:
@@ -286,8 +246,9 @@ def _extract(
     response: RawResponse,
     body: DecodedBody,
     verdicts: list[RuleVerdict],
+    rules: Response,
 ) -> Extracted:
-    result = extract(extractor, response, body)
+    result = extract(extractor, response, body, rules.namespaces)
     verdicts.append(
         RuleVerdict(rule, describe_extractor(extractor), result.value is not None, result.detail)
     )

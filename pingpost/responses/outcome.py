@@ -35,3 +35,11 @@ class Outcome:
     decoded_as: str = "text"  # json | xml | form | text
     decoded: Any = None  # the decoded body (dict/list/str), for the trace
     decode_error: str | None = None  # why the body did not decode as expected
+
+    def __repr__(self) -> str:
+        # The decision, never the buyer's text (reasons, captures, the body may echo a
+        # secret or a lead's pii, P12).
+        return (
+            f"Outcome(status={self.status!r}, bid={self.bid!r}, price={self.price!r}, "
+            f"captures=[{', '.join(self.captures)}], decoded_as={self.decoded_as!r})"
+        )

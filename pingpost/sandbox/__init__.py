@@ -1,4 +1,4 @@
-"""Simulated buyers on loopback: one HTTP/1.1 server playing every buyer of a sandbox file.
+"""Simulated buyers on loopback: one aiohttp.web server playing every buyer of a sandbox file.
 
     from pingpost.sandbox import load_sandbox_spec, start_sandbox
 
@@ -6,7 +6,8 @@
     with start_sandbox(spec, port=0) as sb:   # background thread, its own event loop
         sb.url                                # "http://127.0.0.1:54321"
         sb.ledger(buyer="acme", phase="post") # what the buyers received
-        sb.reset()                            # forget ledger and tokens
+        sb.post_counts()                      # {lead: {buyer: posts received}}
+        sb.reset()                            # forget ledger, tokens and cap counts
 
     await serve_sandbox(spec, port=8765)      # foreground, until cancelled (the CLI)
 

@@ -8,21 +8,25 @@ from __future__ import annotations
 
 import re
 import time
+from collections import Counter
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
-from pingpost.sandbox.decode import MISSING, Accepts, BodyError, describe_failure, lookup
+from pingpost.sandbox.auth import SandboxAuth
+from pingpost.sandbox.decode import MISSING, Accepts, BodyError, describe_failure, lead_key, lookup
 from pingpost.sandbox.decode import request_fields as decode_fields
 from pingpost.sandbox.dice import Dice, bid_cents
 from pingpost.sandbox.faults import Plan, fault_plan, planned_status
-from pingpost.sandbox.http import Request
 from pingpost.sandbox.ledger import Ledger
+from pingpost.sandbox.markup import MARKUP_STYLES
+from pingpost.sandbox.request import Request
 from pingpost.sandbox.spec import ADMIN_PREFIX, BuyerSpec, Phase, SandboxSpec
-from pingpost.sandbox.styles import INVALID_TOKEN, STYLES, Style, json_reply
-from pingpost.sandbox.tokens import TokenBook, format_token
+from pingpost.sandbox.styles import INVALID_TOKEN, STYLES, Reply, Style, json_reply
+from pingpost.sandbox.tokens import TokenBook, TokenRecord, format_token
 
+CAP_REACHED = "cap reached"
 ABRUPT_FAULTS = ("hang", "reset", "http_500", "garbage", "oversized")  # no real answer
 
 BUYER_METHODS = ("GET", "POST", "PUT")
@@ -35,7 +39,7 @@ class Buyer:
 
     def __init__(self, spec: BuyerSpec) -> None:
         self.spec = spec
-        self.style: Style = STYLES[spec.style]
+        self.style: Style = STYLES.get(spec.style) or MARKUP_STYLES[spec.style]
         self.accepts = Accepts(spec.accepts)
         self.cents = bid_cents(spec)
         self.shares = {phase: spec.fault_shares(phase) for phase in ("ping", "post")}
@@ -51,7 +55,9 @@ class SandboxApp:
         self.spec = spec
         self.ledger = Ledger(enabled=spec.ledger, limit=spec.ledger_limit)
         self.tokens = TokenBook(spec.seed)
+        self.auth = SandboxAuth(spec.oauth2, spec.seed, clock)
         self._clock = clock
+        self._accepted: Counter[str] = Counter()  # accepted posts per buyer, for `post_cap`
         self._routes: dict[str, tuple[Buyer, Phase]] = {}
         self._token_routes: list[tuple[re.Pattern[str], Buyer]] = []
         for buyer_spec in spec.buyers:
@@ -66,6 +72,8 @@ class SandboxApp:
     def reset(self) -> None:
         self.ledger.clear()
         self.tokens.clear()
+        self._accepted.clear()
+        self.auth.clear()
 
     def handle(self, request: Request) -> Plan:
         route = self._routes.get(request.path)
@@ -73,6 +81,9 @@ class SandboxApp:
             buyer, phase = route
             if request.method not in BUYER_METHODS:
                 return _not_allowed()
+            refused = self._refused(buyer, phase, request)
+            if refused is not None:
+                return refused
             if phase == "ping":
                 return self._ping(buyer, request)
             return self._post(buyer, request, None)
@@ -81,7 +92,13 @@ class SandboxApp:
             if match:
                 if request.method not in BUYER_METHODS:
                     return _not_allowed()
+                refused = self._refused(buyer, "post", request)
+                if refused is not None:
+                    return refused
                 return self._post(buyer, request, unquote(match.group(1)))
+        oauth2 = self.spec.oauth2
+        if oauth2 is not None and request.path == oauth2.token_path:
+            return self._token(request)
         if request.path.startswith(ADMIN_PREFIX):
             return self._admin(request)
         return Plan("reply", json_reply(404, {"error": "unknown path"}))
@@ -91,7 +108,7 @@ class SandboxApp:
     def _ping(self, buyer: Buyer, request: Request) -> Plan:
         spec = buyer.spec
         seq = self.ledger.next_seq()
-        entry = _entry(seq, spec, "ping", request)
+        entry = _entry(seq, spec, "ping", request) if self.ledger.enabled else {}
         try:
             fields = decode_fields(request)
         except BodyError as exc:
@@ -120,7 +137,7 @@ class SandboxApp:
     def _post(self, buyer: Buyer, request: Request, path_token: str | None) -> Plan:
         spec = buyer.spec
         seq = self.ledger.next_seq()
-        entry = _entry(seq, spec, "post", request)
+        entry = _entry(seq, spec, "post", request) if self.ledger.enabled else {}
         try:
             fields = decode_fields(request)
         except BodyError as exc:
@@ -128,6 +145,8 @@ class SandboxApp:
         token = path_token if spec.path_token else _token_from(fields, spec.token_key)
         record, problem = self.tokens.redeem(spec.name, token, self._clock())
         entry.update(token=token, ping_seq=record.ping_seq if record else None)
+        if self.ledger.enabled:
+            entry["lead"] = lead_key(fields, spec)
         material = _material(request)
         if token:  # the token depends on arrival order: leave it out of the dice
             material = material.replace(token.encode(), b"")
@@ -139,18 +158,64 @@ class SandboxApp:
         if fault == "post_hang":
             note = "read the lead, never answering" + (f"; {problem}" if problem else "")
             return self._record(entry, Plan("hang"), fault=fault, note=note)
-        if problem or record is None:
-            reply = buyer.style.post_reject(token, INVALID_TOKEN)
-            entry.update(outcome="rejected", note=problem)
-        elif fault == "post_reject":
-            reply = buyer.style.post_reject(token, buyer.style.post_reject_message)
-            entry.update(outcome="rejected")
-        else:
-            price = max(record.bid + spec.post_price_delta, Decimal(0))
-            reply = buyer.style.post_accept(token, price, dice.number(11))
-            entry.update(outcome="accepted", price=f"{price:.2f}")
+        reply = self._post_answer(buyer, token, record, problem, fault, dice, entry)
         plan = Plan("drip" if fault == "drip" else "reply", reply, delay)
         return self._record(entry, plan, fault=fault)
+
+    def _post_answer(
+        self,
+        buyer: Buyer,
+        token: str | None,
+        record: TokenRecord | None,
+        problem: str,
+        fault: str | None,
+        dice: Dice,
+        entry: dict[str, Any],
+    ) -> Reply:
+        """Accept or reject a post that is answered: token, then the buyer's cap, then chance."""
+        spec = buyer.spec
+        if problem or record is None:
+            entry.update(outcome="rejected", note=problem)
+            return buyer.style.post_reject(token, INVALID_TOKEN)
+        if spec.post_cap is not None and self._accepted[spec.name] >= spec.post_cap:
+            entry.update(outcome="rejected", note=f"{CAP_REACHED}: {spec.post_cap} posts accepted")
+            return buyer.style.post_reject(token, CAP_REACHED)
+        if fault == "post_reject":
+            entry.update(outcome="rejected")
+            return buyer.style.post_reject(token, buyer.style.post_reject_message)
+        self._accepted[spec.name] += 1
+        price = max(record.bid + spec.post_price_delta, Decimal(0))
+        entry.update(outcome="accepted", price=f"{price:.2f}")
+        return buyer.style.post_accept(token, price, dice.number(11))
+
+    # ----------------------------------------------------------------------- auth
+
+    def _refused(self, buyer: Buyer, phase: Phase, request: Request) -> Plan | None:
+        """The 401 for a request without valid credentials, recorded as phase `auth` (so
+        `phase=post` lists only the posts the buyer read); None when it may go in."""
+        auth = buyer.spec.auth
+        if auth is None:
+            return None
+        refusal = self.auth.refusal(auth, request)
+        if refusal is None:
+            return None
+        reply, note = refusal
+        entry = _entry(self.ledger.next_seq(), buyer.spec, phase, request)
+        entry.update(phase="auth", outcome="refused", note=f"{phase}: {note}")
+        return self._record(entry, Plan("reply", reply))
+
+    def _token(self, request: Request) -> Plan:
+        """The token endpoint. Its ledger entries never hold the request body (a secret)."""
+        seq = self.ledger.next_seq()
+        entry = {**_entry(seq, None, "token", request), "buyer": "oauth2", "body": ""}
+        if request.method != "POST":
+            return self._record(entry, _not_allowed(), note="not a POST")
+        assert self.spec.oauth2 is not None
+        if self.spec.oauth2.fault == "hang":
+            return self._record(entry, Plan("hang"), fault="hang")
+        reply, note = self.auth.token(request)
+        outcome = "issued" if reply.status == 200 else "refused"
+        return self._record(entry, Plan("reply", reply), outcome=outcome, note=note)
 
     # ----------------------------------------------------------------------- helpers
 
@@ -172,6 +237,11 @@ class SandboxApp:
         if action == "ledger" and request.method == "GET":
             doc = self.ledger.document(buyer=query.get("buyer"), phase=query.get("phase"))
             return Plan("reply", json_reply(200, doc))
+        if action == "posts" and request.method == "GET":
+            counts = self.ledger.post_counts(query.get("lead"))
+            return Plan(
+                "reply", json_reply(200, {"posts": counts, "recording": self.ledger.enabled})
+            )
         if action == "reset" and request.method == "POST":
             self.reset()
             return Plan("reply", json_reply(200, {"reset": True}))
@@ -180,17 +250,17 @@ class SandboxApp:
         if action == "buyers" and request.method == "GET":
             buyers = [b.model_dump(mode="json", by_alias=True) for b in self.spec.buyers]
             return Plan("reply", json_reply(200, {"seed": self.spec.seed, "buyers": buyers}))
-        if action in ("ledger", "reset", "health", "buyers"):
+        if action in ("ledger", "posts", "reset", "health", "buyers"):
             return _not_allowed()
         return Plan("reply", json_reply(404, {"error": "unknown path"}))
 
 
-def _entry(seq: int, buyer: BuyerSpec, phase: Phase, request: Request) -> dict[str, Any]:
+def _entry(seq: int, buyer: BuyerSpec | None, phase: str, request: Request) -> dict[str, Any]:
     path = f"{request.path}?{request.query}" if request.query else request.path
     return {
         "seq": seq,
         "time": round(time.time(), 3),
-        "buyer": buyer.name,
+        "buyer": buyer.name if buyer is not None else None,
         "phase": phase,
         "method": request.method,
         "path": path,
@@ -203,6 +273,7 @@ def _entry(seq: int, buyer: BuyerSpec, phase: Phase, request: Request) -> dict[s
         "fault": None,
         "note": None,
         "ping_seq": None,  # posts: the ping that issued the token
+        "lead": None,  # posts: which lead (see decode.lead_key)
     }
 
 

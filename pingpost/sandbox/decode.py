@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Callable, Iterable
@@ -11,8 +12,8 @@ from xml.parsers.expat import ExpatError
 
 import xmltodict
 
-from pingpost.sandbox.http import Request
-from pingpost.sandbox.spec import Rule
+from pingpost.sandbox.request import Request
+from pingpost.sandbox.spec import BuyerSpec, Rule
 
 MISSING: Any = object()
 
@@ -100,6 +101,19 @@ def lookup(data: Any, name: str) -> Any:
         if head.isdigit() and int(head) < len(data):
             return data[int(head)] if not rest else lookup(data[int(head)], rest)
     return MISSING
+
+
+def lead_key(fields: dict[str, Any], buyer: BuyerSpec) -> str:
+    """Which lead a post carries: the buyer's `lead_field` as text when the post has it,
+    else a fingerprint of the post's fields without the token (the same lead posted twice
+    to one buyer gets the same key, whatever its token)."""
+    if buyer.lead_field is not None:
+        value = _scalar(lookup(fields, buyer.lead_field))
+        if value is not MISSING and value is not None and not isinstance(value, dict | list):
+            return _text(value)
+    rest = {k: v for k, v in fields.items() if k != buyer.token_key}
+    text = json.dumps(rest, sort_keys=True, default=str, ensure_ascii=False)
+    return "fp:" + hashlib.blake2b(text.encode(), digest_size=6).hexdigest()
 
 
 # --------------------------------------------------------------------------- accept rules

@@ -1,5 +1,5 @@
-"""Running the sandbox: in the foreground (`serve_sandbox`, the CLI) or in a background
-thread with its own event loop (`start_sandbox`, for tests and the demo)."""
+"""Running the sandbox on aiohttp.web: in the foreground (`serve_sandbox`, the CLI) or in a
+background thread with its own event loop (`start_sandbox`, for tests and the demo)."""
 
 from __future__ import annotations
 
@@ -14,14 +14,18 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any, TypeVar
 
-from pingpost.errors import UsageError
+from aiohttp import web
+
+from pingpost.errors import ListenError, UsageError
 from pingpost.sandbox.buyers import SandboxApp
-from pingpost.sandbox.connection import Connection
 from pingpost.sandbox.spec import SandboxSpec
+from pingpost.sandbox.web import make_server
 
 T = TypeVar("T")
 DEFAULT_HOST = "127.0.0.1"
 _SETTLE_TURNS = 5
+_LINGER_SECONDS = 1.0  # after refusing a request: how long to drain the client before closing
+_SHUTDOWN_SECONDS = 1.0  # every connection is aborted first: this is only a backstop
 
 
 class SandboxServer:
@@ -31,8 +35,8 @@ class SandboxServer:
         self.app = SandboxApp(spec)
         self.host = DEFAULT_HOST
         self.port = 0
-        self._connections: set[Connection] = set()
-        self._server: asyncio.Server | None = None
+        self._server: web.Server | None = None
+        self._runner: web.ServerRunner | None = None
 
     @property
     def url(self) -> str:
@@ -42,35 +46,35 @@ class SandboxServer:
     async def start(self, host: str = DEFAULT_HOST, port: int | None = None) -> None:
         _check_loopback(host)
         port = self.app.spec.port if port is None else port
-        loop = asyncio.get_running_loop()
+        self._server = make_server(self.app, lingering_time=_LINGER_SECONDS)
+        self._runner = web.ServerRunner(self._server, shutdown_timeout=_SHUTDOWN_SECONDS)
+        await self._runner.setup()
         try:
-            self._server = await loop.create_server(
-                lambda: Connection(self.app, self._connections), host, port, backlog=2048
-            )
+            await web.TCPSite(self._runner, host, port, backlog=2048).start()
         except OSError as exc:
-            if exc.errno == errno.EADDRINUSE:
-                raise UsageError(
-                    f"port {port} is in use; pass --port (0 picks a free one)"
-                ) from None
-            raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+            await self.close()
+            why = "the address is in use" if exc.errno == errno.EADDRINUSE else exc.strerror
+            raise ListenError(host, port, why or str(exc)) from None
         self.host = host
-        self.port = self._server.sockets[0].getsockname()[1]
+        self.port = self._runner.addresses[0][1]
 
     async def close(self) -> None:
         """Stop listening and drop every connection (hanging ones included)."""
-        if self._server is None:
+        if self._runner is None or self._server is None:
             return
-        self._server.close()
-        # Connections accepted just before close() reach connection_made a few loop turns
+        for site in list(self._runner.sites):
+            await site.stop()
+        # Connections accepted just before the stop reach the server a few loop turns
         # later; wait for them so that none is left open, then let the aborts complete.
         for _ in range(_SETTLE_TURNS):
             await asyncio.sleep(0)
-        for connection in list(self._connections):
-            connection.abort()
+        for connection in self._server.connections:
+            if connection.transport is not None:
+                connection.transport.abort()
         for _ in range(_SETTLE_TURNS):
             await asyncio.sleep(0)
-        await self._server.wait_closed()
-        self._server = None
+        await self._runner.cleanup()
+        self._runner = self._server = None
 
 
 def _check_loopback(host: str) -> None:
@@ -92,7 +96,7 @@ async def serve_sandbox(
 ) -> None:
     """Serve until `stop` is set (or the task is cancelled). `port` None: the spec's port.
 
-    `ready(url)` is called once the socket listens. A busy port raises UsageError.
+    `ready(url)` is called once the socket listens. A busy port raises ListenError.
     """
     server = SandboxServer(spec)
     await server.start(host, port)
@@ -156,8 +160,14 @@ class Sandbox:
         """Copies of the ledger entries, oldest first, optionally for one buyer and/or phase."""
         return self._call(lambda: self._server.app.ledger.entries(buyer=buyer, phase=phase))
 
+    def post_counts(self, lead: str | None = None) -> dict[str, dict[str, int]]:
+        """Posts each buyer received per lead, `{lead: {buyer: count}}` (as `GET /_sandbox/posts`).
+
+        A lead is its post's `lead_field` value, or a fingerprint (see docs/sandbox.md)."""
+        return self._call(lambda: self._server.app.ledger.post_counts(lead))
+
     def reset(self) -> None:
-        """Forget every ledger entry and token (as `POST /_sandbox/reset`)."""
+        """Forget every ledger entry, token and cap count (as `POST /_sandbox/reset`)."""
         self._call(self._server.app.reset)
 
     def stop(self) -> None:
@@ -210,6 +220,6 @@ class Sandbox:
 def start_sandbox(spec: SandboxSpec, port: int = 0, host: str = DEFAULT_HOST) -> Sandbox:
     """Start serving `spec` in a background thread; returns once the socket listens.
 
-    `port=0` picks a free port (see `.url`). A busy port raises UsageError.
+    `port=0` picks a free port (see `.url`). A busy port raises ListenError.
     """
     return Sandbox(spec, host, port)

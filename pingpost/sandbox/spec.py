@@ -13,7 +13,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Scalar = str | int | float | bool | None
-Style = Literal["json_flag", "json_status", "xml", "form_loose", "text", "not_found_404"]
+Style = Literal[
+    "json_flag", "json_status", "xml", "form_loose", "text", "not_found_404", "html", "soap"
+]
 Phase = Literal["ping", "post"]
 
 STYLES: tuple[str, ...] = Style.__args__  # type: ignore[attr-defined]
@@ -30,6 +32,8 @@ DEFAULT_TOKEN_FIELDS: dict[str, str] = {
     "form_loose": "TXID",
     "text": "PingReference",
     "not_found_404": "token",
+    "html": "lead_token",
+    "soap": "soap:Body.PostLead.Token",
 }
 
 
@@ -101,6 +105,37 @@ class Faults(_Model):
         }
 
 
+class BuyerAuth(_Model):
+    """What a buyer asks of each request: a bearer token from the sandbox's token endpoint
+    (`oauth2`), or HTTP Digest credentials (`digest`, challenged with a 401)."""
+
+    type: Literal["oauth2", "digest"]
+    username: str = "pingpost"  # digest only
+    password: str = "sandbox"  # digest only
+    realm: str = "sandbox"  # digest only
+    algorithm: Literal["MD5", "SHA-256"] = "SHA-256"  # digest only
+
+
+class OAuth2Client(_Model):
+    client_id: str = Field(min_length=1)
+    client_secret: str = Field(min_length=1)
+    scope: str | None = None  # when set, a request asking another scope is refused
+
+
+class OAuth2Server(_Model):
+    """The sandbox's token endpoint (client-credentials grant)."""
+
+    token_path: str = "/oauth/token"
+    token_ttl: float = Field(default=3600.0, gt=0)  # seconds; `expires_in` of each token
+    clients: tuple[OAuth2Client, ...] = Field(min_length=1)
+    fault: Literal["none", "http_500", "hang"] = "none"  # every token request fails so
+
+    @model_validator(mode="after")
+    def _check(self) -> OAuth2Server:
+        _check_path(self.token_path, "token_path", token_allowed=False)
+        return self
+
+
 class BuyerSpec(_Model):
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
     style: Style
@@ -112,8 +147,11 @@ class BuyerSpec(_Model):
     latency_ms: tuple[float, float] = (0.0, 0.0)
     token_ttl: float = Field(default=300.0, gt=0)
     post_price_delta: Decimal = Decimal(0)
+    post_cap: int | None = Field(default=None, ge=0)  # accepted posts, then "cap reached"
+    lead_field: str | None = Field(default=None, min_length=1)  # the post field naming the lead
     faults: Faults = Field(default_factory=Faults)
     fault_phase: Literal["ping", "post", "both"] = "both"
+    auth: BuyerAuth | None = None  # credentials every ping and post must carry
 
     @model_validator(mode="after")
     def _check(self) -> BuyerSpec:
@@ -155,6 +193,9 @@ class BuyerSpec(_Model):
             "latency_ms": [self.latency_ms[0], self.latency_ms[1]],
             "faults": faults,
             "fault_phase": self.fault_phase,
+            "post_cap": self.post_cap,
+            "lead_field": self.lead_field,
+            "auth": self.auth.type if self.auth is not None else None,
         }
 
     def fault_shares(self, phase: Phase) -> dict[str, float]:
@@ -173,6 +214,7 @@ class SandboxSpec(_Model):
     port: int = Field(default=8765, ge=0, le=65535)
     ledger: bool = True  # false: record nothing (load runs)
     ledger_limit: int = Field(default=100_000, ge=1)  # oldest entries dropped past this
+    oauth2: OAuth2Server | None = None  # a token endpoint for the buyers with `auth: oauth2`
     buyers: tuple[BuyerSpec, ...]
 
     @model_validator(mode="after")
@@ -181,7 +223,14 @@ class SandboxSpec(_Model):
             raise ValueError("`buyers` is empty: describe at least one buyer")
         names: set[str] = set()
         paths: dict[str, str] = {}
+        if self.oauth2 is not None:
+            paths[self.oauth2.token_path] = "the oauth2 token endpoint"
         for buyer in self.buyers:
+            if buyer.auth is not None and buyer.auth.type == "oauth2" and self.oauth2 is None:
+                raise ValueError(
+                    f"buyer `{buyer.name}` has `auth: {{type: oauth2}}`: describe the token "
+                    "endpoint in `oauth2:` (token_path, clients)"
+                )
             if buyer.name in names:
                 raise ValueError(f"two buyers are named `{buyer.name}`")
             names.add(buyer.name)
@@ -199,12 +248,15 @@ class SandboxSpec(_Model):
 
     def summary(self, url: str) -> dict[str, Any]:
         """What `pingpost sandbox` shows: every buyer with its full URLs (JSON-ready)."""
-        return {
+        summary: dict[str, Any] = {
             "url": url,
             "seed": self.seed,
             "ledger": self.ledger,
             "buyers": [buyer.summary(url) for buyer in self.buyers],
         }
+        if self.oauth2 is not None:
+            summary["token_url"] = url + self.oauth2.token_path
+        return summary
 
 
 def _show(value: Any) -> str:

@@ -24,6 +24,7 @@ class Reply:
     status: int
     content_type: str
     body: bytes
+    headers: tuple[tuple[str, str], ...] = ()  # more headers: WWW-Authenticate, Set-Cookie
 
 
 def json_reply(status: int, data: object) -> Reply:

@@ -12,7 +12,7 @@ reload), `state` (one config load), `answers` (status codes, problem documents),
 
 from __future__ import annotations
 
-from pingpost.serve.lifecycle import ListenError, ServeOptions, serve
-from pingpost.serve.state import NoSources
+from pingpost.serve.errors import ListenError, NoSources
+from pingpost.serve.lifecycle import ServeOptions, serve
 
 __all__ = ["ListenError", "NoSources", "ServeOptions", "serve"]

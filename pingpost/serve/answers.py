@@ -19,7 +19,7 @@ from http import HTTPStatus
 
 from aiohttp import web
 
-from pingpost.errors import LeadError, PingpostError
+from pingpost.errors import LeadError, PingpostError, UsageError
 from pingpost.leads import LeadJsonError
 from pingpost.store.errors import StoreError, StoreUnavailable
 
@@ -39,6 +39,7 @@ STATUS_BY_RESULT: Mapping[str, int] = {
 ERRORS: Sequence[tuple[type[Exception], int, str]] = (
     (LeadJsonError, 400, "invalid_json"),
     (LeadError, 422, "invalid_lead"),
+    (UsageError, 400, "bad_request"),
     (StoreUnavailable, 503, "store_unavailable"),
     (StoreError, 500, "store_error"),
     (PingpostError, 500, "error"),
@@ -69,7 +70,8 @@ def problem_body(
         document["problems"] = list(problems)
     if extra:
         document.update(extra)
-    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
+    # ASCII: whatever a message quotes from a request, the answer stays valid UTF-8
+    return json.dumps(document, separators=(",", ":")).encode()
 
 
 def is_problem(body: bytes) -> bool:

@@ -230,7 +230,9 @@ async def _run(
     finally:
         service.release()
     document = auction_json(result, Masker.for_result(current.config, result))
-    body = dumps(document, pretty=False).encode()
+    # a lone surrogate cannot be in a lead (refused at the door); if a buyer's text ever
+    # held one, it stays a JSON escape instead of failing the answer
+    body = dumps(document, pretty=False).encode("utf-8", "backslashreplace")
     status = status_of(result.result)
     service.metrics.record_auction(result, name)
     if claim is not None:

@@ -12,24 +12,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pingpost.commands.offline import run_offline_checks
 from pingpost.config import load_config
 from pingpost.config.bundle import Config
 from pingpost.config.models import LeadType, Source
 from pingpost.errors import PingpostError
+from pingpost.serve.errors import NoSources
 from pingpost.serve.sources import Keyring
 
 ADMIN_KEY_VARIABLE = "PINGPOST_ADMIN_KEY"
-
-
-class NoSources(PingpostError):
-    """The config declares no lead source, so nobody could be authenticated."""
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-        super().__init__(
-            f"the config at {path} declares no lead source: sources authenticate with an API "
-            "key; add a `kind: source` document (name, api_key, lead_types, rate_limit)"
-        )
 
 
 @dataclass(frozen=True)
@@ -52,7 +43,7 @@ def load_service_config(
 ) -> ServiceConfig:
     """Load and check the config as `pingpost validate` does (its located errors in
     `ConfigError`); without any source, refuse unless `auth` is off."""
-    config = load_config(path, behaviour=True)
+    config = load_config(path, behaviour=run_offline_checks)
     if auth and not config.lead_sources:
         raise NoSources(str(path))
     env = os.environ if env is None else env

@@ -15,7 +15,6 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Literal
 
-from pingpost.store import memory_stats
 from pingpost.store.api import SCHEMA_VERSION
 from pingpost.store.errors import UnknownAuction
 from pingpost.store.memory_auctions import (
@@ -27,6 +26,7 @@ from pingpost.store.memory_auctions import (
     wanted,
     windows,
 )
+from pingpost.store.memory_stats import by_account, by_source
 from pingpost.store.records import (
     AccountState,
     AuctionRecord,
@@ -144,8 +144,8 @@ class MemoryStore:
             if a.record is not None and since <= a.lead.started_at < until
         ]
         if by == "source":
-            return memory_stats.by_source(finished)
-        return memory_stats.by_account(finished)
+            return by_source(finished)
+        return by_account(finished)
 
     async def open_auctions(self) -> list[OpenAuction]:
         found = []

@@ -17,10 +17,10 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from pingpost.masking import Masker
 from pingpost.render.views import displayable
 from pingpost.trace.console import section
 from pingpost.trace.exchange import STATUS_STYLES, dollars, exchange_view, ms, shown
-from pingpost.trace.json import MaskerLike
 
 if TYPE_CHECKING:
     from pingpost.auction.result import AccountResult, AuctionResult
@@ -84,7 +84,7 @@ def plain(value: Any) -> str:
     return str(value)
 
 
-def lead_panel(result: AuctionResult, masker: MaskerLike, *, per_row: int = 2) -> Panel:
+def lead_panel(result: AuctionResult, masker: Masker, *, per_row: int = 2) -> Panel:
     """The lead's fields, `per_row` to a row; pii masked by `masker`."""
     grid = Table.grid(padding=(0, 2))
     pairs = [
@@ -102,7 +102,7 @@ def _bid(account: AccountResult) -> Text:
     return Text(dollars(account.bid), "bold")
 
 
-def _reason(account: AccountResult, result: AuctionResult, masker: MaskerLike) -> Text:
+def _reason(account: AccountResult, result: AuctionResult, masker: Masker) -> Text:
     if account.status == "sold":
         if result.price is not None and result.price != account.bid:
             return Text(f"post price {dollars(result.price)}", "bold")
@@ -128,7 +128,7 @@ class accounts_table:
 
     WIDE = 110
 
-    def __init__(self, result: AuctionResult, masker: MaskerLike) -> None:
+    def __init__(self, result: AuctionResult, masker: Masker) -> None:
         self.result = result
         self.masker = masker
 
@@ -157,7 +157,7 @@ class accounts_table:
         yield table
 
 
-def posts_view(result: AuctionResult, masker: MaskerLike) -> Group | None:
+def posts_view(result: AuctionResult, masker: Masker) -> Group | None:
     if not result.posted_to:
         return None
     by_name = {a.account: a for a in result.accounts}
@@ -180,7 +180,7 @@ def posts_view(result: AuctionResult, masker: MaskerLike) -> Group | None:
     return Group(*lines)
 
 
-def final_line(result: AuctionResult, masker: MaskerLike) -> Text:
+def final_line(result: AuctionResult, masker: Masker) -> Text:
     took = ms(result.duration_ms)
     if result.dry_run:
         return _dry_run_line(result)
@@ -234,7 +234,7 @@ def _dry_run_line(result: AuctionResult) -> Text:
     return text
 
 
-def exchanges_view(result: AuctionResult, masker: MaskerLike) -> Group:
+def exchanges_view(result: AuctionResult, masker: Masker) -> Group:
     """Every exchange in full, in story order (for `--verbose`)."""
     parts: list[RenderableType] = []
     for account in story_order(result):
@@ -254,7 +254,7 @@ def exchanges_view(result: AuctionResult, masker: MaskerLike) -> Group:
     return Group(*parts)
 
 
-def auction_trace(result: AuctionResult, masker: MaskerLike, *, verbose: bool = False) -> Group:
+def auction_trace(result: AuctionResult, masker: Masker, *, verbose: bool = False) -> Group:
     parts: list[RenderableType] = [lead_panel(result, masker), accounts_table(result, masker)]
     posts = posts_view(result, masker)
     if posts is not None:

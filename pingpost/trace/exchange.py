@@ -20,14 +20,15 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from pingpost.exchange import Headers, RawResponse, RenderedRequest
+from pingpost.commands.check import diagnose
+from pingpost.exchange import DigestCredentials, Headers, RawResponse, RenderedRequest
+from pingpost.masking import Masker
 from pingpost.render.views import displayable
 from pingpost.responses.decode import text_of
 from pingpost.trace.console import section
-from pingpost.trace.json import MaskerLike
 
 if TYPE_CHECKING:
-    from pingpost.exchange_check import Check, CheckResult
+    from pingpost.commands.check import Check, CheckResult
     from pingpost.responses.outcome import Outcome
 
 BODY_LIMIT = 2000  # characters of a body shown before it is shortened
@@ -50,7 +51,7 @@ def dollars(value: Decimal | None) -> str:
     return f"${value:,.{places}f}"
 
 
-def shown(masker: MaskerLike, text: str) -> str:
+def shown(masker: Masker, text: str) -> str:
     """Buyer or lead text as it may be printed: masked, then terminal-safe."""
     return displayable(masker.text(text))
 
@@ -89,20 +90,29 @@ def _phrase(status: int) -> str:
         return ""
 
 
-def request_view(request: RenderedRequest, masker: MaskerLike) -> Group:
+def request_view(request: RenderedRequest, masker: Masker) -> Group:
     masked = masker.request(request)
     url = displayable(masked.url)
     lines: list[RenderableType] = [
         raw(Text.assemble(("→ ", "cyan"), (displayable(masked.method), "bold"), " ", url))
     ]
     lines.extend(_headers(masked.headers))
+    if request.auth is not None:  # added by the transport as it sends: never shown itself
+        digest = isinstance(request.auth, DigestCredentials)
+        scheme, note = ("Digest", "answers the buyer's challenge") if digest else ("Bearer", "")
+        note = note or "OAuth2 token, fetched and cached per account"
+        lines.append(
+            Text.assemble(
+                "  ", ("Authorization", "bold"), f": {scheme} ****", (f"  ({note})", "dim")
+            )
+        )
     if masked.body:
         text = displayable(text_of(masked.body, masked.header("content-type")))
         lines.append(raw(Text.assemble("  ", shorten(text, size=len(masked.body)))))
     return Group(*lines)
 
 
-def response_view(response: RawResponse, masker: MaskerLike) -> Group:
+def response_view(response: RawResponse, masker: Masker) -> Group:
     masked = masker.response(response)
     timing = f"{ms(masked.elapsed_ms)}, {masked.attempts} attempt{'s' * (masked.attempts != 1)}"
     if masked.failure is not None:
@@ -122,12 +132,12 @@ def response_view(response: RawResponse, masker: MaskerLike) -> Group:
     lines.extend(_headers(masked.headers))
     # Decoded before masking: pii in a UTF-16 body is only found in the decoded text.
     body = shown(masker, text_of(response.body, response.header("content-type")))
-    view = shorten(body, size=len(response.body)) if body else Text("(empty body)", "dim")
+    view = shorten(body, size=response.size) if body else Text("(empty body)", "dim")
     lines.append(raw(Text.assemble("  ", view)))
     return Group(*lines)
 
 
-def verdicts_view(outcome: Outcome, masker: MaskerLike) -> RenderableType:
+def verdicts_view(outcome: Outcome, masker: Masker) -> RenderableType:
     decoded = Text.assemble(("decoded as ", "dim"), (outcome.decoded_as, "bold"))
     if outcome.decode_error:
         decoded.append_text(
@@ -151,7 +161,7 @@ def verdicts_view(outcome: Outcome, masker: MaskerLike) -> RenderableType:
     return Group(decoded, Text("rules", "dim"), table)
 
 
-def outcome_view(outcome: Outcome, masker: MaskerLike, *, latency_ms: float | None = None) -> Text:
+def outcome_view(outcome: Outcome, masker: Masker, *, latency_ms: float | None = None) -> Text:
     """`accepted  bid $8.50  captures transaction_id=…  (decided by …)`."""
     text = Text.assemble(("outcome ", "dim"), (outcome.status, STATUS_STYLES[outcome.status]))
     if outcome.bid is not None:
@@ -174,7 +184,7 @@ def exchange_view(
     request: RenderedRequest | None,
     response: RawResponse | None,
     outcome: Outcome | None,
-    masker: MaskerLike,
+    masker: Masker,
     *,
     latency_ms: float | None = None,
 ) -> Group:
@@ -193,10 +203,8 @@ def exchange_view(
     return Group(*parts)
 
 
-def check_line(check: Check, masker: MaskerLike) -> Text:
+def check_line(check: Check, masker: Masker) -> Text:
     """`PING ACCEPTED: bid $8.50 in 38 ms` / `POST ERROR: no response: ...`."""
-    from pingpost.exchange_check import diagnose
-
     status = check.outcome.status
     text = Text.assemble(
         (f"{check.phase.upper()} {status.upper().replace('_', ' ')}", STATUS_STYLES[status])
@@ -214,7 +222,7 @@ def check_line(check: Check, masker: MaskerLike) -> Text:
     return text
 
 
-def check_view(result: CheckResult, masker: MaskerLike) -> Group:
+def check_view(result: CheckResult, masker: Masker) -> Group:
     """The `test-ping`/`test-post` trace: each exchange in full, then one line each."""
     parts: list[RenderableType] = []
     for check in result.checks:

@@ -7,12 +7,13 @@
 from __future__ import annotations
 
 from pingpost.transport.http import HttpTransport
-from pingpost.transport.options import NO_RETRY, SendOptions, Transport
+from pingpost.transport.options import NO_RETRY, POST_MAX_IDLE, SendOptions, Transport
 from pingpost.transport.policy import backoff_delay, classify_failure, should_retry
 from pingpost.transport.redact import scrub_urls
 
 __all__ = [
     "NO_RETRY",
+    "POST_MAX_IDLE",
     "HttpTransport",
     "SendOptions",
     "Transport",

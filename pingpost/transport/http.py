@@ -25,8 +25,10 @@ from aiohttp.http_exceptions import HttpProcessingError
 from tenacity import AsyncRetrying, RetryCallState, retry_if_result
 
 from pingpost.exchange import RawResponse, RenderedRequest
-from pingpost.transport.options import SendOptions
+from pingpost.transport.authflow import AuthFlows
+from pingpost.transport.options import POST_MAX_IDLE, SendOptions
 from pingpost.transport.policy import (
+    BadEncoding,
     DeadlinePassed,
     Phase,
     SlotTimeout,
@@ -45,7 +47,14 @@ if TYPE_CHECKING:
     from pingpost.config.bundle import Config
 
 # every buyer-caused error an attempt can raise; anything else is a bug and propagates
-_CAUGHT = (aiohttp.ClientError, HttpProcessingError, OSError, TooLarge, DeadlinePassed)
+_CAUGHT = (
+    aiohttp.ClientError,
+    HttpProcessingError,
+    OSError,
+    TooLarge,
+    BadEncoding,
+    DeadlinePassed,
+)
 
 
 class _Progress:
@@ -97,6 +106,7 @@ class HttpTransport:
         user_agent: str = "pingpost",
         ssl_context: ssl.SSLContext | None = None,  # None: the default, verifying context
         resolver: AbstractResolver | None = None,  # None: aiohttp's default resolver
+        post_max_idle: float = POST_MAX_IDLE,  # seconds a connection may idle and carry a post
     ) -> None:
         if max_connections_per_pool < 1 or any(n < 1 for n in pool_limits.values()):
             raise ValueError("connection limits must be at least 1")
@@ -106,8 +116,13 @@ class HttpTransport:
         self._ssl: ssl.SSLContext | bool = ssl_context if ssl_context is not None else True
         self._resolver = resolver
         self._slots: dict[str, asyncio.Semaphore] = {}
+        self._post_max_idle = post_max_idle
         self._session: aiohttp.ClientSession | None = None
-        self._connector: _Connector | None = None
+        # posts ride only connections idle briefly, so they get a keep-alive pool of their
+        # own (opened with the first post): see docs/transport.md "Keep-alive and posts"
+        self._post_session: aiohttp.ClientSession | None = None
+        self._connectors: list[_Connector] = []
+        self._auth: AuthFlows | None = None  # digest challenges, oauth2 tokens: per session
 
     @classmethod
     def for_config(cls, config: Config) -> HttpTransport:
@@ -125,24 +140,42 @@ class HttpTransport:
             raise RuntimeError("HttpTransport is already open")
         install_log_redaction()
         self._slots = {}  # semaphores belong to one event loop: fresh ones per session
+        self._session = self._open_session(None)
+        self._auth = AuthFlows(self._send_plain, self._user_agent)
+        return self
+
+    def _open_session(self, max_idle: float | None) -> aiohttp.ClientSession:
+        """A session on its own connector. `max_idle` None: aiohttp's keep-alive pool
+        (pings); a number: pooled connections idle longer than that are not reused."""
         # no global or per-host limit: many accounts share a host (the sandbox), and
         # the per-pool slots below are what keep one buyer from starving another
-        self._connector = _Connector(
-            limit=0, limit_per_host=0, ssl=self._ssl, resolver=self._resolver
+        connector = _Connector(
+            limit=0,
+            limit_per_host=0,
+            ssl=self._ssl,
+            resolver=self._resolver,
+            **({} if max_idle is None else {"keepalive_timeout": max_idle}),
         )
+        self._connectors.append(connector)
         session = aiohttp.ClientSession(
-            connector=self._connector,
+            connector=connector,
             trust_env=False,  # no proxy variables, no .netrc (P13)
             cookie_jar=aiohttp.DummyCookieJar(),
             headers={"User-Agent": self._user_agent},
             timeout=aiohttp.ClientTimeout(total=None),  # each request passes its own
+            auto_decompress=False,  # wire.read_body decodes, with the size cap (P9)
         )
         if hasattr(session, "_retry_connection"):
             # aiohttp silently resends an idempotent method (PUT!) once after a broken
             # connection; a resend is ours to decide (P5)
             session._retry_connection = False
-        self._session = session
-        return self
+        return session
+
+    def _posting_session(self) -> aiohttp.ClientSession | None:
+        """The posts' session, opened on first use (None when the transport is closed)."""
+        if self._post_session is None and self._session is not None:
+            self._post_session = self._open_session(self._post_max_idle)
+        return self._post_session
 
     async def __aexit__(
         self,
@@ -150,9 +183,13 @@ class HttpTransport:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        session, self._session, self._connector = self._session, None, None
-        if session is not None:
+        sessions = [s for s in (self._session, self._post_session) if s is not None]
+        self._session, self._post_session, self._connectors = None, None, []
+        if self._auth is not None:
+            self._auth.close()
+        for session in sessions:
             await session.close()
+        if sessions:
             await asyncio.sleep(0)  # let the closed sockets' callbacks run
 
     def set_pool_limits(self, *, default: int, limits: Mapping[str, int]) -> None:
@@ -168,14 +205,28 @@ class HttpTransport:
                 del self._slots[pool]
 
     def open_connections(self) -> int:
-        """Connections currently open (in use or idle in the keep-alive pool)."""
-        if self._connector is None:
-            return 0
-        return sum(1 for handler in list(self._connector.handlers) if handler.is_connected())
+        """Connections currently open (in use or idle in the keep-alive pools)."""
+        return sum(
+            1
+            for connector in self._connectors
+            for handler in list(connector.handlers)
+            if handler.is_connected()
+        )
 
     async def send(self, request: RenderedRequest, options: SendOptions) -> RawResponse:
         """One exchange, retries included, within `options.deadline`. Never raises for
-        network or HTTP trouble: `RawResponse.failure` says what went wrong."""
+        network or HTTP trouble: `RawResponse.failure` says what went wrong. A request
+        with digest or oauth2 `auth` gets its Authorization header on the way."""
+        if request.auth is not None and self._auth is not None:
+            return await self._auth.send(request, options)
+        return await self._send_plain(request, options)
+
+    @property
+    def auth(self) -> AuthFlows | None:
+        """This session's digest challenges and oauth2 tokens (None when not open)."""
+        return self._auth
+
+    async def _send_plain(self, request: RenderedRequest, options: SendOptions) -> RawResponse:
         start = time.monotonic()
         if options.retry.attempts <= 1:  # the common case skips tenacity altogether
             return await self._attempt(request, options, start, 1, options.deadline)
@@ -228,7 +279,7 @@ class HttpTransport:
         connect_timeout: float | None = None,
     ) -> RawResponse:
         """One try, ending by `deadline` (the exchange's, or this try's share of it)."""
-        session = self._session
+        session = self._session if options.phase == "ping" else self._posting_session()
         if session is None:
             raise RuntimeError("HttpTransport is not open: use `async with HttpTransport()`")
         progress = _Progress()

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Literal, Protocol
 
 from pingpost.config.models import Retry
 from pingpost.exchange import RawResponse, RenderedRequest
 
 NO_RETRY = Retry()
+
+# Seconds a pooled connection may have been idle and still carry a post. A buyer closes
+# idle keep-alive connections after its own timeout (2 s for gunicorn, 5 s for Apache,
+# Node and uvicorn); a post written as that close crosses it may or may not have arrived,
+# so it would be in doubt (P6) for no reason. Below every common server's timeout.
+POST_MAX_IDLE = 1.0
 
 
 @dataclass(frozen=True)
@@ -26,6 +32,9 @@ class SendOptions:
     # False for a post without an idempotency key: only failures proven never
     # sent are retried, whatever `retry.on` says (P5)
     may_resend: bool = True
+    # a post: its body is never sent twice to answer a digest challenge (transport/
+    # authflow.py), and it never rides a connection idle over POST_MAX_IDLE (P6)
+    phase: Literal["ping", "post"] = "ping"
 
 
 class Transport(Protocol):

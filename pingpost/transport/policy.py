@@ -32,6 +32,10 @@ class TooLarge(Exception):
     """The response is above max_response_bytes (raised by the body reader)."""
 
 
+class BadEncoding(Exception):
+    """The body does not match its Content-Encoding, or names one pingpost cannot decode."""
+
+
 class DeadlinePassed(Exception):
     """The deadline had passed before the attempt began: nothing was sent."""
 
@@ -95,6 +99,9 @@ def _after_send(exc: BaseException) -> Failure:
     if isinstance(exc, aiohttp.ServerDisconnectedError):
         detail = "connection closed by the server before a complete response"
         return Failure("reset", detail, True)
+    if isinstance(exc, BadEncoding):
+        detail = f"response body does not match its Content-Encoding: {exc}"
+        return Failure("protocol", detail, True)
     if isinstance(exc, aiohttp.ClientPayloadError):
         cause = exc.__cause__ or exc.__context__
         if type(cause).__name__ == "ContentEncodingError":

@@ -7,9 +7,11 @@ import math
 import re
 
 import aiohttp
+from aiohttp import hdrs
 from yarl import URL
 
 from pingpost.exchange import Headers, RenderedRequest
+from pingpost.transport.encoding import Decoder, decoder_for
 from pingpost.transport.policy import TooLarge
 
 _NO_TOTAL = aiohttp.ClientTimeout(total=None)
@@ -52,12 +54,17 @@ async def exchange(
 
 
 async def read_body(response: aiohttp.ClientResponse, max_bytes: int) -> bytes:
-    """The body, read as a stream and never more than `max_bytes` + 1 of it (P9)."""
+    """The body, read as a stream and decoded (gzip, deflate) as it arrives; neither the
+    bytes on the wire nor the decoded ones may pass `max_bytes`, and no more than
+    `max_bytes` + 1 of either is ever held (P9)."""
     length = response.content_length
     if length is not None and length > max_bytes:
         raise TooLarge(
             f"Content-Length {length} is above max_response_bytes ({max_bytes}); refused unread"
         )
+    encoding = response.headers.get(hdrs.CONTENT_ENCODING)
+    if encoding:
+        return await _read_decoded(response.content, decoder_for(encoding, max_bytes), max_bytes)
     content = response.content
     limit = max_bytes + 1
     chunks: list[bytes] = []
@@ -73,6 +80,25 @@ async def read_body(response: aiohttp.ClientResponse, max_bytes: int) -> bytes:
         if content.at_eof():
             break
     return b"".join(chunks)
+
+
+async def _read_decoded(content: aiohttp.StreamReader, decoder: Decoder, max_bytes: int) -> bytes:
+    """A compressed body: the same loop, each chunk decoded as it arrives."""
+    limit = max_bytes + 1
+    pieces: list[bytes] = []
+    size = 0  # bytes on the wire; the decoder bounds the decoded ones
+    while True:
+        chunk = await content.read(limit - size)
+        if not chunk:
+            break
+        size += len(chunk)
+        if size > max_bytes:
+            raise TooLarge(f"response body is above max_response_bytes ({max_bytes})")
+        pieces += decoder.feed(chunk)
+        if content.at_eof():
+            break
+    decoder.finish()
+    return b"".join(pieces)
 
 
 @functools.lru_cache(maxsize=4096)

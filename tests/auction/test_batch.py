@@ -271,3 +271,50 @@ def test_the_gc_threshold_is_raised_while_batches_run_and_restored_after() -> No
     asyncio.run(main())
     assert seen and all(s == max(BATCH_GC_THRESHOLD, before[0]) for s in seen)
     assert gc.get_threshold() == before
+
+
+def test_abort_cuts_the_auctions_off_and_still_yields_every_line_read() -> None:
+    """A second Ctrl-C: posts in flight are reported in doubt, auctions that had not
+    posted as interrupted, auctions not yet started too; no line read is lost."""
+    cfg = config([account("a")], ping_deadline=30)
+    slow_post = reply({"result": "success"}, delay=30)
+    transport = FakeTransport({"a/ping": bid(5), "a/post": slow_post})
+
+    async def main() -> list[BatchItem]:
+        abort = asyncio.Event()
+        batch = run_batch(
+            [lead_line()] * 6, cfg, LEAD_TYPE, transport=transport, concurrency=3, abort=abort
+        )
+        got: list[BatchItem] = []
+        asyncio.get_running_loop().call_later(0.2, abort.set)  # posts are in flight by then
+        async for item in batch:
+            got.append(item)
+        return got
+
+    items = asyncio.run(main())
+    assert sorted(item.line_no for item in items) == [1, 2, 3]  # read: one per slot
+    for item in items:
+        assert item.result is not None and item.result.result == "in_doubt"
+        (account_result,) = item.result.accounts
+        assert (account_result.status, account_result.reason) == (
+            "in_doubt",
+            "interrupted while posting",
+        )
+    posts = [r for r, _ in transport.sent if r.url.endswith("/post")]
+    assert len(posts) == 3
+
+
+def test_an_auction_cut_off_before_it_started_is_still_an_item() -> None:
+    cfg = config([account("a")])
+    transport = FakeTransport({"a/ping": reject()})
+
+    async def main() -> list[BatchItem]:
+        abort = asyncio.Event()
+        abort.set()  # the reader starts an auction, the watcher cuts it off before it runs
+        batch = run_batch([lead_line()], cfg, LEAD_TYPE, transport=transport, abort=abort)
+        return [item async for item in batch]
+
+    (item,) = asyncio.run(main())
+    assert item.line_no == 1 and item.result is not None
+    assert (item.result.result, item.result.reason) == ("unsold", "interrupted")
+    assert item.result.lead_id and transport.sent == []

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
-from pingpost.auction import run_auction
+from pingpost.auction import AuctionInterrupted, run_auction
 
 from .fakes import (
     LEAD,
@@ -121,26 +122,44 @@ def test_each_ping_deadline_is_the_round_deadline_or_the_method_timeout() -> Non
     assert deadlines["slow"] - deadlines["quick"] == pytest.approx(0.8, abs=0.02)
 
 
-def test_a_hanging_buyer_is_a_timeout_and_the_others_bids_stand() -> None:
+SLACK_MS = 50  # P1: the round ends by ping_deadline + 50 ms (best of a few runs: load only adds)
+
+
+def test_a_hanging_buyer_is_a_timeout_and_the_others_bids_stand(
+    best_of: Callable[..., float],
+) -> None:
     cfg = config([account("a"), account("hung")], ping_deadline=0.2)
-    transport = FakeTransport({"a/ping": bid(10), "a/post": sold(), "hung/ping": hang()})
-    result = auction(cfg, transport)
-    assert statuses(result) == {"a": "sold", "hung": "error"}
-    assert by_name(result)["hung"].reason == "timeout"  # the fake transport's own detail
-    assert 200 <= result.ping_round_ms < 350  # generous: CI noise; the benchmark is strict
+
+    def late_ms() -> float:
+        transport = FakeTransport({"a/ping": bid(10), "a/post": sold(), "hung/ping": hang()})
+        result = auction(cfg, transport)
+        assert statuses(result) == {"a": "sold", "hung": "error"}
+        assert by_name(result)["hung"].reason == "timeout"  # the fake transport's own detail
+        assert result.ping_round_ms >= 200
+        return result.ping_round_ms - 200
+
+    assert best_of(late_ms, enough=SLACK_MS) <= SLACK_MS
 
 
-def test_the_round_guard_cancels_a_transport_that_ignores_the_deadline() -> None:
+def test_the_round_guard_cancels_a_transport_that_ignores_the_deadline(
+    best_of: Callable[..., float],
+) -> None:
     cfg = config([account("a"), account("bug")], ping_deadline=0.2)
-    transport = FakeTransport({"a/ping": reject(), "bug/ping": stuck()})
-    result = auction(cfg, transport)
-    bug = by_name(result)["bug"]
-    assert (bug.status, bug.reason) == (
-        "error",
-        "timeout: no complete response before the deadline",
-    )
-    assert bug.ping is not None and bug.ping.request is not None and bug.ping.response is None
-    assert 200 <= result.ping_round_ms < 350
+
+    def late_ms() -> float:
+        transport = FakeTransport({"a/ping": reject(), "bug/ping": stuck()})
+        result = auction(cfg, transport)
+        bug = by_name(result)["bug"]
+        assert (bug.status, bug.reason) == (
+            "error",
+            "timeout: no complete response before the deadline",
+        )
+        assert bug.ping is not None and bug.ping.request is not None
+        assert bug.ping.response is None
+        assert result.ping_round_ms >= 200
+        return result.ping_round_ms - 200
+
+    assert best_of(late_ms, enough=SLACK_MS) <= SLACK_MS
 
 
 def test_a_transport_bug_on_a_ping_is_that_accounts_error() -> None:
@@ -267,3 +286,24 @@ def test_a_rendering_bug_costs_that_account_not_the_auction(
     assert statuses(result) == {"bug": "error", "postbug": "post_error", "a": "sold"}
     assert by_name(result)["bug"].reason == "ping not sent: internal error: KeyError: 'oops'"
     assert result.posted_to == ("a",)  # nothing was sent to postbug
+
+
+def test_a_cancelled_auction_raises_its_result_so_far() -> None:
+    """Cut off during the pings (nothing posted): `AuctionInterrupted` still carries the
+    lead's result, `unsold` and `interrupted`, so a caller can report every lead."""
+    cfg = config([account("a"), account("b")], ping_deadline=30)
+    transport = FakeTransport({"a/ping": hang(), "b/ping": hang()})
+
+    async def main() -> AuctionInterrupted:
+        task = asyncio.create_task(run_auction(LEAD, cfg, transport=transport, lead_id="L-1"))
+        await asyncio.sleep(0.05)
+        task.cancel()
+        with pytest.raises(AuctionInterrupted) as raised:
+            await task
+        assert task.cancelled()  # still a cancellation, for asyncio and for callers
+        return raised.value
+
+    result = asyncio.run(main()).result
+    assert (result.lead_id, result.result, result.reason) == ("L-1", "unsold", "interrupted")
+    assert statuses(result) == {"a": "not_pinged", "b": "not_pinged"}
+    assert {a.reason for a in result.accounts} == {"interrupted"}

@@ -7,9 +7,9 @@ import re
 from pathlib import Path
 
 import pytest
-from trace_cli_fixtures import LEAD, assert_no_canaries
 
 from pingpost.cli.app import app
+from tests.trace_cli_fixtures import LEAD, assert_no_canaries
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -87,7 +87,8 @@ def test_post_server_error_is_in_doubt_and_exits_1(runner, buyer_setup):
     assert doc["result"] == "in_doubt" and doc["sold_to"] is None
     assert setup.requests("bluesky", "post") == []  # held: no second post (P6)
     text = deliver(runner, setup, str(setup.lead_file())).stdout
-    assert "the post to acme-main may have reached the buyer: HTTP 500; check with" in text
+    doubt = "the post to acme-main may have reached the buyer: HTTP 500 Internal Server Error;"
+    assert f"{doubt} check with" in text
     assert text.rstrip().splitlines()[-1].startswith("IN DOUBT after ")
 
 
@@ -199,3 +200,24 @@ def test_stdin_pipe_in_a_real_process(market):
     docs = [json.loads(line) for line in done.stdout.splitlines()]
     assert sorted(d["line"] for d in docs) == [1, 2]
     assert "leads" in done.stderr and "sold" in done.stderr
+
+
+def test_a_buyer_answering_401_shows_the_status_in_the_trace_json_and_batch(runner, market):
+    market.server.clear()
+    market.answer("acme", "ping", {"status": "denied"}, status=401)
+    market.answer("bluesky", "ping", {"message": "Unauthorized"}, status=401)
+    market.answer("crown", "ping", {"status": "rejected", "message": "No Matches"})
+    wanted = {
+        "acme-main": "HTTP 401 Unauthorized: no accept rule matched",
+        "bluesky-main": "HTTP 401 Unauthorized",
+        "crown-main": "No Matches",  # a 2xx answer keeps the buyer's words alone
+    }
+    trace = deliver(runner, market, str(market.lead_file())).stdout
+    for account, reason in wanted.items():
+        row = next(line for line in trace.splitlines() if line.startswith(account))
+        assert row.rstrip().endswith(reason), row
+    doc = json.loads(deliver(runner, market, str(market.lead_file()), "--json").stdout)
+    assert {a["account"]: a["reason"] for a in doc["accounts"]} == wanted
+    leads = market.leads_file([json.dumps(LEAD)])
+    line = json.loads(deliver(runner, market, str(leads), "--json").stdout.splitlines()[0])
+    assert {a["account"]: a["reason"] for a in line["accounts"]} == wanted

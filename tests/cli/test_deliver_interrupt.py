@@ -12,8 +12,9 @@ import threading
 import time
 
 import pytest
-from trace_cli_fixtures import CANARY_SECRET, LEAD, SECRET_ENV
 from werkzeug import Request, Response
+
+from tests.trace_cli_fixtures import CANARY_SECRET, LEAD, SECRET_ENV
 
 SLOW_POST_S = 1.5
 
@@ -92,9 +93,11 @@ def test_a_hard_abort_of_a_batch_reports_every_post_in_flight(slow_market):
     leads = slow_market.leads_file([json.dumps(LEAD)])
     done = interrupt(slow_market, str(leads), "--json", signals=2)
     assert done.returncode == 130, done.stderr
-    (doc,) = [json.loads(line) for line in done.stdout.splitlines()]
-    assert (doc["line"], doc["result"], doc["in_doubt"]) == (1, "in_doubt", "acme-main")
-    assert doc["lead_id"] and doc["reason"] == "interrupted while posting"
+    (doc,) = [json.loads(line) for line in done.stdout.splitlines()]  # its full result
+    assert (doc["line"], doc["result"], doc["schema_version"]) == (1, "in_doubt", 1)
+    acme = next(a for a in doc["accounts"] if a["account"] == "acme-main")
+    assert (acme["status"], acme["reason"]) == ("in_doubt", "interrupted while posting")
+    assert doc["lead_id"] and "interrupted while posting" in doc["reason"]
     assert f"line 1: IN DOUBT: lead {doc['lead_id']}: the post to acme-main" in done.stderr
     assert re.search(r"in doubt\s+1 *\n", done.stderr), done.stderr  # counted in the summary
     assert len(slow_market.acme_posts) == 1

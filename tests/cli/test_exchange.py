@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from trace_cli_fixtures import CANARY_SECRET, assert_no_canaries
 
 from pingpost.cli.app import app
+from tests.trace_cli_fixtures import CANARY_SECRET, assert_no_canaries
 
 ACCEPTED = {"status": "accepted", "price": "12.50", "ping_id": "p-77"}
 
@@ -47,7 +47,7 @@ def test_404_is_a_rejection_when_the_method_says_so(runner, buyer_setup):
     result = ping(runner, setup)
     assert result.exit_code == 1
     assert "← 404 Not Found" in result.stdout
-    assert "PING REJECTED: no buyer for this lead" in result.stdout
+    assert "PING REJECTED: HTTP 404 Not Found: no buyer for this lead" in result.stdout
 
 
 def test_500_is_an_error_with_a_diagnosis(runner, buyer_setup):
@@ -326,3 +326,21 @@ def test_an_unfollowed_redirect_is_diagnosed(runner, buyer_setup, httpserver):
     assert result.exit_code == 1
     last = result.stdout.rstrip().splitlines()[-1]
     assert last.startswith("PING ERROR: HTTP 302 redirect to https://new.example/ping not followed")
+
+
+@pytest.mark.parametrize(
+    ("body", "shown"),
+    [
+        ({"status": "denied"}, "PING REJECTED: HTTP 401 Unauthorized: no accept rule matched in"),
+        ({"message": "Unauthorized"}, "PING REJECTED: HTTP 401 Unauthorized in"),
+    ],
+)
+def test_a_rejection_that_is_not_2xx_shows_the_status(runner, buyer_setup, body, shown):
+    setup = buyer_setup("acme")
+    setup.answer("acme", "ping", body, status=401)
+    result = ping(runner, setup)
+    assert result.exit_code == 1
+    assert shown in result.stdout
+    as_json = json.loads(ping(runner, setup, "--json").stdout)
+    assert as_json["outcome"] == "rejected"
+    assert as_json["reason"].startswith("HTTP 401 Unauthorized")

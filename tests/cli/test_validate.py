@@ -45,7 +45,7 @@ EXPECTED: dict[str, list[tuple[int, int, str, str]]] = {
             16,
             "error",
             "delivery_method `acme` ping.auth.type: unknown type `oauth`; expected one of none, "
-            "basic, bearer, header, query",
+            "basic, bearer, header, query, digest, oauth2; did you mean `oauth2`?",
         )
     ],
     "env_missing": [

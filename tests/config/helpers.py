@@ -5,8 +5,11 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
-from pingpost.config.loader import ValidationReport, validate_config
+from pingpost.commands.offline import run_offline_checks
+from pingpost.config.loader import ValidationReport, discover, validate_config
+from pingpost.config.yaml_read import read_file
 
 LEAD_TYPE = """\
 kind: lead_type
@@ -81,9 +84,11 @@ def check(
     env: Mapping[str, str] | None = None,
     behaviour: bool = True,
 ) -> ValidationReport:
-    """Validate BASE with `overrides` (file name -> text) written over it."""
+    """Validate BASE with `overrides` (file name -> text) written over it, as `pingpost
+    validate` does (with the offline behaviour checks unless `behaviour` is false)."""
     write_config(root, {**BASE, **(overrides or {})})
-    return validate_config([root], behaviour=behaviour, env=env or {})
+    checks = run_offline_checks if behaviour else None
+    return validate_config([root], behaviour=checks, env=env or {})
 
 
 def found(report: ValidationReport, severity: str | None = None) -> list[tuple[str, int, int, str]]:
@@ -92,4 +97,23 @@ def found(report: ValidationReport, severity: str | None = None) -> list[tuple[s
     for p in report.problems:
         if severity is None or p.severity == severity:
             out.append((Path(p.file).name, p.line, p.column, p.message))
+    return out
+
+
+def json_data(node: Any) -> Any:
+    """YAML data as a JSON document would hold it: every key a string."""
+    if isinstance(node, dict):
+        keys = {k: ("true" if k is True else "false" if k is False else str(k)) for k in node}
+        return {keys[k]: json_data(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [json_data(v) for v in node]
+    return node
+
+
+def documents(directory: Path) -> list[tuple[str, Any]]:
+    out = []
+    for path, display in discover([directory]):
+        docs, problems, _ = read_file(path, display)
+        assert problems == []
+        out += [(f"{display}#{d.index}", json_data(d.data)) for d in docs if d.data is not None]
     return out

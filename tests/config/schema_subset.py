@@ -13,7 +13,7 @@ ANNOTATIONS = {"title", "description", "default", "discriminator", "$schema", "$
 KEYWORDS = ANNOTATIONS | {
     "$ref", "type", "enum", "const", "properties", "additionalProperties", "required",
     "items", "anyOf", "oneOf", "minimum", "maximum", "exclusiveMinimum", "minLength",
-    "pattern", "propertyNames", "minItems",
+    "pattern", "propertyNames", "prefixItems", "minItems", "maxItems",
 }  # fmt: skip
 _TYPES = {
     "string": lambda v: isinstance(v, str),
@@ -44,11 +44,8 @@ def errors(schema: dict[str, Any], value: Any, root: dict[str, Any] | None = Non
     found += _number(schema, value) + _string(schema, value)
     if isinstance(value, dict):
         found += _object(schema, value, root)
-    if isinstance(value, list) and len(value) < schema.get("minItems", 0):
-        found.append(f"{value!r} has fewer than {schema['minItems']} items")
-    if isinstance(value, list) and "items" in schema:
-        for item in value:
-            found += errors(schema["items"], item, root)
+    if isinstance(value, list):
+        found += _array(schema, value, root)
     if "anyOf" in schema and all(errors(s, value, root) for s in schema["anyOf"]):
         found.append(f"{value!r} matches none of anyOf")
     if "oneOf" in schema:
@@ -56,6 +53,21 @@ def errors(schema: dict[str, Any], value: Any, root: dict[str, Any] | None = Non
         if len(matching) != 1:
             found.append(f"{value!r} matches {len(matching)} of oneOf")
     return found
+
+
+def _array(schema: dict[str, Any], value: list[Any], root: dict[str, Any]) -> list[str]:
+    out = []
+    if "minItems" in schema and len(value) < schema["minItems"]:
+        out.append(f"{value!r} has fewer than {schema['minItems']} items")
+    if "maxItems" in schema and len(value) > schema["maxItems"]:
+        out.append(f"{value!r} has more than {schema['maxItems']} items")
+    prefix = schema.get("prefixItems", [])
+    for item_schema, item in zip(prefix, value, strict=False):
+        out += errors(item_schema, item, root)
+    if "items" in schema:
+        for item in value[len(prefix) :]:
+            out += errors(schema["items"], item, root)
+    return out
 
 
 def _number(schema: dict[str, Any], value: Any) -> list[str]:

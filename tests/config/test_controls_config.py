@@ -14,9 +14,8 @@ from pingpost.config.loader import load_config
 from pingpost.config.models import DeliveryAccount, LeadType, Settings
 from pingpost.config.schema import json_schema
 
-from .helpers import ACCOUNT, BASE, LEAD_TYPE, check, found, write_config
+from .helpers import ACCOUNT, BASE, LEAD_TYPE, check, documents, found, write_config
 from .schema_subset import errors
-from .test_json_schema import documents
 
 A, L, S = "accounts/gold.yaml", "lead_types/auto.yaml", "settings.yaml"
 

@@ -64,7 +64,7 @@ def method_problems(tmp_path: Path, old: str, new: str) -> list[tuple[str, int, 
                 7,
                 16,
                 "delivery_method `acme` ping.auth.type: unknown type `bearr`; expected one of "
-                "none, basic, bearer, header, query; did you mean `bearer`?",
+                "none, basic, bearer, header, query, digest, oauth2; did you mean `bearer`?",
             ),
         ),
         (
@@ -74,7 +74,7 @@ def method_problems(tmp_path: Path, old: str, new: str) -> list[tuple[str, int, 
                 7,
                 3,
                 "missing key `type` in delivery_method `acme` ping.auth (one of none, basic, "
-                "bearer, header, query)",
+                "bearer, header, query, digest, oauth2)",
             ),
         ),
         (

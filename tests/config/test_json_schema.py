@@ -8,11 +8,9 @@ from typing import Any
 
 import pytest
 
-from pingpost.config.loader import discover
 from pingpost.config.schema import json_schema, schema_text
-from pingpost.config.yaml_read import read_file
 
-from .helpers import BASE
+from .helpers import BASE, documents
 from .schema_subset import errors
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,25 +36,6 @@ def test_it_is_draft_2020_12_over_the_five_kinds() -> None:
     for ref in schema["oneOf"]:
         assert "kind" in schema["$defs"][ref["$ref"].removeprefix("#/$defs/")]["required"]
     assert schema["$defs"]["Pricing"]["properties"]["min_bid"]["description"].startswith("Floor")
-
-
-def json_data(node: Any) -> Any:
-    """YAML data as a JSON document would hold it: every key a string."""
-    if isinstance(node, dict):
-        keys = {k: ("true" if k is True else "false" if k is False else str(k)) for k in node}
-        return {keys[k]: json_data(v) for k, v in node.items()}
-    if isinstance(node, list):
-        return [json_data(v) for v in node]
-    return node
-
-
-def documents(directory: Path) -> list[tuple[str, Any]]:
-    out = []
-    for path, display in discover([directory]):
-        docs, problems, _ = read_file(path, display)
-        assert problems == []
-        out += [(f"{display}#{d.index}", json_data(d.data)) for d in docs if d.data is not None]
-    return out
 
 
 SHIPPED = [ROOT / "configs", ROOT / "examples" / "buyer-styles"]

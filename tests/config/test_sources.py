@@ -120,6 +120,6 @@ def test_no_sources_is_fine_for_validate(tmp_path: Path) -> None:
 
 def test_the_shipped_configs_declare_a_source() -> None:
     root = Path(__file__).resolve().parents[2] / "configs"
-    report = validate_config([root], behaviour=False, env={})
+    report = validate_config([root], env={})
     assert report.errors == []
     assert report.config is not None and "web-form" in report.config.lead_sources

@@ -4,7 +4,6 @@ concurrency, releases and doubts, duplicates, pauses, round robin, dry runs."""
 from __future__ import annotations
 
 import asyncio
-import itertools
 from collections import Counter
 from decimal import Decimal
 from typing import Any
@@ -13,13 +12,11 @@ from pingpost.auction.selection import Bid, rank
 from pingpost.config.bundle import Config
 from pingpost.controls import Controls, Verdict
 from pingpost.store import MemoryStore
-from pingpost.store.records import LeadRecord, PostIntent, PostOutcome, PostStatus
 
 from .config import account, config, lead
-from .helpers import NY, FakeClock, at
+from .helpers import NY, FakeClock, at, reserve, settle
 
 THURSDAY = at("2026-12-03 14:20")
-_ids = itertools.count(1)
 
 
 def controls(cfg: Config, clock: FakeClock, store: MemoryStore | None = None) -> Controls:
@@ -29,32 +26,6 @@ def controls(cfg: Config, clock: FakeClock, store: MemoryStore | None = None) ->
 def verdicts(c: Controls, *names: str, key: str | None = None) -> dict[str, str]:
     found = asyncio.run(c.before_ping(names, key=key))
     return {name: v.reason for name, v in found.items()}
-
-
-async def reserve(c: Controls, name: str, amount: str = "10") -> tuple[PostIntent, Verdict | None]:
-    """What the engine does before a post: claims, the durable intent, the verdict."""
-    auction_id = f"auction-{next(_ids)}"
-    record = LeadRecord(auction_id, f"key-{auction_id}", "home", "{}", c.clock())
-    intent = PostIntent(auction_id, name, 1, Decimal(amount), c.clock(), claims=c.claims(name))
-    await asyncio.sleep(0)  # let the other auctions interleave, as real I/O would
-    reached = await c.store.post_intent(record, intent)
-    return intent, c.intent_written(intent, reached)
-
-
-async def settle(
-    c: Controls, intent: PostIntent, status: PostStatus, price: str | None = None, **kw: Any
-) -> None:
-    outcome = PostOutcome(
-        intent.auction_id,
-        intent.account,
-        intent.attempt,
-        status,
-        c.clock(),
-        price=Decimal(price) if price is not None else None,
-        **kw,
-    )
-    await c.store.post_outcome(outcome)
-    c.outcome_written(intent, outcome)
 
 
 # -- schedules ---------------------------------------------------------------------------

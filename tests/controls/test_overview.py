@@ -10,8 +10,7 @@ from pingpost.store import MemoryStore
 from pingpost.store.records import Usage
 
 from .config import account, config
-from .helpers import FakeClock, at
-from .test_facade import reserve, settle
+from .helpers import FakeClock, at, reserve, settle
 
 
 def test_overview_shows_cap_use_schedule_and_pause() -> None:

@@ -6,10 +6,9 @@ import asyncio
 import json
 from collections import Counter
 
-from integration.auction_support import LEAD_TYPE, buyer, config, posts_by_ref, sandbox
-
 from pingpost.auction import AuctionResult, BatchItem, BatchStats, run_batch
 from pingpost.transport import HttpTransport
+from tests.integration.auction_support import LEAD_TYPE, buyer, config, posts_by_ref, sandbox
 
 LEADS = 1000
 STATES = ["CA", "TX", "NY", "FL", "WA"]

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-
-from integration.auction_support import buyer, config, lead, run, sandbox, statuses
+from collections.abc import Callable
 
 from pingpost.auction import run_auction
 from pingpost.transport import HttpTransport
+from tests.integration.auction_support import buyer, config, lead, run, sandbox, statuses
 
 DEADLINE = 0.3
-# The promise is deadline + 50 ms (benchmarks/ checks it strictly); CI machines are noisy.
-SLACK_MS = 150
+# P1: the round ends by ping_deadline + 50 ms. A loaded machine only adds delay, so each
+# test takes the best of a few runs (the `best_of` fixture): a late deadline fails them all.
+SLACK_MS = 50
 
 
-def test_hanging_and_dripping_buyers_do_not_hold_the_round() -> None:
+def test_hanging_and_dripping_buyers_do_not_hold_the_round(best_of: Callable[..., float]) -> None:
     with sandbox(
         buyer("good", 12),
         buyer("hang", 90, faults={"hang": 1.0}, fault_phase="ping"),
@@ -23,17 +24,25 @@ def test_hanging_and_dripping_buyers_do_not_hold_the_round() -> None:
         cfg = config(
             sb.url, [{"name": "good"}, {"name": "hang"}, {"name": "drip"}], ping_deadline=DEADLINE
         )
-        result = run(lead(), cfg)
-    assert statuses(result) == {"good": "sold", "hang": "error", "drip": "error"}
-    for account in result.accounts:
-        if account.account != "good":
-            ping = account.ping
-            assert ping is not None and ping.response is not None
-            assert ping.response.failure is not None and ping.response.failure.kind == "timeout"
-    assert DEADLINE * 1000 <= result.ping_round_ms <= DEADLINE * 1000 + SLACK_MS
+
+        def late_ms() -> float:
+            result = run(lead(), cfg)
+            assert statuses(result) == {"good": "sold", "hang": "error", "drip": "error"}
+            for account in result.accounts:
+                if account.account != "good":
+                    ping = account.ping
+                    assert ping is not None and ping.response is not None
+                    failure = ping.response.failure
+                    assert failure is not None and failure.kind == "timeout"
+                    # the transport itself kept the deadline (not only the round's guard)
+                    assert ping.response.elapsed_ms <= DEADLINE * 1000 + SLACK_MS
+            assert result.ping_round_ms >= DEADLINE * 1000
+            return result.ping_round_ms - DEADLINE * 1000
+
+        assert best_of(late_ms, runs=3, enough=SLACK_MS) <= SLACK_MS
 
 
-def test_concurrent_auctions_all_keep_the_deadline() -> None:
+def test_concurrent_auctions_all_keep_the_deadline(best_of: Callable[..., float]) -> None:
     with sandbox(
         buyer("good", 12), buyer("hang", 90, faults={"hang": 1.0}, fault_phase="ping"), ledger=False
     ) as sb:
@@ -51,6 +60,6 @@ def test_concurrent_auctions_all_keep_the_deadline() -> None:
             assert all(r.result == "sold" for r in results)
             return [r.ping_round_ms for r in results]
 
-        rounds = asyncio.run(main())
-    # 20 auctions share 4 slots to the hanging buyer: those waiting for a slot still end on time
-    assert max(rounds) <= DEADLINE * 1000 + SLACK_MS
+        # 20 auctions share 4 slots to the hanging buyer: those waiting for a slot end on time
+        worst = best_of(lambda: max(asyncio.run(main())) - DEADLINE * 1000, 3, SLACK_MS)
+    assert worst <= SLACK_MS

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
-from integration.auction_support import (
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from pingpost.auction import AuctionResult, run_auction
+from pingpost.auction.context import idempotency_key
+from pingpost.transport import POST_MAX_IDLE, HttpTransport
+from tests.integration.auction_support import (
     buyer,
     closed_port,
     config,
@@ -16,10 +23,7 @@ from integration.auction_support import (
     sandbox,
     statuses,
 )
-from pytest_httpserver import HTTPServer
-from werkzeug import Request, Response
-
-from pingpost.auction.context import idempotency_key
+from tests.transport.servers import RawServer, closes_when_idle
 
 
 def test_a_rejected_post_falls_back_to_the_next_bidder() -> None:
@@ -126,3 +130,27 @@ def test_a_post_that_cannot_connect_is_retried_and_is_a_post_error(
     assert statuses(result) == {"b": "post_error"}
     account = result.accounts[0]
     assert account.post is not None and account.post.attempts == attempts
+
+
+def test_a_post_on_a_connection_the_buyer_closed_while_idle_is_not_in_doubt() -> None:
+    """Two leads a while apart: the second post must not ride the first post's connection,
+    which the buyer closes after 0.5 s idle as the post is written (P6: no needless doubt)."""
+    ping_body = b'{"status": "success", "price": "10", "pingToken": "tok"}'
+    post_behaviour = closes_when_idle(0.5, b'{"status": "success"}')
+
+    async def scenario() -> list[AuctionResult]:
+        async with (
+            RawServer(closes_when_idle(60, ping_body)) as pings,
+            RawServer(post_behaviour) as posts,
+        ):
+            buyer_method = method("b", pings.url, post_url=posts.url + "/b/post")
+            cfg = config(pings.url, [{"name": "b"}], methods=[buyer_method])
+            async with HttpTransport.for_config(cfg) as transport:
+                first = await run_auction(lead("L1"), cfg, transport=transport)
+                await asyncio.sleep(POST_MAX_IDLE + 0.2)
+                second = await run_auction(lead("L2"), cfg, transport=transport)
+        return [first, second]
+
+    results = asyncio.run(scenario())
+    assert [r.result for r in results] == ["sold", "sold"], [r.accounts for r in results]
+    assert post_behaviour.dropped == 0  # type: ignore[attr-defined]

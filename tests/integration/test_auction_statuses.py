@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from integration.auction_support import (
+from pingpost.auction import run_auction_sync
+from pingpost.auction.result import AccountStatus
+from tests.integration.auction_support import (
     buyer,
     closed_port,
     config,
@@ -14,9 +16,6 @@ from integration.auction_support import (
     sandbox,
     statuses,
 )
-
-from pingpost.auction import run_auction_sync
-from pingpost.auction.result import AccountStatus
 
 ALL_STATUSES = set(AccountStatus.__args__)  # type: ignore[attr-defined]
 

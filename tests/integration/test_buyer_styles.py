@@ -134,7 +134,10 @@ def test_404_means_no_buyer(httpserver: HTTPServer) -> None:
         _, outcome = exchange(
             httpserver, NOT_FOUND_RULES, body, status=404, headers=headers, phase=phase
         )
-        assert (outcome.status, outcome.reason) == ("rejected", "no buyer for this lead")
+        assert (outcome.status, outcome.reason) == (
+            "rejected",
+            "HTTP 404 Not Found: no buyer for this lead",
+        )
         httpserver.clear()
 
 
@@ -151,4 +154,4 @@ def test_a_5xx_post_is_in_doubt(httpserver: HTTPServer) -> None:
         httpserver, FLAG_RULES, FLAG_OK.encode(), status=502, phase="post",
         headers={"Content-Type": "application/json"},
     )  # fmt: skip
-    assert (outcome.status, outcome.reason) == ("in_doubt", "HTTP 502")
+    assert (outcome.status, outcome.reason) == ("in_doubt", "HTTP 502 Bad Gateway")

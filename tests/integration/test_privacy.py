@@ -8,12 +8,15 @@ canaries. (`--show-pii` / `--show-secrets` are the only ways to see them.)
 
 from __future__ import annotations
 
+import base64
 import json
+from urllib.parse import quote
 
 import pytest
-from trace_cli_fixtures import CANARY_SECRET, LEAD, SECRET_ENV, assert_no_canaries
+from werkzeug import Request, Response
 
 from pingpost.cli.app import app
+from tests.trace_cli_fixtures import CANARY_SECRET, LEAD, SECRET_ENV, assert_no_canaries
 
 QUERY_AUTH_METHOD = """\
 kind: delivery_method
@@ -251,3 +254,141 @@ def test_the_made_over_pii_really_was_sent_and_shown_on_request(runner, shaping)
     assert (sent["loud"], sent["backwards"], sent["spoken"]) == SHAPED[:3]
     shown = runner.invoke(app, ["render", "shaper", "--show-pii", "-c", str(shaping.dir)])
     assert all(value in shown.stdout for value in SHAPED[:4])
+
+
+# --------------------------------------------------------------------------- wire forms
+
+# Buyers that echo the request's credential headers back, in the forms a careless server
+# writes them: as received, URL-encoded, and JSON with `/` escaped (`\/`, as PHP does).
+SPACED_ENV, SPACED_SECRET = "PP_SPACED_KEY", "Canary spaced-secret-91"
+VAR_TOKEN = "var-token-5521"
+
+
+BASIC_USER = "ca?na~"  # `?` and `~` at these places make `/` and `+` in the base64
+BASIC_TOKEN = base64.b64encode(f"{BASIC_USER}:{CANARY_SECRET}".encode()).decode()
+assert "/" in BASIC_TOKEN and "+" in BASIC_TOKEN  # so that every form below differs
+ECHO_METHOD = """\
+kind: delivery_method
+name: {name}
+lead_type: auto_insurance
+ping:
+  url: {base}/{name}/ping
+  timeout: 1
+  auth: {auth}
+  mappings: {{zip: ZipCode}}
+  response: {{accept: {{path: status, equals: accepted}}, reason: message}}
+post:
+  url: {base}/{name}/post
+  auth: {auth}
+  response: {{accept: {{path: result, equals: success}}}}
+"""
+ECHOERS = {
+    "basic": f'{{type: basic, username: "{BASIC_USER}", password: "${{{SECRET_ENV}}}"}}',
+    "spaced": f'{{type: header, name: X-Key, value: "${{{SPACED_ENV}}}"}}',
+    "templated": '{type: bearer, token: "{{ account.vars.key }}"}',
+}
+ECHOED_FORMS = (
+    BASIC_TOKEN,
+    quote(BASIC_TOKEN, safe=""),
+    BASIC_TOKEN.replace("/", "\\/"),
+    BASIC_TOKEN.rstrip("="),
+    "spaced-secret-91",
+    "Canary spaced",
+    VAR_TOKEN,
+)
+
+
+def _echo(request: Request) -> Response:
+    credential = request.headers.get("Authorization") or request.headers.get("X-Key") or ""
+    body = {
+        "status": "rejected",
+        "message": f"unknown credential {credential}",
+        "headers": dict(request.headers),
+        "urlencoded": quote(credential, safe=""),
+    }
+    text = json.dumps(body).replace("/", "\\/")  # every `/` escaped, as PHP writes JSON
+    return Response(text, content_type="application/json", headers={"X-Seen": credential})
+
+
+@pytest.fixture
+def echoing(buyer_setup, monkeypatch):
+    monkeypatch.setenv(SPACED_ENV, SPACED_SECRET)
+    setup = buyer_setup("acme")
+    setup.answer("acme", "ping", {"status": "rejected", "message": "no"})
+    for name, auth in ECHOERS.items():
+        method = ECHO_METHOD.format(name=name, base=setup.base, auth=auth)
+        (setup.dir / "methods" / f"{name}.yaml").write_text(method)
+        account = f"kind: delivery_account\nname: {name}-main\nmethod: {name}\n"
+        account += "vars: {key: " + VAR_TOKEN + "}\n" if name == "templated" else ""
+        (setup.dir / "accounts" / f"{name}.yaml").write_text(account)
+        setup.server.expect_request(f"/{name}/ping").respond_with_handler(_echo)
+    return setup
+
+
+def assert_no_wire_form(*texts: str) -> None:
+    assert_no_canaries(*texts)
+    for text in texts:
+        for form in ECHOED_FORMS:
+            assert form not in text, f"a credential leaked as {form!r}"
+
+
+ECHO_MODES = {
+    "deliver -v": ["deliver", "{lead}", "-v"],
+    "deliver --json": ["deliver", "{lead}", "--json"],
+    "deliver batch --json": ["deliver", "{leads}", "--json"],
+    **{f"test-ping {n}": ["test-ping", n, "--lead", "{lead}"] for n in ECHOERS},
+    **{f"test-ping {n} --json": ["test-ping", n, "--lead", "{lead}", "--json"] for n in ECHOERS},
+    **{f"render {n}": ["render", n] for n in ECHOERS},
+}
+
+
+@pytest.mark.parametrize("mode", list(ECHO_MODES))
+def test_every_wire_form_of_a_credential_is_masked(runner, echoing, mode):
+    """P12: a basic auth's base64 `user:password`, a header secret with a space, a token
+    rendered from an account var: masked however the buyer echoes them."""
+    lead, leads = str(echoing.lead_file()), str(echoing.leads_file([json.dumps(LEAD)]))
+    args = [a.format(lead=lead, leads=leads) for a in ECHO_MODES[mode]]
+    result = runner.invoke(app, [*args, "-c", str(echoing.dir)])
+    assert result.exit_code in (0, 1), f"{mode}: {result.output}"
+    assert_no_wire_form(result.stdout, result.stderr)
+    assert "****" in result.stdout
+
+
+def test_a_header_secret_with_a_space_is_masked_whole_and_a_written_scheme_is_kept(runner, echoing):
+    spaced = runner.invoke(app, ["render", "spaced", "-c", str(echoing.dir)])
+    assert "X-Key: ****\n" in spaced.stdout  # not `Canary ****`
+    basic = runner.invoke(app, ["render", "basic", "-c", str(echoing.dir)])
+    assert "Authorization: Basic ****\n" in basic.stdout  # the scheme basic auth writes
+    bearer = runner.invoke(app, ["render", "templated", "-c", str(echoing.dir)])
+    assert "Authorization: Bearer ****\n" in bearer.stdout
+
+
+def test_the_credentials_really_were_echoed_in_every_form(runner, echoing):
+    """Guard against a vacuous pass."""
+    result = runner.invoke(app, ["deliver", str(echoing.lead_file()), "-c", str(echoing.dir)])
+    assert result.exit_code == 1
+    seen = {r.path: r.headers for r, _ in echoing.server.log}
+    assert seen["/basic/ping"]["Authorization"] == f"Basic {BASIC_TOKEN}"
+    assert seen["/spaced/ping"]["X-Key"] == SPACED_SECRET
+    assert seen["/templated/ping"]["Authorization"] == f"Bearer {VAR_TOKEN}"
+    bodies = [response.get_data(as_text=True) for _, response in echoing.server.log]
+    assert any(BASIC_TOKEN.replace("/", "\\/") in b and "%2F" in b for b in bodies)
+
+
+def test_reprs_of_results_exchanges_and_requests_hold_no_secret_or_pii(careless):
+    """P12: library objects end up in logs and tracebacks through their repr."""
+    from pingpost import load_config, load_lead, run_auction_sync
+
+    config = load_config(careless.dir)
+    result = run_auction_sync(load_lead(careless.lead_file(), config.lead_type()), config)
+    sent = [a.ping.request for a in result.accounts if a.ping and a.ping.request]
+    assert any(CANARY_SECRET in (r.header("Authorization") or "") for r in sent)  # not vacuous
+    texts = [repr(result), *map(repr, result.accounts), repr(result.lead)]
+    for account in result.accounts:
+        for exchange in (account.ping, account.post):
+            if exchange is not None:
+                texts += [repr(exchange), repr(exchange.request), repr(exchange.response)]
+                texts += [repr(exchange.outcome)]
+    assert_no_canaries(*texts)
+    assert "Canary" not in repr(result) and "acme-main" in repr(result)
+    assert "Authorization" in repr(sent[0])  # the shape stays: header names, sizes

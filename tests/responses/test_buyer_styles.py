@@ -280,7 +280,7 @@ NOT_FOUND = rules(
 def test_404_is_a_rejection_with_the_reason_from_the_body() -> None:
     outcome = interpret(NOT_FOUND, answer('{"message": "no buyer for this lead"}', 404, JSON))
     assert outcome.status == "rejected"
-    assert outcome.reason == "no buyer for this lead"
+    assert outcome.reason == "HTTP 404 Not Found: no buyer for this lead"
     assert outcome.decided_by == "status 404 → reject"
 
 
@@ -295,4 +295,4 @@ def test_200_means_a_bid() -> None:
 
 def test_a_stale_token_post_is_rejected() -> None:
     outcome = interpret(NOT_FOUND, answer('{"message": "token expired"}', 404, JSON), phase="post")
-    assert (outcome.status, outcome.reason) == ("rejected", "token expired")
+    assert (outcome.status, outcome.reason) == ("rejected", "HTTP 404 Not Found: token expired")

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from pingpost.responses import decode_body
-from pingpost.responses.decode import body_text, sniff
+from pingpost.responses.decode import BodyFormat, body_text, sniff
 
 JSON = "application/json"
 
@@ -191,6 +191,44 @@ def test_charset_from_the_content_type() -> None:
 def test_utf8_by_default_with_replacement_for_bad_bytes() -> None:
     assert decode_body("Zoë".encode()).text == "Zoë"
     assert decode_body(b"ok \xff\xfe done").text == "ok \ufffd\ufffd done"
+
+
+# P9: JSON and XML must be text in their encoding; text bodies stay lenient for regexes
+BAD_JSON = b'{"status": "success", "name": "Jos\xe9", "price": "12.50"}'  # latin-1 é
+
+
+@pytest.mark.parametrize("content_type", ["application/json", None, "text/html"])
+def test_invalid_utf8_in_json_is_undecodable_and_names_the_byte(content_type: str | None) -> None:
+    decoded = decode_body(BAD_JSON, content_type)
+    assert (decoded.data, decoded.format) == (None, "text")
+    assert decoded.error == "not json: invalid UTF-8 at byte 34"  # the \xe9 of José
+    assert decoded.text == BAD_JSON.decode("utf-8", "replace")  # regexes still read it
+    assert decoded.unreadable() == f"body is {decoded.error}"
+    explicit = decode_body(BAD_JSON, None, "json")
+    assert explicit.error == decoded.error and explicit.requested == "json"
+
+
+def test_invalid_bytes_in_xml_are_undecodable_after_a_bom_or_declaration() -> None:
+    body = b"<Result><Payout>8.50</Payout><Name>Jos\xe9</Name></Result>"
+    assert decode_body(body, "application/xml").error == "not xml: invalid UTF-8 at byte 38"
+    with_bom = b"\xef\xbb\xbf" + body
+    assert decode_body(with_bom, "text/xml").error == "not xml: invalid UTF-8 at byte 41"
+    declared = b'<?xml version="1.0" encoding="ISO-8859-1"?>' + body
+    assert decode_body(declared).data == {"Result": {"Payout": "8.50", "Name": "José"}}
+    lone = "<r>".encode("utf-16-le") + b"\x00\xd8" + "A</r>".encode("utf-16-le")
+    decoded = decode_body(b"\xff\xfe" + lone, "text/xml")  # a lone surrogate after a BOM
+    assert decoded.error == "not xml: invalid UTF-16 at byte 8"
+
+
+def test_valid_text_with_a_replacement_character_still_decodes() -> None:
+    decoded = decode_body('{"name": "\ufffd"}'.encode(), "application/json")
+    assert decoded.data == {"name": "\ufffd"} and decoded.error is None
+
+
+@pytest.mark.parametrize("fmt", ["auto", "text", "form"])
+def test_text_and_form_bodies_stay_lenient(fmt: BodyFormat) -> None:
+    decoded = decode_body(b"price=5.05&name=Jos\xe9", None, fmt)
+    assert decoded.error is None and "Jos\ufffd" in decoded.text
 
 
 def test_an_unknown_charset_falls_back_to_utf8() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from http import HTTPStatus
 
 import pytest
 from hypothesis import given, settings
@@ -74,7 +75,7 @@ def test_a_status_mapped_to_reject_wins_over_the_body_and_reads_its_reason() -> 
     for phase in ("ping", "post"):
         outcome = interpret(not_found, answer(body, 404, JSON), phase=phase)
         assert outcome.status == "rejected"
-        assert outcome.reason == "no buyer for this lead"
+        assert outcome.reason == "HTTP 404 Not Found: no buyer for this lead"
         assert outcome.decided_by == "status 404 → reject"
         assert verdict(outcome, "status").detail == "got 404"
         assert [v.rule for v in outcome.verdicts] == ["status", "reason"]  # no rule ran
@@ -82,13 +83,13 @@ def test_a_status_mapped_to_reject_wins_over_the_body_and_reads_its_reason() -> 
 
 def test_a_status_mapped_to_reject_without_a_reason_says_the_status() -> None:
     outcome = interpret(rules("{status: {404: reject}}"), answer("", 404))
-    assert (outcome.status, outcome.reason) == ("rejected", "HTTP 404")
+    assert (outcome.status, outcome.reason) == ("rejected", "HTTP 404 Not Found")
 
 
 def test_a_status_mapped_to_error() -> None:
     limited = rules("{status: {429: error, 503: reject}, reason: error}")
     outcome = interpret(limited, answer('{"error": "slow down"}', 429, JSON))
-    assert (outcome.status, outcome.reason) == ("error", "HTTP 429: slow down")
+    assert (outcome.status, outcome.reason) == ("error", "HTTP 429 Too Many Requests: slow down")
     assert outcome.decided_by == "status 429 → error"
     post = interpret(limited, answer("", 429), phase="post")
     assert post.status == "in_doubt"  # the buyer answered: it may have taken the lead
@@ -96,15 +97,57 @@ def test_a_status_mapped_to_error() -> None:
     assert interpret(limited, answer("", 503)).status == "rejected"  # a mapped 5xx
 
 
+def label(status: int) -> str:
+    """`HTTP 503 Service Unavailable`; a code without a standard phrase stays `HTTP 599`."""
+    known = {int(s): s.phrase for s in HTTPStatus}
+    return f"HTTP {status} {known[status]}" if status in known else f"HTTP {status}"
+
+
 @pytest.mark.parametrize("status", [500, 502, 503, 504, 599])
 def test_5xx_is_an_error_on_a_ping_and_in_doubt_on_a_post(status: int) -> None:
     outcome = interpret(STATUS_RULES, answer(ACCEPTED, status, JSON))  # the body says success
     assert (outcome.status, outcome.bid) == ("error", None)
-    assert outcome.reason == f"HTTP {status}: ok"
+    assert outcome.reason == f"{label(status)}: ok"
     assert outcome.decided_by == "HTTP 5xx → error"
-    assert outcome.captures == {}
+    assert outcome.captures == {"token": "tok-1"}  # traced on every outcome
     post = interpret(STATUS_RULES, answer("Service Unavailable", status), phase="post")
-    assert (post.status, post.reason) == ("in_doubt", f"HTTP {status}")
+    assert (post.status, post.reason) == ("in_doubt", label(status))
+
+
+# --------------------------------------------------------------------------- status in reasons
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        ('{"status": "error"}', "HTTP 401 Unauthorized: no accept rule matched"),
+        ('{"status": "error", "message": "Unauthorized"}', "HTTP 401 Unauthorized"),
+        ('{"status": "error", "message": "bad key"}', "HTTP 401 Unauthorized: bad key"),
+        ('{"status": "rejected", "message": "No Matches"}', "HTTP 401 Unauthorized: No Matches"),
+        ("access denied", "HTTP 401 Unauthorized: body is not json: Expecting value"),
+    ],
+)
+def test_an_answer_that_is_not_2xx_has_its_status_in_the_reason(body: str, reason: str) -> None:
+    ping = interpret(STATUS_RULES, answer(body, 401, JSON))
+    assert ping.status in ("rejected", "error")
+    assert (ping.reason or "").startswith(reason), ping.reason
+    post = interpret(STATUS_RULES, answer(body, 401, JSON), phase="post")
+    assert post.status == "rejected"  # a 4xx post is definitive
+    assert (post.reason or "").startswith("HTTP 401 Unauthorized"), post.reason
+
+
+def test_the_status_leads_the_reason_without_an_accept_rule_too() -> None:
+    outcome = interpret(rules("{reason: message}"), answer('{"message": "nope"}', 403, JSON))
+    assert (outcome.status, outcome.reason) == ("rejected", "HTTP 403 Forbidden: nope")
+    bare = interpret(rules("{}"), answer("", 418))
+    assert bare.reason == "HTTP 418 I'm a Teapot"
+    unknown = interpret(rules("{}"), answer("", 499))
+    assert unknown.reason == "HTTP 499"
+
+
+def test_a_2xx_rejection_keeps_the_buyers_reason_alone() -> None:
+    outcome = interpret(STATUS_RULES, answer(REJECTED, 200, JSON))
+    assert (outcome.status, outcome.reason) == ("rejected", "No Matches")
 
 
 # --------------------------------------------------------------------------- rules
@@ -137,12 +180,14 @@ def test_reject_runs_before_accept() -> None:
     assert outcome.reason == 'reject: contains "No Matches"'  # no reason rule: the rule says why
 
 
-def test_rejected_reads_the_reason_and_keeps_no_captures() -> None:
+def test_rejected_reads_the_reason_and_its_captures() -> None:
     outcome = interpret(STATUS_RULES, answer(REJECTED, 200, JSON))
     assert (outcome.status, outcome.reason, outcome.bid) == ("rejected", "No Matches", None)
     assert outcome.decided_by == 'reject: path status equals "rejected"'
-    assert outcome.captures == {}
+    assert outcome.captures == {}  # this rejection carries no token
     assert verdict(outcome, "capture.token").detail == "not found"  # still shown in the trace
+    with_ref = REJECTED.replace("}", ', "pingToken": "ref-9"}')
+    assert interpret(STATUS_RULES, answer(with_ref, 200, JSON)).captures == {"token": "ref-9"}
     assert not [v for v in outcome.verdicts if v.rule == "bid"]
 
 
@@ -197,6 +242,19 @@ def test_on_a_ping_garbage_the_accept_rule_cannot_read_is_an_error() -> None:
     assert outcome.captures == {}
     for status in (200, 400, 404):
         assert interpret(FLAG_RULES, answer(GARBAGE, status, JSON)).status == "error"
+
+
+def test_invalid_utf8_in_a_json_answer_is_an_error_not_a_sale() -> None:
+    """P9: bytes that are not UTF-8 inside JSON make the body undecodable (the buyer's
+    `error`), with the byte offset; they are not replaced and sold."""
+    body = b'{"status": "success", "pingToken": "t\xc3", "price": "17.33"}'
+    outcome = interpret(STATUS_RULES, answer(body, 200, JSON))
+    assert (outcome.status, outcome.bid) == ("error", None)
+    assert outcome.reason == "body is not json: invalid UTF-8 at byte 37"
+    post = interpret(STATUS_RULES, answer(body, 200, JSON), phase="post")
+    assert post.status == "in_doubt"  # a post's answer that cannot be read: maybe taken (P6)
+    lenient = rules("{accept: {regex: success}, bid: {regex: 'price\": \"([0-9.]+)'}}")
+    assert interpret(lenient, answer(body, 200, JSON)).bid == Decimal("17.33")
 
 
 def test_on_a_ping_a_refused_xml_body_is_an_error() -> None:
@@ -319,7 +377,7 @@ def test_invalid_bids_make_the_ping_an_error(raw: str, reason: str) -> None:
     outcome = interpret(STATUS_RULES, answer(body, 200, JSON))
     assert (outcome.status, outcome.bid, outcome.reason) == ("error", None, reason)
     assert outcome.decided_by == f"bid: {reason}"
-    assert outcome.captures == {}  # not accepted: nothing carries to a post
+    assert outcome.captures == {"token": "t"}  # traced; the auction posts with none of it
     found = verdict(outcome, "bid")  # the value was found; it is not a bid
     assert found.matched
     assert found.detail == "got " + ("Infinity" if raw == "1e309" else raw)  # JSON 1e309 is inf

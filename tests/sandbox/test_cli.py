@@ -47,7 +47,10 @@ def test_busy_port_exits_2():
     with start_sandbox(load_sandbox_spec(), port=0) as sb:
         result = CliRunner().invoke(app, ["sandbox", "--port", str(sb.port)])
     assert result.exit_code == 2
-    assert f"error: port {sb.port} is in use; pass --port" in result.stderr
+    assert (
+        f"error: cannot listen on 127.0.0.1:{sb.port}: the address is in use "
+        "(pass --port; 0 picks a free one)" in result.stderr
+    )
 
 
 def start_process(*args: str) -> tuple[subprocess.Popen[str], str]:
@@ -92,5 +95,5 @@ def test_prints_the_buyers_table_and_stops_on_ctrl_c():
         out, err = process.communicate(timeout=10)
     assert process.returncode == 0 and "sandbox stopped" in err
     assert f"sandbox buyers at {url} (seed 7)" in out
-    for name in ("acme", "foxtrot", "/foxtrot/post/", "post_reject", "hang 1 (ping)"):
+    for name in ("acme", "foxtrot", "/foxtrot/post/", "post_reject", "hang 1 (ping)", "post cap 3"):
         assert name in out

@@ -14,13 +14,12 @@ from pingpost.sandbox.decode import (
     request_fields,
     rule_holds,
 )
-from pingpost.sandbox.http import Request
+from pingpost.sandbox.request import Request
 from pingpost.sandbox.spec import Rule
 
 
 def request(body: bytes = b"", content_type: str = "", query: str = "") -> Request:
-    headers = {"content-type": content_type} if content_type else {}
-    return Request("POST", "/p", query, "1.1", headers, body, True)
+    return Request("POST", "/p", query, content_type, body)
 
 
 @pytest.mark.parametrize(

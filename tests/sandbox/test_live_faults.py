@@ -5,13 +5,14 @@ from __future__ import annotations
 import contextlib
 import http.client
 import json
+import logging
 import socket
 import time
 
 import pytest
-from integration.sandbox_fixtures import buyer_dict
 
 from pingpost.sandbox.faults import OVERSIZED_BYTES
+from tests.integration.sandbox_fixtures import buyer_dict
 
 from .client import call
 
@@ -19,6 +20,13 @@ REQUEST = (
     b"POST /f/ping HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
     b'Content-Length: 10\r\n\r\n{"lead":1}'
 )
+
+
+@pytest.fixture(autouse=True)
+def no_complaints(caplog):
+    """A fault is played, not suffered: the server logs no warning or error for any."""
+    yield
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
 
 
 @pytest.fixture
@@ -60,6 +68,7 @@ def test_drip_sends_the_body_a_byte_at_a_time(faulty):
     assert 1 <= len(body) <= 4 < length  # one byte every 200 ms
     assert b'{"status": "success"'.startswith(body)
     assert sb.ledger()[0]["fault"] == "drip" and sb.ledger()[0]["outcome"] == "accepted"
+    assert call(f"{sb.url}/_sandbox/health", method="GET").status == 200  # the client left
 
 
 def test_reset_aborts_the_connection(faulty):

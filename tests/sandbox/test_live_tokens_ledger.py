@@ -6,7 +6,7 @@ import json
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from integration.sandbox_fixtures import buyer_dict
+from tests.integration.sandbox_fixtures import buyer_dict
 
 from .client import call
 
@@ -92,7 +92,7 @@ def test_ledger_endpoint_filters_and_reset(sandbox):
 def test_admin_endpoints(sandbox):
     assert call(f"{sandbox.url}/_sandbox/health", method="GET").json() == {
         "status": "ok",
-        "buyers": 8,
+        "buyers": 11,
     }
     buyers = call(f"{sandbox.url}/_sandbox/buyers", method="GET").json()
     assert [b["name"] for b in buyers["buyers"]][:2] == ["acme", "bluesky"] and buyers["seed"] == 7

@@ -36,6 +36,9 @@ def test_default_buyers_match_the_table_configs_are_written_against():
         ("foxtrot", "not_found_404"),
         ("slowpoke", "json_status"),
         ("grumpy", "json_flag"),
+        ("golf", "json_status"),
+        ("hotel", "json_flag"),
+        ("india", "xml"),
     ]
     foxtrot = spec.buyer("foxtrot")
     assert foxtrot.path_token and foxtrot.post_path == "/foxtrot/post/{token}"
@@ -45,6 +48,14 @@ def test_default_buyers_match_the_table_configs_are_written_against():
     assert spec.buyer("grumpy").fault_shares("ping") == {"http_500": 1.0}
     assert spec.buyer("delta").token_key == "TXID"
     assert spec.buyer("acme").bid == (Decimal("8"), Decimal("20"))
+    assert spec.buyer("golf").post_cap == 3
+    assert [b.post_cap for b in spec.buyers if b.name != "golf"] == [None] * 10
+    # every buyer's post carries the lead's phone digits where configs/ puts them
+    assert {b.name: b.lead_field for b in spec.buyers if b.lead_field != "phone"} == {
+        "acme": "contact.phone",
+        "crown": "Contact.Phone",
+        "delta": "Lead.Phone",
+    }
 
 
 def test_token_field_defaults_to_the_styles_field():
@@ -170,3 +181,16 @@ def test_the_faults_example_switches_every_mode_on():
     }
     assert all(buyer.faults.active() for buyer in spec.buyers)
     assert spec.buyer("chaos").post_price_delta == Decimal("-1.5")
+
+
+def test_post_cap_and_lead_field_are_checked():
+    assert problems("buyers:\n" + GOOD_BUYER + "    post_cap: -1\n") == [
+        "s.yaml:6:5: buyers[0].post_cap: Input should be greater than or equal to 0"
+    ]
+    assert problems("buyers:\n" + GOOD_BUYER + "    lead_field: ''\n") == [
+        "s.yaml:6:5: buyers[0].lead_field: String should have at least 1 character"
+    ]
+    spec = parse_sandbox_spec("buyers:\n" + GOOD_BUYER + "    post_cap: 0\n    lead_field: a.b\n")
+    assert (spec.buyers[0].post_cap, spec.buyers[0].lead_field) == (0, "a.b")
+    summary = spec.summary("http://x")["buyers"][0]
+    assert (summary["post_cap"], summary["lead_field"]) == (0, "a.b")

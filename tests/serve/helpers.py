@@ -304,3 +304,12 @@ def _drain(process: subprocess.Popen[str], lines: list[str]) -> None:
     assert process.stderr is not None
     for line in process.stderr:
         lines.append(line)
+
+
+def problem_of(answer: object, status: int, code: str) -> dict[str, object]:
+    assert answer.status == status, (answer.status, answer.body)  # type: ignore[attr-defined]
+    assert answer.content_type == "application/problem+json"  # type: ignore[attr-defined]
+    document = answer.json()  # type: ignore[attr-defined]
+    assert document["status"] == status and document["code"] == code
+    assert document["type"] == "about:blank" and document["title"] and document["detail"]
+    return document  # type: ignore[no-any-return]

@@ -15,8 +15,7 @@ from pingpost.serve.idempotency import Idempotency, body_digest, valid_key
 from pingpost.store import MemoryStore
 from pingpost.store.records import KeyAnswered, KeyClaimed, KeyMismatch, KeyPending
 
-from .helpers import LEAD, OTHER_KEY, buyer, post_lead, running_service, write_config
-from .test_intake import problem_of
+from .helpers import LEAD, OTHER_KEY, buyer, post_lead, problem_of, running_service, write_config
 
 
 @pytest.fixture

@@ -20,18 +20,10 @@ from .helpers import (
     buyer,
     call,
     post_lead,
+    problem_of,
     running_service,
     write_config,
 )
-
-
-def problem_of(answer: object, status: int, code: str) -> dict[str, object]:
-    assert answer.status == status, (answer.status, answer.body)  # type: ignore[attr-defined]
-    assert answer.content_type == "application/problem+json"  # type: ignore[attr-defined]
-    document = answer.json()  # type: ignore[attr-defined]
-    assert document["status"] == status and document["code"] == code
-    assert document["type"] == "about:blank" and document["title"] and document["detail"]
-    return document  # type: ignore[no-any-return]
 
 
 def test_a_sold_lead_is_201_with_the_json_result_document(two_buyers: tuple[Sandbox, Path]) -> None:

@@ -17,8 +17,16 @@ from pingpost.serve.openapi import openapi_document
 from pingpost.store import MemoryStore
 from pingpost.store.records import LogQuery, LogRow
 
-from .helpers import ADMIN, METHOD, buyer, call, post_lead, running_service, write_config
-from .test_intake import problem_of
+from .helpers import (
+    ADMIN,
+    METHOD,
+    buyer,
+    call,
+    post_lead,
+    problem_of,
+    running_service,
+    write_config,
+)
 
 
 def test_past_max_in_flight_is_503_with_retry_after_never_a_queue(

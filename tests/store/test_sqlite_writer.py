@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from pingpost.store import StoreUnavailable, UnknownAuction
+from pingpost.store.backends import open_store
 from pingpost.store.records import LogQuery
 from pingpost.store.sqlite import SqliteStore
-from pingpost.store.url import open_store
 
 from .helpers import intent, lead, outcome, record
 

@@ -135,7 +135,7 @@ def test_pii_in_a_utf16_body_is_masked(masker, render):
 
 
 def test_check_line_is_terminal_safe(masker, render):
-    from pingpost.exchange_check import Check
+    from pingpost.commands.check import Check
 
     outcome = Outcome("rejected", reason=HOSTILE)
     check = Check("ping", REQUEST, RawResponse(200, (), b"x"), outcome, 1.0)

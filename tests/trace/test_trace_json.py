@@ -96,22 +96,32 @@ def test_repeated_headers_are_joined():
     }
 
 
-def test_free_text_is_masked_in_one_pass_yet_exactly_per_value():
+def test_a_document_is_masked_in_one_pass_yet_exactly_per_value():
     from pingpost.masking import Masker
-    from pingpost.trace.json import _Texts
 
     masker = Masker(secrets=["s3cret", "a\x00b"])
-    texts = _Texts(masker)
-    doc: dict = {}
-    texts.put(doc, "one", "xa")  # with the next one, "a\x00b" spans the separator
-    texts.put(doc, "two", "by s3cret")
-    texts.put(doc, "none", None)
-    texts.done()
+    # with the next one, "a\x00b" would span the separator of a one-pass join
+    doc = masker.document({"one": "xa", "two": "by s3cret", "none": None})
     assert doc == {"one": "xa", "two": "by ****", "none": None}
-    texts.put(doc, "nul", "has\x00nul s3cret")  # a value with NUL: masked on its own
-    texts.put(doc, "other", "s3cret!")
-    texts.done()
+    doc = masker.document({"nul": "has\x00nul s3cret", "other": "s3cret!"})
     assert (doc["nul"], doc["other"]) == ("has\x00nul ****", "****!")
+
+
+def test_names_and_statuses_are_kept_whatever_the_pii(masker, make_result):
+    """An account named like a pii value stays matchable (`Zelda` is pii here)."""
+    from pingpost.masking import Masker
+
+    result = make_result()
+    names = [a.account for a in result.accounts] + [a.status for a in result.accounts]
+    named = Masker(pii=[*names, "sold", "POST", "json", "accept"])
+    doc = auction_json(result, named)
+    assert [a["account"] for a in doc["accounts"]] == [a.account for a in result.accounts]
+    assert [a["status"] for a in doc["accounts"]] == [a.status for a in result.accounts]
+    assert doc["result"] == result.result and doc["sold_to"] == result.sold_to
+    assert doc["posted_to"] == list(result.posted_to)
+    ping = next(a["ping"] for a in doc["accounts"] if a["ping"])
+    assert ping["request"]["method"] == "POST" and ping["outcome"]["decoded_as"] == "json"
+    assert ping["outcome"]["verdicts"][0]["rule"] == "accept"
 
 
 def test_a_body_is_decoded_with_its_charset_before_masking(masker):

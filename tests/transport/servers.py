@@ -186,3 +186,24 @@ def send_and_hold(data: bytes) -> Behaviour:
         w.transport.abort()
 
     return run
+
+
+def closes_when_idle(idle_close: float, body: bytes = b"ok") -> Behaviour:
+    """Answers `body`; a request that arrives on a connection idle for more than
+    `idle_close` seconds is dropped unanswered (the connection closed), as happens when
+    a buyer's keep-alive timeout closes the connection while the request is on the wire.
+    `dropped` (an attribute of the behaviour) counts them."""
+    last: dict[asyncio.StreamWriter, float] = {}
+
+    async def run(req: Request, reader: asyncio.StreamReader, w: asyncio.StreamWriter) -> None:
+        now = asyncio.get_running_loop().time()
+        if w in last and now - last[w] > idle_close:
+            run.dropped += 1  # type: ignore[attr-defined]
+            w.close()
+            return
+        w.write(response(200, body))
+        await w.drain()
+        last[w] = asyncio.get_running_loop().time()
+
+    run.dropped = 0  # type: ignore[attr-defined]
+    return run

@@ -7,28 +7,57 @@ import gc
 import logging
 import time
 from collections import Counter
+from collections.abc import Callable
 
 import pytest
 
 from pingpost.exchange import RawResponse, RenderedRequest
 from pingpost.transport import HttpTransport, SendOptions
 
-from .helpers import options, post
+from .helpers import SLACK_MS, options, post
 from .servers import RawServer, answer, drip, hang, send_then_close, slow
 
 
-def test_a_hanging_buyer_is_cut_at_the_deadline() -> None:
+def test_a_hanging_buyer_is_cut_at_the_deadline(best_of: Callable[..., float]) -> None:
     async def scenario() -> tuple[RawResponse, float]:
         async with RawServer(hang) as server, HttpTransport() as transport:
             opts = options(0.3)
             result = await transport.send(post(server.url), opts)
             return result, time.monotonic() - (opts.deadline - 0.3)
 
-    result, took = asyncio.run(scenario())
-    assert result.failure is not None and result.failure.kind == "timeout"
-    # loose bound (CI is noisy); the precise figure is in benchmarks/bench_transport.py
-    assert 0.29 < took < 0.3 + 0.25
-    assert abs(result.elapsed_ms - took * 1000) < 50
+    def late_ms() -> float:
+        result, took = asyncio.run(scenario())
+        assert result.failure is not None and result.failure.kind == "timeout"
+        assert took >= 0.3  # never before the deadline
+        assert abs(result.elapsed_ms - took * 1000) < SLACK_MS
+        return took * 1000 - 300
+
+    assert best_of(late_ms, enough=SLACK_MS) <= SLACK_MS
+
+
+def test_many_stuck_sends_all_end_within_the_slack(best_of: Callable[..., float]) -> None:
+    """One deadline shared by 40 sends to hanging and dripping buyers, as in a ping
+    round: the last of them returns at most 50 ms after it (P1, P2)."""
+    head = b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n"
+
+    async def scenario() -> float:
+        async with (
+            RawServer(hang) as hanging,
+            RawServer(drip(head, every=0.02)) as dripping,
+            HttpTransport(max_connections_per_pool=20) as transport,
+        ):
+            deadline = time.monotonic() + 0.3
+            sends = [
+                transport.send(post(server.url), SendOptions(deadline, 65536, pool=pool))
+                for pool, server in (("h", hanging), ("d", dripping))
+                for _ in range(20)
+            ]
+            results = await asyncio.gather(*sends)
+            late = (time.monotonic() - deadline) * 1000
+        assert [r.failure.kind if r.failure else r.status for r in results] == ["timeout"] * 40
+        return late
+
+    assert best_of(lambda: asyncio.run(scenario()), runs=3, enough=SLACK_MS) <= SLACK_MS
 
 
 def test_waiting_for_a_slot_counts_against_the_deadline_and_is_connect_kind() -> None:
@@ -142,7 +171,6 @@ def test_regression_no_leak_when_200_sends_are_cut_at_the_deadline(
             ]
             fine = [transport.send(post(healthy.url), at_deadline("ok")) for _ in range(20)]
             results = await asyncio.gather(*stuck, *fine)
-            assert time.monotonic() - began < 0.3 + 0.25
             kinds = Counter(r.failure.kind if r.failure else r.status for r in results[:200])
             # per pool: `limit` sent and timed out, the rest never got a slot (P3)
             assert kinds == {"timeout": 4 * limit, "connect": 200 - 4 * limit}

@@ -13,9 +13,8 @@ from pingpost.exchange import RawResponse
 from pingpost.transport import HttpTransport
 from pingpost.transport.redact import LOGGERS
 
-from .helpers import options, post
+from .helpers import FakeResolver, free_port, options, post
 from .servers import RawServer, answer, hang, reset, send_then_close
-from .test_transport_failures import FakeResolver, free_port
 
 SECRET = "canary-s3cret-7f1e"
 

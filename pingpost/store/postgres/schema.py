@@ -15,7 +15,7 @@ import secrets
 from typing import Any
 
 from pingpost.store.migrations import Step
-from pingpost.store.postgres import functions
+from pingpost.store.postgres.functions import ALL as FUNCTIONS
 
 V1 = """
 CREATE TABLE meta (key text PRIMARY KEY, value text NOT NULL);
@@ -129,7 +129,7 @@ CREATE TABLE requests (
 async def create_v1(conn: Any) -> None:
     """Version 1: every table and function, and the store's salt (made once, here)."""
     await conn.execute(V1)  # one script: asyncpg sends it as a simple query
-    for script in functions.ALL:
+    for script in FUNCTIONS:
         await conn.execute(script)
     await conn.execute("INSERT INTO meta VALUES ('salt', $1)", secrets.token_hex(16))
 

@@ -1,0 +1,165 @@
+"""`pingpost deliver` on many leads: the batch runner of the command line.
+
+Lines are read lazily and run through `run_batch` on one HTTP transport;
+each item is printed, and flushed, as it finishes (`batch_output.py`).
+Signals go through the interrupt helper (`interrupt.py`): a first Ctrl-C or
+SIGTERM stops the reading and lets the auctions in flight finish; a second
+cuts them off, and each is still printed (a post cut off in doubt). Every
+line read is accounted for on stdout, whatever the signals.
+
+Exit codes: 0 every lead sold, 1 any lead unsold, in doubt or invalid, or the
+batch stopped before its end; 130 aborted. A dry run: 0 every request rendered,
+1 some could not be (or a lead is invalid).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+from collections.abc import AsyncIterable, Callable, Iterable
+from pathlib import Path
+
+from pingpost.auction import read_lines, run_batch
+from pingpost.auction.stats import BatchStats
+from pingpost.cli.batch_output import BatchOutput, BatchProgress
+from pingpost.cli.common import EXIT_INTERRUPTED, EXIT_NEGATIVE, EXIT_OK
+from pingpost.cli.interrupt import Interrupts
+from pingpost.config.bundle import Config
+from pingpost.config.models import LeadType
+from pingpost.errors import UsageError
+from pingpost.trace.batch import summary_table
+from pingpost.transport import HttpTransport
+
+STOPPING = "stopping: no new leads; finishing the auctions in flight (Ctrl-C again to abort)"
+ABORTING = "aborting: cutting off the auctions in flight; each is still reported"
+COUNT_LINES_UP_TO = 256 * 1024 * 1024  # bytes; bigger files get a bar without a total
+
+
+def deliver_file(
+    config: Config,
+    lead_type: LeadType,
+    lead: str,
+    output: BatchOutput,
+    *,
+    test: bool,
+    dry_run: bool,
+    concurrency: int,
+) -> int:
+    """Stream the leads of `lead` (a .jsonl file, or - for stdin) through the auction;
+    results on stdout, the rest on stderr. Returns the exit code."""
+    path = None if lead == "-" else Path(lead)
+    if path is not None and not path.is_file():
+        raise UsageError(f"lead file `{lead}` not found (pass a .jsonl file, or - for stdin)")
+    stop = BatchStop(lambda text: output.err.print(text))
+    opened = path.open(encoding="utf-8", errors="replace") if path else None
+    # held from the first lead to the summary: a signal never kills the process there
+    stream_of = opened or contextlib.nullcontext(sys.stdin)
+    with Interrupts(stop.on_signal) as interrupts, stream_of as stream:
+        batch = deliver_batch(
+            read_lines(stream),
+            config,
+            lead_type,
+            output,
+            stop,
+            interrupts=interrupts,
+            source=lead if path else "<stdin>",
+            total=count_lines(path) if path else None,
+            concurrency=concurrency,
+            test=test,
+            dry_run=dry_run,
+        )
+        stats = asyncio.run(batch)
+        output.err.print()
+        output.err.print(summary_table(stats, dry_run=dry_run))
+        if stop.why:
+            line = output.last_line
+            output.err.print(f"stopped ({stop.why}): no lead after line {line} was read")
+    if stop.aborted or interrupts.count > 1:
+        return EXIT_INTERRUPTED
+    failed = stats.invalid or output.render_errors or stop.why
+    if dry_run:
+        return EXIT_NEGATIVE if failed else EXIT_OK
+    return EXIT_OK if not failed and stats.sold == stats.leads else EXIT_NEGATIVE
+
+
+class BatchStop:
+    """How a batch stops. Abandoning an auction mid-post could lose a sale, or the record
+    of one (P6), so the first signal (or a closed stdout) only stops the reading: the
+    auctions in flight finish. The second cuts them off; each is still reported."""
+
+    def __init__(self, announce: Callable[[str], None] = print) -> None:
+        self.why: str | None = None
+        self.aborted = False
+        self.reading_stopped = asyncio.Event()  # for `run_batch(stop=...)`
+        self.cut_off = asyncio.Event()  # for `run_batch(abort=...)`
+        self._announce = announce
+
+    def __call__(self, why: str) -> None:
+        """Stop reading (`why`: interrupted, terminated, the output was closed)."""
+        if self.why is None:
+            self.why = why
+        self.reading_stopped.set()
+
+    def on_signal(self, count: int, why: str) -> None:
+        if count == 1:
+            self(why)
+            self._announce(STOPPING)
+        elif not self.aborted:  # later signals: the abort is under way, nothing is dropped
+            self.aborted = True
+            self.cut_off.set()
+            self._announce(ABORTING)
+
+
+async def deliver_batch(
+    lines: Iterable[str] | AsyncIterable[str],
+    config: Config,
+    lead_type: LeadType,
+    output: BatchOutput,
+    stop: BatchStop,
+    *,
+    interrupts: Interrupts | None = None,
+    source: str,
+    total: int | None = None,
+    concurrency: int = 50,
+    test: bool = False,
+    dry_run: bool = False,
+) -> BatchStats:
+    """Run the batch on one HTTP transport and print each item as it finishes."""
+    output.stats = BatchStats()
+    output.on_closed = stop
+    # with stdout on the same terminal, results print above the bar instead of through it
+    progress = BatchProgress(output.err, total, redirect_stdout=output.out.is_terminal)
+    signals = interrupts.on_loop() if interrupts is not None else contextlib.nullcontext()
+    with progress, signals:
+        async with HttpTransport.for_config(config) as transport:
+            items = run_batch(
+                lines,
+                config,
+                lead_type,
+                transport=transport,
+                concurrency=concurrency,
+                test=test,
+                dry_run=dry_run,
+                source=source,
+                stop=stop.reading_stopped,
+                abort=stop.cut_off,
+            )
+            async for item in items:
+                output.item(item, config, progress)
+    return output.stats
+
+
+def count_lines(path: Path) -> int | None:
+    """Lines in a regular file, for the progress bar's total (None: unknown or too big)."""
+    try:
+        if not path.is_file() or path.stat().st_size > COUNT_LINES_UP_TO:
+            return None
+        lines, last = 0, b"\n"
+        with path.open("rb") as stream:
+            while chunk := stream.read(1 << 20):
+                lines += chunk.count(b"\n")
+                last = chunk[-1:]
+        return lines + (last != b"\n")
+    except OSError:
+        return None

@@ -1,0 +1,88 @@
+"""Errors in the words and exit codes of the command line.
+
+The core raises errors that carry their facts (`pingpost.errors`); here each
+class gets its exit code (the spec's table: 2, cannot run) and, where one
+helps, the option to use. A service maps the same classes to HTTP statuses
+with a table of its own; the most specific class listed wins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import TypeVar
+
+from pingpost.commands.inputs import MaskedError
+from pingpost.errors import (
+    AccountNeeded,
+    BadUrl,
+    CannotShow,
+    CapturesNeeded,
+    ConfigError,
+    LeadError,
+    LeadTypeNeeded,
+    NoSample,
+    PingpostError,
+    RenderError,
+    UnknownName,
+    UsageError,
+)
+from pingpost.serve.errors import ListenError, NoSources
+
+EXIT_CANNOT_RUN = 2
+V = TypeVar("V")
+
+# Every error pingpost raises on purpose means the input cannot be used: exit 2.
+EXIT_CODES: Mapping[type[PingpostError], int] = {
+    PingpostError: EXIT_CANNOT_RUN,
+    ConfigError: EXIT_CANNOT_RUN,
+    LeadError: EXIT_CANNOT_RUN,
+    RenderError: EXIT_CANNOT_RUN,
+    UsageError: EXIT_CANNOT_RUN,
+    UnknownName: EXIT_CANNOT_RUN,
+}
+
+# The option that fixes an error, added to its message: ` (pass --lead-type NAME)`.
+HINTS: Mapping[type[PingpostError], Callable[[PingpostError], str]] = {
+    LeadTypeNeeded: lambda e: "pass --lead-type NAME",
+    NoSample: lambda e: "pass --lead FILE",
+    AccountNeeded: lambda e: "pass --account NAME",
+    CapturesNeeded: lambda e: "pass " + ", ".join(f"--capture {n}=VALUE" for n in captures(e)),
+    CannotShow: lambda e: "use --as http or --as json",
+    NoSources: lambda e: "or pass --insecure-no-auth to take leads without keys",
+    ListenError: lambda e: "pass --port; 0 picks a free one",
+}
+
+
+def captures(error: PingpostError) -> tuple[str, ...]:
+    return error.captures if isinstance(error, CapturesNeeded) else ()
+
+
+def exit_code(error: PingpostError) -> int:
+    """The exit code of `error`'s class (of the error a MaskedError masks)."""
+    return _lookup(EXIT_CODES, _original(error)) or EXIT_CANNOT_RUN
+
+
+def message(error: PingpostError) -> str:
+    """`str(error)`, and the option that fixes it when there is one."""
+    hint = _lookup(HINTS, _original(error))
+    return f"{error} ({hint(_original(error))})" if hint is not None else str(error)
+
+
+def url_option_error(error: BadUrl, options: Mapping[str, str]) -> UsageError:
+    """A bad URL option in the command's words: `--url `x` has no host`. `options` maps
+    the URL's target (`ping`, `post`) to the option that gave it."""
+    option = options.get(error.target, error.target)
+    return UsageError(f"{option} `{error.url}` {error.problem}")
+
+
+def _original(error: PingpostError) -> PingpostError:
+    return error.original if isinstance(error, MaskedError) else error
+
+
+def _lookup(table: Mapping[type[PingpostError], V], error: PingpostError) -> V | None:
+    """The entry of the most specific class of `error` in `table`."""
+    for cls in type(error).__mro__:
+        entry = table.get(cls)
+        if entry is not None:
+            return entry
+    return None

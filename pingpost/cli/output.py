@@ -1,0 +1,48 @@
+"""One lead's result on stdout, and the exit code it gives (docs/commands.md).
+
+Exit codes, one lead: 0 sold, 1 unsold or in doubt; a dry run: 0 when every
+request rendered, 1 when some could not be.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING
+
+from pingpost.cli.common import EXIT_NEGATIVE, EXIT_OK, console
+from pingpost.masking import Masker
+
+if TYPE_CHECKING:
+    from pingpost.auction.result import AuctionResult
+    from pingpost.config.bundle import Config
+
+
+def auction_exit_code(result: AuctionResult) -> int:
+    if result.dry_run:
+        rendered = all(a.status != "error" for a in result.accounts)
+        return EXIT_OK if rendered else EXIT_NEGATIVE
+    return EXIT_OK if result.result == "sold" else EXIT_NEGATIVE
+
+
+def print_result(
+    cfg: Config,
+    result: AuctionResult,
+    *,
+    as_json: bool,
+    verbose: bool,
+    show_pii: bool = False,
+    no_color: bool = False,
+) -> None:
+    """One lead's result on stdout: the trace, or the JSON document."""
+    masker = Masker.for_result(cfg, result, show_pii=show_pii)
+    if as_json:
+        from pingpost.trace.json import auction_json, dumps  # rich is not needed for JSON
+
+        sys.stdout.write(dumps(auction_json(result, masker)) + "\n")
+        sys.stdout.flush()
+        return
+    from pingpost.trace.auction import auction_trace
+    from pingpost.trace.console import fit_for_pipes
+
+    out = fit_for_pipes(console(no_color=no_color))
+    out.print(auction_trace(result, masker, verbose=verbose), crop=False)

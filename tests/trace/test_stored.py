@@ -1,0 +1,140 @@
+"""The stored document: secrets masked, pii kept, and a result rebuilt from it that prints
+exactly what `deliver` printed (trace, verbose trace, JSON), on real auctions over HTTP."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from pytest_httpserver import HTTPServer
+from rich.console import Console
+from werkzeug import Response
+
+from pingpost.auction import run_auction_sync
+from pingpost.auction.result import AuctionResult
+from pingpost.config import load_config
+from pingpost.config.bundle import Config
+from pingpost.leads import load_lead
+from pingpost.masking import Masker
+from pingpost.trace.auction import auction_trace
+from pingpost.trace.json import auction_json, dumps
+from pingpost.trace.stored import rebuilt_result, stored_document, stored_test_mode
+from tests.trace_cli_fixtures import CANARY_SECRET
+
+UPPER_METHOD = """\
+kind: delivery_method
+name: shouty
+lead_type: auto_insurance
+ping:
+  url: {base}/shouty/ping
+  auth: {{type: bearer, token: "${{PP_CANARY_TOKEN}}"}}
+  mappings:
+    zip: ZipCode
+    name: {{field: FirstName, format: upper}}
+  response:
+    accept: {{path: status, equals: accepted}}
+    bid: price
+post:
+  url: {base}/shouty/post
+  idempotency_key: {{header: Idempotency-Key}}
+  mappings:
+    name: {{field: LastName, format: upper}}
+  response:
+    accept: {{path: result, equals: success}}
+"""
+
+
+def printed(result: AuctionResult, config: Config, *, verbose: bool, show_pii: bool) -> str:
+    out = Console(file=io.StringIO(), width=160, no_color=True, highlight=False)
+    masker = Masker.for_result(config, result, show_pii=show_pii)
+    out.print(auction_trace(result, masker, verbose=verbose), crop=False)
+    return out.file.getvalue()  # type: ignore[attr-defined]
+
+
+def printed_json(result: AuctionResult, config: Config, *, show_pii: bool = False) -> str:
+    return dumps(auction_json(result, Masker.for_result(config, result, show_pii=show_pii)))
+
+
+def assert_same_output(result: AuctionResult, config: Config) -> dict:
+    document = stored_document(result, config)
+    stored = json.loads(document)
+    rebuilt = rebuilt_result(stored, result.lead)
+    for verbose in (False, True):
+        for show_pii in (False, True):
+            assert printed(rebuilt, config, verbose=verbose, show_pii=show_pii) == printed(
+                result, config, verbose=verbose, show_pii=show_pii
+            )
+    assert printed_json(rebuilt, config) == printed_json(result, config)
+    assert printed_json(rebuilt, config, show_pii=True) == printed_json(
+        result, config, show_pii=True
+    )
+    assert CANARY_SECRET not in document.decode()
+    return stored
+
+
+@pytest.fixture
+def nasty(buyer_setup, httpserver: HTTPServer):
+    """Buyers whose answers test the round trip: echoed secrets and pii, a long body,
+    repeated headers, a latin-1 body, an upper-cased pii mapping, a failing post."""
+    setup = buyer_setup("acme", "bluesky", "crown")
+    (setup.dir / "methods" / "shouty.yaml").write_text(UPPER_METHOD.format(base=setup.base))
+    (setup.dir / "accounts" / "shouty.yaml").write_text(
+        "kind: delivery_account\nname: shouty-main\nmethod: shouty\n"
+    )
+    echo = f"token {CANARY_SECRET} for Canaryfirst " + "x" * 2500
+    ping = json.dumps({"status": "accepted", "price": "12.50", "ping_id": "a-1", "echo": echo})
+    response = Response(ping, 200, content_type="application/json")
+    response.headers.add("Set-Cookie", "a=1")
+    response.headers.add("Set-Cookie", "b=2")
+    httpserver.expect_request("/acme/ping").respond_with_response(response)
+    latin = '{"status": "accepted", "price": "9.00", "ping_id": "b-1", "note": "café"}'
+    httpserver.expect_request("/bluesky/ping").respond_with_data(
+        latin.encode("latin-1"), content_type="application/json; charset=iso-8859-1"
+    )
+    setup.answer("crown", "ping", {"status": "rejected", "message": "no coverage"})
+    setup.answer("shouty", "ping", {"status": "accepted", "price": "3.00", "who": "CANARYFIRST"})
+    return setup
+
+
+def run(setup) -> tuple[AuctionResult, Config]:
+    config = load_config(setup.dir)
+    lead = load_lead(setup.lead_file(), config.lead_type())
+    return run_auction_sync(lead, config, lead_id="L-1"), config
+
+
+def test_a_sold_auction_prints_the_same_from_the_store(nasty):
+    nasty.answer("acme", "post", {"result": "success", "echo": CANARY_SECRET})
+    result, config = run(nasty)
+    assert result.result == "sold"
+    stored = assert_same_output(result, config)
+    assert stored["stored"] == {"version": 1, "test": False}
+    acme = next(a for a in stored["accounts"] if a["account"] == "acme-main")
+    assert acme["ping"]["response"]["header_pairs"].count(["Set-Cookie", "a=1"]) == 1
+    assert "Canaryfirst" in acme["ping"]["response"]["body"]  # pii kept, like the lead
+    shouty = next(a for a in stored["accounts"] if a["account"] == "shouty-main")
+    assert ["FirstName", "CANARYFIRST"] in shouty["ping"]["request"]["sensitive"]
+
+
+def test_an_in_doubt_auction_prints_the_same_from_the_store(nasty):
+    nasty.answer("acme", "post", {"error": "busy"}, status=503)
+    result, config = run(nasty)
+    assert result.result == "in_doubt"
+    assert_same_output(result, config)
+
+
+def test_times_are_kept_exact_for_the_trace(nasty):
+    nasty.answer("acme", "post", {"result": "success"})
+    result, config = run(nasty)
+    stored = json.loads(stored_document(result, config, test=True))
+    assert stored["duration_ms"] == result.duration_ms  # unrounded: 12.46 must stay 12 ms
+    assert stored_test_mode(stored) is True
+    assert stored_test_mode({}) is False
+
+
+def test_the_example_configs_print_the_same_from_the_store(sandbox):
+    root = Path(__file__).resolve().parents[2]
+    config = load_config(root / "configs")
+    lead = load_lead(root / "examples" / "lead.json", config.lead_type())
+    assert_same_output(run_auction_sync(lead, config), config)
