@@ -16,6 +16,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
 
+import pingpost.store.sqlite.controls as controls
+import pingpost.store.sqlite.reads as reads
+import pingpost.store.sqlite.recovery as recovery
+import pingpost.store.sqlite.schema as schema
+import pingpost.store.sqlite.stats as stats
+import pingpost.store.sqlite.upkeep as upkeep
+import pingpost.store.sqlite.writes as writes
 from pingpost.store import api
 from pingpost.store.codec import Dictionary
 from pingpost.store.dictionary import make_dictionary
@@ -39,7 +46,6 @@ from pingpost.store.records import (
     Usage,
 )
 from pingpost.store.rollups import FOLD_BATCH, FOLD_EVERY
-from pingpost.store.sqlite import controls, reads, recovery, schema, stats, upkeep, writes
 from pingpost.store.sqlite.connect import connect, unavailable
 from pingpost.store.sqlite.threads import Readers, Writer
 from pingpost.store.url import StoreUrl
