@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import os
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
@@ -88,10 +89,10 @@ class SqliteStore:
             raise StoreMissing(self.url.display)
         if migrate:
             try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
+                make_private(self.path)
             except OSError as exc:
                 raise StoreUnavailable(
-                    self.url.display, f"cannot create {self.path.parent}: {exc.strerror}"
+                    self.url.display, f"cannot create {self.path}: {exc.strerror}"
                 ) from None
         self._writer = Writer(self._connect_writer, self._unavailable, stats.flush)
         try:
@@ -299,6 +300,19 @@ class SqliteStore:
             conn.rollback()
             raise
         return found, self._version
+
+
+def make_private(path: Path) -> None:
+    """Create a new store file readable by its owner only (it holds leads as received; its
+    WAL and index files take the same mode). A `.pingpost` directory it creates gets a
+    .gitignore, so that the store beside a git-versioned config directory stays out of git."""
+    directory = path.parent
+    if not directory.exists():
+        directory.mkdir(parents=True, mode=0o700)
+        if directory.name == ".pingpost":
+            (directory / ".gitignore").write_text("# pingpost's store: leads, PII included\n*\n")
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
 
 
 def _vacuum(conn: sqlite3.Connection) -> None:
