@@ -3,6 +3,7 @@
     python benchmarks/bench_store.py [--leads 2000] [--log 100000] [--size 10000]
                                      [--postgres postgresql://postgres@127.0.0.1:5432/test]
                                      [--only cpu,group,queries,size] [--rounds 3]
+                                     [--backends sqlite,postgresql]
 
 1. cpu      CPU per lead spent in the store: per lead, as the engine calls it, `prior`,
             `post_intent` (two cap claims), `post_outcome` (sold), `finish` (a real
@@ -34,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from pingpost.store import Store
+from pingpost.store.backends import open_store
 from pingpost.store.records import (
     AccountLine,
     AuctionRecord,
@@ -44,7 +46,6 @@ from pingpost.store.records import (
     PostOutcome,
 )
 from pingpost.store.sqlite import threads
-from pingpost.store.url import open_store
 
 HERE = Path(__file__).resolve().parent
 TEMPLATE = (HERE / "fixtures" / "result_document.json").read_text()
@@ -290,6 +291,7 @@ async def main() -> None:
     )
     parser.add_argument("--only", default="cpu,group,queries,size")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--backends", default="sqlite,postgresql", help="for queries and size")
     args = parser.parse_args()
     parts = set(args.only.split(","))
     rng = random.Random(3)
@@ -313,10 +315,10 @@ async def main() -> None:
             await group_commit(urls("group")["sqlite"], args.leads, docs)
         if "queries" in parts:
             u = urls("queries")
-            await queries({k: u[k] for k in ("sqlite", "postgresql")}, args.log)
+            await queries({k: u[k] for k in args.backends.split(",")}, args.log)
         if "size" in parts:
             u = urls("size")
-            await size({k: u[k] for k in ("sqlite", "postgresql")}, args.size, docs)
+            await size({k: u[k] for k in args.backends.split(",")}, args.size, docs)
     finally:
         shutil.rmtree(work, ignore_errors=True)
         await drop(args.postgres, schemas)

@@ -90,7 +90,7 @@ def _url(option: str | None, config: object) -> str:
 
 
 async def _info(url: str) -> StoreInfo:
-    from pingpost.store.url import store_for_url
+    from pingpost.store.backends import store_for_url
 
     store = store_for_url(url)
     await store.open(migrate=False)
@@ -101,7 +101,7 @@ async def _info(url: str) -> StoreInfo:
 
 
 async def _migrate(url: str) -> tuple[int, int]:
-    from pingpost.store.url import store_for_url
+    from pingpost.store.backends import store_for_url
 
     store = store_for_url(url)
     try:

@@ -11,13 +11,22 @@ from __future__ import annotations
 import math
 import secrets
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from decimal import Decimal
 from typing import Literal
 
-from pingpost.store import memory_stats
 from pingpost.store.api import SCHEMA_VERSION
 from pingpost.store.errors import UnknownAuction
+from pingpost.store.memory_auctions import (
+    Auction,
+    Post,
+    is_sold,
+    resolved_record,
+    same,
+    wanted,
+    windows,
+)
+from pingpost.store.memory_stats import by_account, by_source
 from pingpost.store.records import (
     AccountState,
     AuctionRecord,
@@ -30,10 +39,8 @@ from pingpost.store.records import (
     LogQuery,
     LogRow,
     OpenAuction,
-    OpenPost,
     PostIntent,
     PostOutcome,
-    PostRecord,
     PostStatus,
     PriorAuction,
     RequestClaim,
@@ -42,69 +49,7 @@ from pingpost.store.records import (
     StoreInfo,
     Usage,
 )
-from pingpost.store.settle import Sale, resolved, resolved_line, settle
-
-
-@dataclass
-class _Post:
-    intent: PostIntent
-    outcome: PostOutcome | None = None
-    counted: Decimal = Decimal(0)  # the spend its reservation counts (see settle.py)
-
-    def record(self) -> PostRecord:
-        o = self.outcome
-        return PostRecord(
-            account=self.intent.account,
-            attempt=self.intent.attempt,
-            sent_at=self.intent.sent_at,
-            amount=self.intent.amount,
-            idempotency_key=self.intent.idempotency_key,
-            status=o.status if o else None,
-            price=o.price if o else None,
-            reason=o.reason if o else None,
-            answered_at=o.answered_at if o else None,
-        )
-
-    @property
-    def open(self) -> bool:
-        return self.outcome is None or self.outcome.status == "in_doubt"
-
-    def open_post(self) -> OpenPost:
-        i = self.intent
-        status: Literal["in_doubt"] | None = "in_doubt" if self.outcome is not None else None
-        reason = self.outcome.reason if self.outcome is not None else None
-        return OpenPost(
-            i.account, i.attempt, i.sent_at, i.amount, i.idempotency_key, status, reason
-        )
-
-
-@dataclass
-class _Auction:
-    lead: LeadRecord
-    record: AuctionRecord | None = None
-    posts: list[_Post] = field(default_factory=list)
-
-    def row(self) -> LogRow:
-        r = self.record
-        return LogRow(
-            auction_id=self.lead.auction_id,
-            started_at=self.lead.started_at,
-            lead_type=self.lead.lead_type,
-            source=self.lead.source,
-            result=r.result if r else "interrupted",
-            sold_to=r.sold_to if r else None,
-            price=r.price if r else None,
-            duration_ms=r.duration_ms if r else None,
-            reason=r.reason if r else None,
-        )
-
-    def took_part(self, account: str) -> bool:
-        if any(p.intent.account == account for p in self.posts):
-            return True
-        lines = self.record.accounts if self.record else ()
-        return any(
-            a.account == account and (a.ping_ms is not None or a.post_ms is not None) for a in lines
-        )
+from pingpost.store.settle import settle
 
 
 class MemoryStore:
@@ -113,7 +58,7 @@ class MemoryStore:
     backend = "memory"
 
     def __init__(self) -> None:
-        self._auctions: dict[str, _Auction] = {}
+        self._auctions: dict[str, Auction] = {}
         self._by_key: dict[str, list[str]] = {}  # lead key -> its auction ids, oldest first
         self._usage: dict[tuple[str, str], Usage] = {}
         self._leads_seen: dict[tuple[str, str], tuple[float, str]] = {}
@@ -148,7 +93,7 @@ class MemoryStore:
             return None
         auction_id = ids[-1]
         a = self._auctions[auction_id]
-        sold = tuple(p.intent.account for p in a.posts if _sold(p))
+        sold = tuple(p.intent.account for p in a.posts if is_sold(p))
         open_posts = tuple(p.open_post() for p in a.posts if p.open)
         if a.record is not None:
             r = a.record
@@ -157,7 +102,7 @@ class MemoryStore:
 
     async def post_intent(self, lead: LeadRecord, intent: PostIntent) -> CapReached | None:
         known = self._auctions.get(lead.auction_id)
-        if known is not None and any(_same(p.intent, intent) for p in known.posts):
+        if known is not None and any(same(p.intent, intent) for p in known.posts):
             return None  # written before (a retried call): counted once
         for claim in intent.claims:
             used = self._usage.get((intent.account, claim.window), Usage())
@@ -165,10 +110,10 @@ class MemoryStore:
                 return CapReached(intent.account, claim, used.leads, used.spend)
             if claim.spend is not None and used.spend + intent.amount > claim.spend:
                 return CapReached(intent.account, claim, used.leads, used.spend)
-        for window in _windows(intent):
+        for window in windows(intent):
             self._count(intent.account, window, 1, intent.amount)
         auction = self._auction(lead)
-        auction.posts.append(_Post(intent, counted=intent.amount))
+        auction.posts.append(Post(intent, counted=intent.amount))
         return None
 
     async def post_outcome(self, outcome: PostOutcome) -> None:
@@ -181,7 +126,7 @@ class MemoryStore:
     # -- the log ---------------------------------------------------------------------------
 
     async def log(self, query: LogQuery) -> list[LogRow]:
-        rows = [a.row() for a in self._auctions.values() if _wanted(a, query)]
+        rows = [a.row() for a in self._auctions.values() if wanted(a, query)]
         rows.sort(key=lambda r: (r.started_at, r.auction_id), reverse=True)
         return rows[: query.limit]
 
@@ -199,8 +144,8 @@ class MemoryStore:
             if a.record is not None and since <= a.lead.started_at < until
         ]
         if by == "source":
-            return memory_stats.by_source(finished)
-        return memory_stats.by_account(finished)
+            return by_source(finished)
+        return by_account(finished)
 
     async def open_auctions(self) -> list[OpenAuction]:
         found = []
@@ -241,7 +186,7 @@ class MemoryStore:
             auction_id, account, post.intent.attempt, status, at, price=price, reason=reason
         )
         self._settle(post, outcome)
-        a.record = _resolved(a, outcome, at, reason)
+        a.record = resolved_record(a, outcome, at, reason)
 
     async def purge(self, *, before: float | None = None, auction_id: str | None = None) -> int:
         doomed = [
@@ -316,14 +261,14 @@ class MemoryStore:
 
     # -- helpers ---------------------------------------------------------------------------
 
-    def _auction(self, lead: LeadRecord) -> _Auction:
+    def _auction(self, lead: LeadRecord) -> Auction:
         auction = self._auctions.get(lead.auction_id)
         if auction is None:
-            auction = self._auctions[lead.auction_id] = _Auction(lead)
+            auction = self._auctions[lead.auction_id] = Auction(lead)
             self._by_key.setdefault(lead.lead_key, []).append(lead.auction_id)
         return auction
 
-    def _post(self, auction_id: str, account: str, attempt: int) -> _Post:
+    def _post(self, auction_id: str, account: str, attempt: int) -> Post:
         a = self._auctions.get(auction_id)
         for post in a.posts if a is not None else ():
             if post.intent.account == account and post.intent.attempt == attempt:
@@ -334,11 +279,11 @@ class MemoryStore:
         used = self._usage.get((account, window), Usage())
         self._usage[(account, window)] = Usage(used.leads + leads, used.spend + spend)
 
-    def _settle(self, post: _Post, outcome: PostOutcome) -> None:
+    def _settle(self, post: Post, outcome: PostOutcome) -> None:
         intent = post.intent
         before = post.outcome.status if post.outcome is not None else None
         change = settle(before, post.counted, outcome.status, outcome.price, intent.amount)
-        for window in _windows(intent):
+        for window in windows(intent):
             self._count(intent.account, window, change.leads, change.spend)
         post.counted = change.counted
         if outcome.status == "sold":
@@ -353,54 +298,3 @@ class MemoryStore:
     def _is_open(self, auction_id: str) -> bool:
         a = self._auctions[auction_id]
         return a.record is None or any(p.open for p in a.posts)
-
-
-def _sold(post: _Post) -> bool:
-    return post.outcome is not None and post.outcome.status == "sold"
-
-
-def _wanted(a: _Auction, q: LogQuery) -> bool:
-    row = a.row()
-    return (
-        (q.since is None or row.started_at >= q.since)
-        and (q.until is None or row.started_at < q.until)
-        and (q.result is None or row.result == q.result)
-        and (q.lead_id is None or row.auction_id == q.lead_id)
-        and (q.source is None or row.source == q.source)
-        and (q.account is None or a.took_part(q.account))
-    )
-
-
-def _windows(intent: PostIntent) -> list[str]:
-    """The distinct cap windows of an intent: a sale counts once in each."""
-    return list(dict.fromkeys(c.window for c in intent.claims))
-
-
-def _same(a: PostIntent, b: PostIntent) -> bool:
-    return (a.account, a.attempt) == (b.account, b.attempt)
-
-
-def _resolved(a: _Auction, outcome: PostOutcome, at: float, reason: str) -> AuctionRecord:
-    """The auction's result after an operator resolved one of its posts; the account's
-    line says what its post became, so that stats agree with the result."""
-    sales = [
-        Sale(p.intent.account, o.price if o.price is not None else p.intent.amount)
-        for p in a.posts
-        if (o := p.outcome) is not None and o.status == "sold"
-    ]
-    now = resolved(sales, still_open=any(p.open for p in a.posts))
-    base = a.record or AuctionRecord(lead=a.lead, result="unsold", finished_at=at, duration_ms=0.0)
-    price = next((s.price for s in sales if s.account == outcome.account), None)
-    lines = tuple(
-        resolved_line(line, outcome.status, price) if line.account == outcome.account else line
-        for line in base.accounts
-    )
-    return replace(
-        base,
-        result=now.result,
-        sold_to=now.sold_to,
-        price=now.price,
-        revenue=now.revenue,
-        reason=reason if now.result != "sold" else None,
-        accounts=lines,
-    )

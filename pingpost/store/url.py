@@ -8,7 +8,7 @@ relative to the working directory, `sqlite:////abs/path.db` (four slashes) is
 absolute. `postgresql://USER[:PASSWORD]@HOST[:PORT]/DB` (or `postgres://`) takes
 libpq's query parameters, plus `schema=NAME` to keep the store in one schema of a
 shared database. `memory:` is a store that forgets everything on exit (tests).
-Parsing does no I/O: `store_for_url` builds a store, `Store.open` connects.
+Parsing does no I/O (backends.py builds a store for a URL, `Store.open` connects).
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from pingpost.store.errors import BadStoreUrl
 
 if TYPE_CHECKING:
     from pingpost.config.models import Settings
-    from pingpost.store.api import Store
 
 ENV_VAR = "PINGPOST_STORE"
 DEFAULT_PATH = Path(".pingpost") / "store.db"  # beside the config directory
@@ -159,26 +158,3 @@ def resolve_store_url(
         if candidate:
             return candidate
     return default_store_url(config_dir)
-
-
-def store_for_url(url: str) -> Store:
-    """A store for `url`, not yet opened (`await store.open()` connects)."""
-    parsed = parse_store_url(url)
-    if parsed.backend == "memory":
-        from pingpost.store.memory import MemoryStore
-
-        return MemoryStore()
-    if parsed.backend == "sqlite":
-        from pingpost.store.sqlite import SqliteStore
-
-        return SqliteStore(parsed)
-    from pingpost.store.postgres import PostgresStore
-
-    return PostgresStore(parsed)
-
-
-async def open_store(url: str, *, migrate: bool = True) -> Store:
-    """`store_for_url(url)`, opened (the schema created or migrated unless `migrate=False`)."""
-    store = store_for_url(url)
-    await store.open(migrate=migrate)
-    return store

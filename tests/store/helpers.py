@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from pingpost.store import Store
+from pingpost.store.backends import store_for_url
 from pingpost.store.records import (
     AccountLine,
     AuctionRecord,
@@ -20,7 +21,6 @@ from pingpost.store.records import (
     PostOutcome,
     PostStatus,
 )
-from pingpost.store.url import store_for_url
 
 T0 = 1_800_000_000.0  # 2027-01-15 08:00 UTC, on a whole minute: tests add offsets
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from pingpost.store import StoreUnavailable, UnknownAuction
+from pingpost.store.backends import open_store
 from pingpost.store.records import LogQuery
 from pingpost.store.sqlite import SqliteStore
-from pingpost.store.url import open_store
 
 from .helpers import intent, lead, outcome, record
 
@@ -78,3 +78,17 @@ def test_a_closed_store_refuses_politely(tmp_path: Path) -> None:
             await store.prior("K1")
 
     asyncio.run(scenario())
+
+
+def test_a_new_store_is_private_and_kept_out_of_git(tmp_path: Path) -> None:
+    path = tmp_path / "project" / ".pingpost" / "store.db"
+
+    async def scenario() -> None:
+        store = await open_store(f"sqlite:///{path}")
+        await store.finish(record(lead(1), "unsold"))
+        await store.close()
+
+    asyncio.run(scenario())
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert path.parent.stat().st_mode & 0o777 == 0o700
+    assert (path.parent / ".gitignore").read_text().splitlines()[-1] == "*"

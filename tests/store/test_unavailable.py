@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from pingpost.store import Store, StoreUnavailable
+from pingpost.store.backends import open_store
 from pingpost.store.sqlite import SqliteStore
-from pingpost.store.url import open_store, parse_store_url
+from pingpost.store.url import parse_store_url
 
 from .fixtures import _admin, _with_database, postgres_admin_url
 from .helpers import T0, intent, lead, outcome, record, sell

@@ -8,13 +8,9 @@ import pytest
 
 from pingpost.config.models import Settings
 from pingpost.store import BadStoreUrl, MemoryStore
+from pingpost.store.backends import store_for_url
 from pingpost.store.sqlite import SqliteStore
-from pingpost.store.url import (
-    display_url,
-    parse_store_url,
-    resolve_store_url,
-    store_for_url,
-)
+from pingpost.store.url import display_url, parse_store_url, resolve_store_url
 
 
 def test_sqlite_urls_follow_sqlalchemy() -> None:

@@ -13,8 +13,8 @@ import time
 from decimal import Decimal
 from typing import Any
 
+from pingpost.store.backends import open_store
 from pingpost.store.records import CapClaim, KeyClaimed, LeadRecord, PostIntent
-from pingpost.store.url import open_store
 
 
 def _lead(name: str, n: int) -> LeadRecord:

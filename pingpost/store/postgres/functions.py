@@ -48,11 +48,10 @@ CREATE FUNCTION pp_tally_add(a jsonb, b jsonb) RETURNS jsonb LANGUAGE sql IMMUTA
 $$;
 CREATE FUNCTION pp_add_rollups(levels int[], kinds text[], buckets bigint[], names text[],
                                data jsonb[]) RETURNS void LANGUAGE sql AS $$
-    INSERT INTO rollups (level, kind, bucket, name, shard, data)
-    SELECT l, k, b, n, pg_backend_pid() % 16, d FROM unnest(levels, kinds, buckets, names, data)
-        AS x (l, k, b, n, d)
+    INSERT INTO rollups (level, kind, bucket, name, data)
+    SELECT l, k, b, n, d FROM unnest(levels, kinds, buckets, names, data) AS x (l, k, b, n, d)
     ORDER BY 1, 2, 3, 4
-    ON CONFLICT (level, kind, bucket, name, shard)
+    ON CONFLICT (level, kind, bucket, name)
     DO UPDATE SET data = pp_tally_add(rollups.data, excluded.data)
 $$
 """
@@ -103,7 +102,6 @@ BEGIN
             INSERT INTO leads VALUES (v_auction, p_lead);
         END IF;
     END IF;
-    UPDATE auctions SET open_posts = open_posts + 1 WHERE id = v_auction;
     INSERT INTO posts (auction, account, attempt, sent_at, amount, idempotency_key, windows,
                        counted)
     VALUES (v_auction, p_account, p_attempt, p_sent_at, p_amount, p_key, p_windows, p_amount);
@@ -142,10 +140,6 @@ BEGIN
     END IF;
     UPDATE posts SET status = p_status, price = p_price, reason = p_reason,
         answered_at = p_answered_at, counted = v_now WHERE seq = p_seq;
-    IF (p.status IS NULL OR p.status = 'in_doubt') <> (p_status = 'in_doubt') THEN
-        UPDATE auctions SET open_posts = open_posts + CASE WHEN p_status = 'in_doubt'
-            THEN 1 ELSE -1 END WHERE id = p.auction;
-    END IF;
     IF p_status = 'sold' THEN
         INSERT INTO accounts (account, last_sale_at) VALUES (p.account, p_answered_at)
         ON CONFLICT (account) DO UPDATE
@@ -201,8 +195,9 @@ BEGIN
     END IF;
     UPDATE auctions SET result = p_result, finished_at = p_finished_at,
         duration_ms = p_duration_ms, sold_to = p_sold_to, price = p_price,
-        revenue = p_revenue, reason = p_reason, folded = false
+        revenue = p_revenue, reason = p_reason
     WHERE id = v_auction;
+    INSERT INTO unfolded VALUES (v_auction) ON CONFLICT DO NOTHING;
     IF p_document IS NULL THEN
         DELETE FROM documents WHERE auction = v_auction;
     ELSE

@@ -19,6 +19,7 @@ from pingpost.store.records import (
     StoredAuction,
 )
 from pingpost.store.settle import is_open, open_post
+from pingpost.store.sql import OPEN_AUCTION
 
 _ROW = (
     "a.auction_id, a.started_at, a.lead_type, a.source, coalesce(a.result, 'interrupted'), "
@@ -138,7 +139,7 @@ async def ensure_dictionary(conn: Connection, data: bytes, at: float) -> tuple[i
 async def open_auctions(conn: Connection) -> list[OpenAuction]:
     rows = await conn.fetch(
         "SELECT id, auction_id, lead_type, source, started_at, result FROM auctions "
-        "WHERE result IS NULL OR open_posts > 0 ORDER BY started_at, id"
+        f"WHERE {OPEN_AUCTION} ORDER BY started_at, id"
     )
     found = []
     for row, auction_id, lead_type, source, started_at, result in rows:
@@ -153,9 +154,7 @@ async def counts(conn: Connection) -> dict[str, int]:
     return {
         "auctions": await one("SELECT count(*) FROM auctions"),
         "posts": await one("SELECT count(*) FROM posts"),
-        "open auctions": await one(
-            "SELECT count(*) FROM auctions WHERE result IS NULL OR open_posts > 0"
-        ),
+        "open auctions": await one(f"SELECT count(*) FROM auctions WHERE {OPEN_AUCTION}"),
         "idempotency keys": await one("SELECT count(*) FROM requests"),
         "dedupe keys": await one(
             "SELECT (SELECT count(*) FROM seen) + (SELECT count(*) FROM bought)"

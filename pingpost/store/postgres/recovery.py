@@ -8,6 +8,7 @@ from pingpost.store.errors import UnknownAuction
 from pingpost.store.postgres.pool import Connection
 from pingpost.store.postgres.writes import line_args, read_lines, take_back
 from pingpost.store.settle import Sale, resolved, resolved_line
+from pingpost.store.sql import OPEN_AUCTION
 
 PURGE_CHUNK = 500  # auctions per transaction
 OPEN = "(status IS NULL OR status = 'in_doubt')"
@@ -72,6 +73,7 @@ async def resolve(
         row,
         *line_args(lines),
     )
+    await conn.execute("INSERT INTO unfolded VALUES ($1) ON CONFLICT DO NOTHING", row)
 
 
 async def purge(conn: Connection, before: float | None, auction_id: str | None) -> tuple[int, bool]:
@@ -87,7 +89,7 @@ async def purge(conn: Connection, before: float | None, auction_id: str | None) 
             r
             for (r,) in await conn.fetch(
                 "SELECT id FROM auctions WHERE started_at < $1 AND finished_at < $1 "
-                "AND result IS NOT NULL AND open_posts = 0 LIMIT $2 FOR UPDATE SKIP LOCKED",
+                f"AND result IS NOT NULL AND NOT {OPEN_AUCTION} LIMIT $2 FOR UPDATE SKIP LOCKED",
                 before,
                 PURGE_CHUNK,
             )
@@ -95,7 +97,7 @@ async def purge(conn: Connection, before: float | None, auction_id: str | None) 
     doomed = list(dict.fromkeys(rows + old))
     if doomed:
         await take_back(conn, doomed)
-        for table in ("posts", "leads", "documents"):
+        for table in ("posts", "leads", "documents", "unfolded"):
             await conn.execute(f"DELETE FROM {table} WHERE auction = ANY($1::bigint[])", doomed)
         await conn.execute("DELETE FROM auctions WHERE id = ANY($1::bigint[])", doomed)
     return len(doomed), len(old) == PURGE_CHUNK

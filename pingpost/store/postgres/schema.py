@@ -1,13 +1,12 @@
 """The PostgreSQL schema, version by version (see pingpost/store/migrations.py).
 
 The same tables as SQLite (sqlite/schema.py), with NUMERIC money and bigint
-identities, and three differences: compressed blobs are stored EXTERNAL (no
-second, useless compression by TOAST); rollups fill a quarter of each page, so
-that their constant updates stay HOT and are pruned in place instead of bloating
-the table; and rollups carry a `shard` (the connection's backend pid modulo 16),
-so that concurrent finishes from different connections update different rows
-instead of waiting on each other's row locks. The hot writes are server-side
-functions (functions.py), created with the tables.
+identities, and two differences: compressed blobs are stored EXTERNAL (no
+second, useless compression by TOAST) and documents stay in their table's pages
+up to 8 KB (not in 2 KB TOAST chunks), and rollups fill a quarter of each page,
+so that their updates stay HOT and are pruned in place instead of bloating the
+table. The hot writes are server-side functions (functions.py), created with
+the tables.
 """
 
 from __future__ import annotations
@@ -16,7 +15,7 @@ import secrets
 from typing import Any
 
 from pingpost.store.migrations import Step
-from pingpost.store.postgres import functions
+from pingpost.store.postgres.functions import ALL as FUNCTIONS
 
 V1 = """
 CREATE TABLE meta (key text PRIMARY KEY, value text NOT NULL);
@@ -33,18 +32,17 @@ CREATE TABLE auctions (
     sold_to text,
     price numeric,
     revenue numeric,
-    reason text,
-    open_posts integer NOT NULL DEFAULT 0,
-    folded boolean NOT NULL DEFAULT false
+    reason text
 );
 CREATE INDEX auctions_by_key ON auctions (lead_key);
 CREATE INDEX auctions_by_time ON auctions (started_at, auction_id);
 CREATE INDEX auctions_by_result ON auctions (result, started_at, auction_id);
 CREATE INDEX auctions_by_source ON auctions (source, started_at, auction_id);
-CREATE INDEX auctions_open ON auctions (started_at) WHERE result IS NULL OR open_posts > 0;
-CREATE INDEX auctions_unfolded ON auctions (started_at) WHERE result IS NOT NULL AND NOT folded;
+CREATE INDEX auctions_interrupted ON auctions (started_at) WHERE result IS NULL;
+CREATE TABLE unfolded (auction bigint PRIMARY KEY);
 CREATE TABLE leads (auction bigint PRIMARY KEY, lead bytea NOT NULL);
-CREATE TABLE documents (auction bigint PRIMARY KEY, document bytea NOT NULL);
+CREATE TABLE documents (auction bigint PRIMARY KEY, document bytea NOT NULL)
+    WITH (toast_tuple_target = 8160);
 CREATE TABLE dictionaries (
     id integer PRIMARY KEY,
     data bytea NOT NULL,
@@ -69,6 +67,7 @@ CREATE TABLE posts (
     UNIQUE (auction, account, attempt)
 );
 CREATE INDEX posts_by_account ON posts (account, auction);
+CREATE INDEX posts_open ON posts (auction) WHERE status IS NULL OR status = 'in_doubt';
 CREATE TABLE lines (
     auction bigint NOT NULL,
     account text NOT NULL,
@@ -86,9 +85,8 @@ CREATE TABLE rollups (
     kind text NOT NULL,
     bucket bigint NOT NULL,
     name text NOT NULL,
-    shard integer NOT NULL,
     data jsonb NOT NULL,
-    PRIMARY KEY (level, kind, bucket, name, shard)
+    PRIMARY KEY (level, kind, bucket, name)
 ) WITH (fillfactor = 25);
 CREATE TABLE usage (
     account text NOT NULL,
@@ -131,7 +129,7 @@ CREATE TABLE requests (
 async def create_v1(conn: Any) -> None:
     """Version 1: every table and function, and the store's salt (made once, here)."""
     await conn.execute(V1)  # one script: asyncpg sends it as a simple query
-    for script in functions.ALL:
+    for script in FUNCTIONS:
         await conn.execute(script)
     await conn.execute("INSERT INTO meta VALUES ('salt', $1)", secrets.token_hex(16))
 

@@ -1,5 +1,5 @@
-"""`pingpost stats` on PostgreSQL: the rollups' shards summed; the range's edges, and the
-auctions not folded yet, read exactly from their rows.
+"""`pingpost stats` on PostgreSQL: the rollups; the range's edges, and the auctions not
+folded yet, read exactly from their rows.
 
 The plan is rollups.py's (see sqlite/stats.py for the same on SQLite).
 """
@@ -11,6 +11,7 @@ from decimal import Decimal
 from pingpost.store.postgres.pool import Connection
 from pingpost.store.records import AccountLine, StatsRow
 from pingpost.store.rollups import ACCOUNT, MINUTE, NO_SOURCE, SOURCE, cover, edge_plan
+from pingpost.store.sql import FOLDED, UNFOLDED
 from pingpost.store.tally import Tally
 
 FAR_FUTURE = 2.0**33
@@ -41,9 +42,7 @@ async def stats(conn: Connection, since: float, until: float, by: str) -> list[S
 
 
 async def unfolded(conn: Connection) -> int:
-    return int(
-        await conn.fetchval("SELECT count(*) FROM auctions WHERE result IS NOT NULL AND NOT folded")
-    )
+    return int(await conn.fetchval("SELECT count(*) FROM unfolded"))
 
 
 def _tally(tallies: dict[str, Tally], name: str) -> Tally:
@@ -79,8 +78,8 @@ async def _count(conn: Connection, low: float, high: float) -> int:
         return 0
     return int(
         await conn.fetchval(
-            "SELECT count(*) FROM auctions WHERE started_at >= $1 AND started_at < $2 "
-            "AND result IS NOT NULL AND folded",
+            "SELECT count(*) FROM auctions a WHERE started_at >= $1 AND started_at < $2 "
+            f"AND {FOLDED}",
             low,
             high,
         )
@@ -95,10 +94,10 @@ async def _raw(
     tallies: dict[str, Tally] = {}
     if high <= low:
         return tallies
-    where = "a.started_at >= $1 AND a.started_at < $2 AND a.result IS NOT NULL AND a.folded = $3"
+    where = "a.started_at >= $1 AND a.started_at < $2 AND " + (FOLDED if folded else UNFOLDED)
     if kind == SOURCE:
         for source, result, revenue in await conn.fetch(
-            f"SELECT source, result, revenue FROM auctions a WHERE {where}", low, high, folded
+            f"SELECT source, result, revenue FROM auctions a WHERE {where}", low, high
         ):
             _tally(tallies, source or NO_SOURCE).add_auction(result, Decimal(revenue))
         return tallies
@@ -107,7 +106,6 @@ async def _raw(
         f"FROM auctions a JOIN lines l ON l.auction = a.id WHERE {where}",
         low,
         high,
-        folded,
     ):
         _tally(tallies, r[0]).add_line(AccountLine(*r))
     return tallies

@@ -14,12 +14,17 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
+import pingpost.store.postgres.controls as controls
+import pingpost.store.postgres.reads as reads
+import pingpost.store.postgres.recovery as recovery
+import pingpost.store.postgres.schema as schema
+import pingpost.store.postgres.stats as stats
+import pingpost.store.postgres.writes as writes
 from pingpost.store import api
 from pingpost.store.codec import Dictionary
 from pingpost.store.dictionary import make_dictionary
 from pingpost.store.errors import StoreUnavailable
 from pingpost.store.migrations import Step, pending
-from pingpost.store.postgres import controls, reads, recovery, schema, stats, writes
 from pingpost.store.postgres.pool import Connection, Database
 from pingpost.store.records import (
     AccountState,

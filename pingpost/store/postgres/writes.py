@@ -161,8 +161,9 @@ async def take_back(conn: Connection, rows: Sequence[int]) -> None:
     taken out of the rollups where they were folded into them."""
     rollups = Rollups()
     found = await conn.fetch(
-        "SELECT id, started_at, source, result, revenue FROM auctions "
-        "WHERE id = ANY($1::bigint[]) AND result IS NOT NULL AND folded",
+        "SELECT id, started_at, source, result, revenue FROM auctions a "
+        "WHERE id = ANY($1::bigint[]) AND result IS NOT NULL "
+        "AND NOT EXISTS (SELECT 1 FROM unfolded u WHERE u.auction = a.id)",
         list(rows),
     )
     for row, started_at, source, result, revenue in found:
@@ -178,17 +179,14 @@ async def take_back(conn: Connection, rows: Sequence[int]) -> None:
             *args[:4],
         )
     await conn.execute("DELETE FROM lines WHERE auction = ANY($1::bigint[])", list(rows))
-    await conn.execute(
-        "UPDATE auctions SET folded = false WHERE id = ANY($1::bigint[])", list(rows)
-    )
 
 
 async def fold(conn: Connection, limit: int) -> int:
     """Fold up to `limit` finished auctions into the rollups (rollups.py), skipping those
     another instance is folding; how many. Run in a transaction."""
-    rows = await conn.fetch(
-        "SELECT id, started_at, source, result, revenue FROM auctions "
-        "WHERE result IS NOT NULL AND NOT folded LIMIT $1 FOR UPDATE SKIP LOCKED",
+    rows = await conn.fetch(  # the auctions locked too: no resolve or purge meanwhile
+        "SELECT a.id, a.started_at, a.source, a.result, a.revenue FROM unfolded u "
+        "JOIN auctions a ON a.id = u.auction LIMIT $1 FOR UPDATE SKIP LOCKED",
         limit,
     )
     if not rows:
@@ -205,7 +203,7 @@ async def fold(conn: Connection, limit: int) -> int:
     for row, started_at, source, result, revenue in rows:
         rollups.add(started_at, source, result, revenue, lines[row])
     await conn.execute("SELECT pp_add_rollups($1, $2, $3, $4, $5)", *rollup_args(rollups))
-    await conn.execute("UPDATE auctions SET folded = true WHERE id = ANY($1::bigint[])", ids)
+    await conn.execute("DELETE FROM unfolded WHERE auction = ANY($1::bigint[])", ids)
     return len(rows)
 
 

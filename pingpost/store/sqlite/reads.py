@@ -22,6 +22,7 @@ from pingpost.store.records import (
     StoredAuction,
 )
 from pingpost.store.settle import is_open, open_post
+from pingpost.store.sql import OPEN_AUCTION
 
 _ROW = (
     "a.auction_id, a.started_at, a.lead_type, a.source, coalesce(a.result, 'interrupted'), "
@@ -135,8 +136,8 @@ def dictionary(conn: sqlite3.Connection, known: dict[int, bytes], number: int) -
 
 def open_auctions(conn: sqlite3.Connection) -> list[OpenAuction]:
     rows = conn.execute(
-        "SELECT id, auction_id, lead_type, source, started_at, result FROM auctions "
-        "WHERE result IS NULL OR open_posts > 0 ORDER BY started_at, id"
+        f"SELECT id, auction_id, lead_type, source, started_at, result FROM auctions "
+        f"WHERE {OPEN_AUCTION} ORDER BY started_at, id"
     ).fetchall()
     found = []
     for row, auction_id, lead_type, source, started_at, result in rows:
@@ -151,9 +152,7 @@ def counts(conn: sqlite3.Connection) -> dict[str, int]:
     return {
         "auctions": one("SELECT count(*) FROM auctions").fetchone()[0],
         "posts": one("SELECT count(*) FROM posts").fetchone()[0],
-        "open auctions": one(
-            "SELECT count(*) FROM auctions WHERE result IS NULL OR open_posts > 0"
-        ).fetchone()[0],
+        "open auctions": one(f"SELECT count(*) FROM auctions WHERE {OPEN_AUCTION}").fetchone()[0],
         "idempotency keys": one("SELECT count(*) FROM requests").fetchone()[0],
         "dedupe keys": one("SELECT count(*) FROM seen").fetchone()[0]
         + one("SELECT count(*) FROM bought").fetchone()[0],

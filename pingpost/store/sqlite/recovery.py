@@ -9,6 +9,7 @@ from pingpost.store.errors import UnknownAuction
 from pingpost.store.records import PostOutcome, PostStatus
 from pingpost.store.rollups import Rollups
 from pingpost.store.settle import Sale, resolved, resolved_line
+from pingpost.store.sql import OPEN_AUCTION
 from pingpost.store.sqlite.writes import (
     OPEN,
     POST,
@@ -74,6 +75,7 @@ def resolve(
         ),
     )
     write_lines(conn, row, lines)
+    conn.execute("INSERT OR IGNORE INTO unfolded VALUES (?)", (row,))
 
 
 def purge(
@@ -92,14 +94,14 @@ def purge(
             r
             for (r,) in conn.execute(
                 "SELECT id FROM auctions WHERE started_at < ? AND finished_at < ? "
-                "AND result IS NOT NULL AND open_posts = 0 LIMIT ?",
+                f"AND result IS NOT NULL AND NOT {OPEN_AUCTION} LIMIT ?",
                 (before, before, PURGE_CHUNK),
             )
         ]
     doomed = list(dict.fromkeys(rows + old))
     for row in doomed:
         take_back(conn, rollups, row)
-        for table in ("posts", "leads", "documents"):
+        for table in ("posts", "leads", "documents", "unfolded"):
             conn.execute(f"DELETE FROM {table} WHERE auction = ?", (row,))
         conn.execute("DELETE FROM auctions WHERE id = ?", (row,))
     return len(doomed), len(old) == PURGE_CHUNK

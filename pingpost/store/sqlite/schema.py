@@ -6,11 +6,15 @@
                `auctions` never read them · dictionaries: for the documents' compression
     posts      post intents and their outcomes; `windows` names the cap counters each reserved
     lines      each account that took part in a finished auction (stats edges, log --account)
-    rollups    stats tallies per minute/hour/day (rollups.py) of the `folded` auctions
+    rollups    stats tallies per minute/hour/day (rollups.py) · unfolded: the finished
+               auctions not in them yet
     usage      cap counters · seen: lead dedupe keys · bought: account dedupe keys
     accounts   last sale, pause · requests: serve's idempotency keys · meta: version, salt
 
-Money is exact decimal text; times are Unix seconds (REAL).
+An auction row is written twice (its lead, then its result): open posts are
+found through `posts_open`, and what is left to fold through `unfolded`, so that
+no counter or flag on `auctions` churns its indexes. Money is exact decimal
+text; times are Unix seconds (REAL).
 """
 
 from __future__ import annotations
@@ -35,16 +39,14 @@ CREATE TABLE auctions (
     sold_to TEXT,
     price TEXT,
     revenue TEXT,
-    reason TEXT,
-    open_posts INTEGER NOT NULL DEFAULT 0,
-    folded INTEGER NOT NULL DEFAULT 0
+    reason TEXT
 );
 CREATE INDEX auctions_by_key ON auctions (lead_key);
 CREATE INDEX auctions_by_time ON auctions (started_at, auction_id);
 CREATE INDEX auctions_by_result ON auctions (result, started_at, auction_id);
 CREATE INDEX auctions_by_source ON auctions (source, started_at, auction_id);
-CREATE INDEX auctions_open ON auctions (started_at) WHERE result IS NULL OR open_posts > 0;
-CREATE INDEX auctions_unfolded ON auctions (started_at) WHERE result IS NOT NULL AND folded = 0;
+CREATE INDEX auctions_interrupted ON auctions (started_at) WHERE result IS NULL;
+CREATE TABLE unfolded (auction INTEGER PRIMARY KEY);
 CREATE TABLE leads (auction INTEGER PRIMARY KEY, lead BLOB NOT NULL);
 CREATE TABLE documents (auction INTEGER PRIMARY KEY, document BLOB NOT NULL);
 CREATE TABLE dictionaries (id INTEGER PRIMARY KEY, data BLOB NOT NULL, made_at REAL NOT NULL);
@@ -65,6 +67,7 @@ CREATE TABLE posts (
     UNIQUE (auction, account, attempt)
 );
 CREATE INDEX posts_by_account ON posts (account, auction);
+CREATE INDEX posts_open ON posts (auction) WHERE status IS NULL OR status = 'in_doubt';
 CREATE TABLE lines (
     auction INTEGER NOT NULL,
     account TEXT NOT NULL,

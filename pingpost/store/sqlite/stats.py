@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from pingpost.store.records import StatsRow
 from pingpost.store.rollups import ACCOUNT, MINUTE, NO_SOURCE, SOURCE, Rollups, cover, edge_plan
+from pingpost.store.sql import FOLDED, UNFOLDED
 from pingpost.store.sqlite.writes import line_of
 from pingpost.store.tally import Tally
 
@@ -66,11 +67,7 @@ def stats(conn: sqlite3.Connection, since: float, until: float, by: str) -> list
 
 
 def unfolded(conn: sqlite3.Connection) -> int:
-    return int(
-        conn.execute(
-            "SELECT count(*) FROM auctions WHERE result IS NOT NULL AND folded = 0"
-        ).fetchone()[0]
-    )
+    return int(conn.execute("SELECT count(*) FROM unfolded").fetchone()[0])
 
 
 def _tally(tallies: dict[str, Tally], name: str) -> Tally:
@@ -101,8 +98,7 @@ def _count(conn: sqlite3.Connection, low: float, high: float) -> int:
     if high <= low:
         return 0
     row = conn.execute(
-        "SELECT count(*) FROM auctions WHERE started_at >= ? AND started_at < ? "
-        "AND result IS NOT NULL AND folded = 1",
+        f"SELECT count(*) FROM auctions a WHERE started_at >= ? AND started_at < ? AND {FOLDED}",
         (low, high),
     ).fetchone()
     return int(row[0])
@@ -116,8 +112,8 @@ def _raw(
     tallies: dict[str, Tally] = {}
     if high <= low:
         return iter(())
-    where = "a.started_at >= ? AND a.started_at < ? AND a.result IS NOT NULL AND a.folded = ?"
-    args = (low, high, int(folded))
+    where = "a.started_at >= ? AND a.started_at < ? AND " + (FOLDED if folded else UNFOLDED)
+    args = (low, high)
     if kind == SOURCE:
         for source, result, revenue in conn.execute(
             f"SELECT source, result, revenue FROM auctions a WHERE {where}", args

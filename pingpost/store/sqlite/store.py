@@ -10,12 +10,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import os
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
 
+import pingpost.store.sqlite.controls as controls
+import pingpost.store.sqlite.reads as reads
+import pingpost.store.sqlite.recovery as recovery
+import pingpost.store.sqlite.schema as schema
+import pingpost.store.sqlite.stats as stats
+import pingpost.store.sqlite.upkeep as upkeep
+import pingpost.store.sqlite.writes as writes
 from pingpost.store import api
 from pingpost.store.codec import Dictionary
 from pingpost.store.dictionary import make_dictionary
@@ -39,7 +47,6 @@ from pingpost.store.records import (
     Usage,
 )
 from pingpost.store.rollups import FOLD_BATCH, FOLD_EVERY
-from pingpost.store.sqlite import controls, reads, recovery, schema, stats, writes
 from pingpost.store.sqlite.connect import connect, unavailable
 from pingpost.store.sqlite.threads import Readers, Writer
 from pingpost.store.url import StoreUrl
@@ -82,10 +89,10 @@ class SqliteStore:
             raise StoreMissing(self.url.display)
         if migrate:
             try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
+                make_private(self.path)
             except OSError as exc:
                 raise StoreUnavailable(
-                    self.url.display, f"cannot create {self.path.parent}: {exc.strerror}"
+                    self.url.display, f"cannot create {self.path}: {exc.strerror}"
                 ) from None
         self._writer = Writer(self._connect_writer, self._unavailable, stats.flush)
         try:
@@ -95,7 +102,7 @@ class SqliteStore:
             await self._stop()
             raise
         self._readers = Readers(self._connect_reader, self._unavailable)
-        self._dictionary = await self._read(writes.newest_dictionary)
+        self._dictionary = await self._read(upkeep.newest_dictionary)
 
     async def close(self) -> None:
         if self._writer is not None and self._unfolded:
@@ -106,7 +113,7 @@ class SqliteStore:
     async def fold(self) -> int:
         """Fold every finished auction into the rollups (rollups.py); how many."""
         self._unfolded, total = 0, 0
-        while n := await self._write(writes.fold, FOLD_BATCH):
+        while n := await self._write(upkeep.fold, FOLD_BATCH):
             total += n
             if n < FOLD_BATCH:
                 break
@@ -162,7 +169,7 @@ class SqliteStore:
                 return
             data = make_dictionary(record.document, record.lead.lead_json)
             if data is not None:
-                made = functools.partial(writes.ensure_dictionary, data=data, at=record.finished_at)
+                made = functools.partial(upkeep.ensure_dictionary, data=data, at=record.finished_at)
                 self._dictionary = await self._alone(made)
 
     # -- the log --------------------------------------------------------------------------
@@ -293,6 +300,19 @@ class SqliteStore:
             conn.rollback()
             raise
         return found, self._version
+
+
+def make_private(path: Path) -> None:
+    """Create a new store file readable by its owner only (it holds leads as received; its
+    WAL and index files take the same mode). A `.pingpost` directory it creates gets a
+    .gitignore, so that the store beside a git-versioned config directory stays out of git."""
+    directory = path.parent
+    if not directory.exists():
+        directory.mkdir(parents=True, mode=0o700)
+        if directory.name == ".pingpost":
+            (directory / ".gitignore").write_text("# pingpost's store: leads, PII included\n*\n")
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
 
 
 def _vacuum(conn: sqlite3.Connection) -> None:

@@ -37,12 +37,12 @@ def auction_row(conn: sqlite3.Connection, auction_id: str) -> int | None:
     return None if row is None else int(row[0])
 
 
-def new_auction(conn: sqlite3.Connection, lead: LeadRecord, open_posts: int = 0) -> int:
+def new_auction(conn: sqlite3.Connection, lead: LeadRecord) -> int:
     """Write the auction's lead record (its first durable write); its row id."""
     cur = conn.execute(
-        "INSERT INTO auctions (auction_id, lead_key, lead_type, source, started_at, open_posts) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
-        (lead.auction_id, lead.lead_key, lead.lead_type, lead.source, lead.started_at, open_posts),
+        "INSERT INTO auctions (auction_id, lead_key, lead_type, source, started_at) "
+        "VALUES (?, ?, ?, ?, ?)",
+        (lead.auction_id, lead.lead_key, lead.lead_type, lead.source, lead.started_at),
     )
     row = int(cur.lastrowid or 0)
     conn.execute("INSERT INTO leads VALUES (?, ?)", (row, pack(lead.lead_json.encode())))
@@ -107,9 +107,7 @@ def post_intent(
             ],
         )
     if row is None:
-        row = new_auction(conn, lead, open_posts=1)
-    else:
-        conn.execute("UPDATE auctions SET open_posts = open_posts + 1 WHERE id = ?", (row,))
+        row = new_auction(conn, lead)
     conn.execute(
         "INSERT INTO posts (auction, account, attempt, sent_at, amount, idempotency_key, "
         "windows, counted) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -144,9 +142,8 @@ def post_outcome(conn: sqlite3.Connection, _: Rollups, outcome: PostOutcome) -> 
 
 
 def settle_post(conn: sqlite3.Connection, post: Any, outcome: PostOutcome) -> None:
-    """Record a post's outcome (`post`: a row of POST): its reservation, the auction's open
-    count, a sale's traces."""
-    seq, auction, account, amount, windows, counted, before = post
+    """Record a post's outcome (`post`: a row of POST): its reservation, a sale's traces."""
+    seq, _, account, amount, windows, counted, before = post
     change = settle(before, Decimal(counted), outcome.status, outcome.price, Decimal(amount))
     if change.leads or change.spend:
         for window in json.loads(windows):
@@ -164,12 +161,6 @@ def settle_post(conn: sqlite3.Connection, post: Any, outcome: PostOutcome) -> No
             seq,
         ),
     )
-    was_open, is_open = before in (None, "in_doubt"), outcome.status == "in_doubt"
-    if was_open != is_open:
-        step = 1 if is_open else -1
-        conn.execute(
-            "UPDATE auctions SET open_posts = open_posts + ? WHERE id = ?", (step, auction)
-        )
     if outcome.status == "sold":
         record_sale(conn, account, outcome.answered_at, outcome.dedupe_key)
 
@@ -207,7 +198,7 @@ def finish(
             take_back(conn, rollups, row)
     conn.execute(
         "UPDATE auctions SET result = ?, finished_at = ?, duration_ms = ?, sold_to = ?, "
-        "price = ?, revenue = ?, reason = ?, folded = 0 WHERE id = ?",
+        "price = ?, revenue = ?, reason = ? WHERE id = ?",
         (
             record.result,
             record.finished_at,
@@ -225,6 +216,7 @@ def finish(
     else:
         conn.execute("DELETE FROM documents WHERE auction = ?", (row,))
     write_lines(conn, row, [line for line in record.accounts if took_part(line)])
+    conn.execute("INSERT OR IGNORE INTO unfolded VALUES (?)", (row,))
 
 
 def write_lines(conn: sqlite3.Connection, row: int, lines: Iterable[AccountLine]) -> None:
@@ -260,65 +252,20 @@ def read_lines(conn: sqlite3.Connection, row: int) -> list[AccountLine]:
 def take_back(conn: sqlite3.Connection, rollups: Rollups, row: int) -> None:
     """Undo a finished auction's stats and lines (before it is finished again, resolved or
     purged): taken out of the rollups if it was folded into them."""
-    started_at, source, result, revenue, folded = conn.execute(
-        "SELECT started_at, source, result, revenue, folded FROM auctions WHERE id = ?", (row,)
+    started_at, source, result, revenue, unfolded = conn.execute(
+        "SELECT started_at, source, result, revenue, u.auction FROM auctions a "
+        "LEFT JOIN unfolded u ON u.auction = a.id WHERE a.id = ?",
+        (row,),
     ).fetchone()
     if result is None:
         return
-    if folded:
+    if unfolded is None:
         lines = read_lines(conn, row)
         rollups.add(started_at, source, result, Decimal(revenue), lines, sign=-1)
     conn.execute("DELETE FROM lines WHERE auction = ?", (row,))
-    conn.execute("UPDATE auctions SET folded = 0 WHERE id = ?", (row,))
-
-
-def fold(conn: sqlite3.Connection, rollups: Rollups, limit: int) -> int:
-    """Fold up to `limit` finished auctions into the rollups (rollups.py); how many."""
-    rows = conn.execute(
-        "SELECT id, started_at, source, result, revenue FROM auctions "
-        "WHERE result IS NOT NULL AND folded = 0 LIMIT ?",
-        (limit,),
-    ).fetchall()
-    lines: dict[int, list[AccountLine]] = {row[0]: [] for row in rows}
-    for start in range(0, len(rows), 500):
-        ids = [row[0] for row in rows[start : start + 500]]
-        for auction, *values in conn.execute(
-            "SELECT auction, account, status, bid, ping_ms, post_ms, error_kind, price "
-            f"FROM lines WHERE auction IN ({','.join('?' * len(ids))})",
-            ids,
-        ):
-            lines[auction].append(line_of(values))
-        conn.execute(
-            f"UPDATE auctions SET folded = 1 WHERE id IN ({','.join('?' * len(ids))})", ids
-        )
-    for row, started_at, source, result, revenue in rows:
-        rollups.add(started_at, source, result, Decimal(revenue), lines[row])
-    return len(rows)
 
 
 def line_of(values: Sequence[Any]) -> AccountLine:
     """An account line from its columns (account, status, bid, ping, post, error, price)."""
     account, status, bid, ping, post, kind, price = values
     return AccountLine(account, status, money(bid), ping, post, kind, money(price))
-
-
-def ensure_dictionary(conn: sqlite3.Connection, data: bytes, at: float) -> Dictionary:
-    """The store's newest dictionary, made from `data` if it has none (an `alone` job: it is
-    committed before any document uses it)."""
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        found = newest_dictionary(conn)
-        if found is None:
-            conn.execute("INSERT INTO dictionaries (data, made_at) VALUES (?, ?)", (data, at))
-            found = newest_dictionary(conn)
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.rollback()
-        raise
-    assert found is not None
-    return found
-
-
-def newest_dictionary(conn: sqlite3.Connection) -> Dictionary | None:
-    row = conn.execute("SELECT id, data FROM dictionaries ORDER BY id DESC LIMIT 1").fetchone()
-    return None if row is None else (int(row[0]), bytes(row[1]))

@@ -1,0 +1,13 @@
+"""SQL both backends share: conditions over the schema (sqlite/schema.py, postgres/schema.py)."""
+
+from __future__ import annotations
+
+# An open auction: interrupted (no result), or with a post still open; both from partial
+# indexes (`auctions_interrupted`, `posts_open`).
+OPEN_AUCTION = (
+    "(result IS NULL OR id IN (SELECT auction FROM posts "
+    "WHERE status IS NULL OR status = 'in_doubt'))"
+)
+# A finished auction `a` already folded into the rollups, or not yet (rollups.py).
+FOLDED = "a.result IS NOT NULL AND NOT EXISTS (SELECT 1 FROM unfolded u WHERE u.auction = a.id)"
+UNFOLDED = "a.id IN (SELECT auction FROM unfolded)"
