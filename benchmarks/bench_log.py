@@ -30,8 +30,8 @@ from decimal import Decimal
 from pathlib import Path
 
 from pingpost.store import Store
+from pingpost.store.backends import open_store
 from pingpost.store.records import AccountLine, AuctionRecord, LeadRecord
-from pingpost.store.url import open_store
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIGS = ROOT / "configs"

@@ -22,8 +22,9 @@ from pingpost.cli.common import config_dir, load
 from pingpost.errors import UsageError
 from pingpost.log.retention import apply_retention
 from pingpost.log.times import BadTime, log_zone, parse_instant
+from pingpost.store.backends import store_for_url
 from pingpost.store.errors import StoreMissing, StoreTooOld
-from pingpost.store.url import display_url, resolve_store_url, store_for_url
+from pingpost.store.url import display_url, resolve_store_url
 
 if TYPE_CHECKING:
     from pingpost.config.bundle import Config

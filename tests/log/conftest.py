@@ -18,16 +18,18 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner, Result
 
-from pingpost.auction import run_auction_sync
+from pingpost.auction import run_auction
 from pingpost.auction.result import AuctionResult
 from pingpost.cli.app import app
 from pingpost.cli.output import print_result
 from pingpost.config import load_config
 from pingpost.config.bundle import Config
 from pingpost.leads import load_lead
+from pingpost.store.api import Store
+from pingpost.transport import HttpTransport
 from tests.trace_cli_fixtures import BuyerSetup
 
-from .helpers import log_result, with_store
+from .helpers import Killed, with_store
 
 KEYED_METHOD = """\
 kind: delivery_method
@@ -68,22 +70,24 @@ class Logbook:
         ago: float = 0.0,
         source: str | None = "leads.jsonl",
         finish: bool = True,
-        keys: bool = True,
         **changes: Any,
     ) -> AuctionResult:
-        """Run a real auction now, log it as started `ago` seconds back."""
+        """Run a real auction that writes to the store as `deliver` does, on a clock
+        `ago` seconds back. `finish=False`: the process "dies" once its posts left (the
+        store keeps the post intents, nothing after them)."""
         config = self.config
         lead = load_lead(self.setup.lead_file(f"{lead_id}.json", **changes), config.lead_type())
-        result = run_auction_sync(lead, config, lead_id=lead_id)
-        started = time.time() - ago - result.duration_ms / 1000
+        at = time.time() - ago
 
-        async def write(store):  # type: ignore[no-untyped-def]
-            await log_result(
-                store, result, config, started_at=started, source=source, keys=keys, finish=finish
-            )
+        async def deliver(store: Store) -> AuctionResult:
+            target = store if finish else Killed(store)
+            async with HttpTransport.for_config(config) as transport:
+                return await run_auction(
+                    lead, config, transport=transport, store=target, lead_id=lead_id,
+                    clock=lambda: at, source=source,
+                )  # fmt: skip
 
-        with_store(self.url, write)
-        return result
+        return self.store(deliver)  # type: ignore[no-any-return]
 
     def printed(self, result: AuctionResult, **kw: Any) -> str:
         """What `deliver` printed for `result` (the same function prints it)."""
