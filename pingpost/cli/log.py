@@ -7,7 +7,7 @@ log, 2 when it is not; `log purge` 0, or 1 when `--lead-id` names no auction;
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -53,47 +53,37 @@ UntilOption = Annotated[
 ]
 
 
+def named(name: str, metavar: str, help: str) -> Any:
+    """An option that takes a value and has no default to show (`--account NAME`)."""
+    return typer.Option(name, metavar=metavar, help=help, show_default=False)
+
+
+AccountFilter = Annotated[
+    str | None, named("--account", "NAME", "Auctions this account was pinged or posted in.")
+]
+ResultFilter = Annotated[
+    str | None, named("--result", "RESULT", "sold, unsold, in_doubt, duplicate or interrupted.")
+]
+LeadIdFilter = Annotated[str | None, named("--lead-id", "ID", "The auction with this id.")]
+SourceFilter = Annotated[
+    str | None,
+    named("--source", "NAME", "Leads from this source (a batch file, <stdin>, a serve source)."),
+]
+LimitOption = Annotated[
+    int, typer.Option("--limit", min=1, max=100_000, help="At most this many, newest first.")
+]
+
+
 @app.callback(invoke_without_command=True)
 def log(
     ctx: typer.Context,
     since: SinceOption = None,
     until: UntilOption = None,
-    account: Annotated[
-        str | None,
-        typer.Option(
-            "--account",
-            metavar="NAME",
-            help="Auctions this account was pinged or posted in.",
-            show_default=False,
-        ),
-    ] = None,
-    result: Annotated[
-        str | None,
-        typer.Option(
-            "--result",
-            metavar="RESULT",
-            help="sold, unsold, in_doubt, duplicate or interrupted.",
-            show_default=False,
-        ),
-    ] = None,
-    lead_id: Annotated[
-        str | None,
-        typer.Option(
-            "--lead-id", metavar="ID", help="The auction with this id.", show_default=False
-        ),
-    ] = None,
-    source: Annotated[
-        str | None,
-        typer.Option(
-            "--source",
-            metavar="NAME",
-            help="Leads from this source (a batch file, <stdin>, a serve source).",
-            show_default=False,
-        ),
-    ] = None,
-    limit: Annotated[
-        int, typer.Option("--limit", min=1, max=100_000, help="At most this many, newest first.")
-    ] = 50,
+    account: AccountFilter = None,
+    result: ResultFilter = None,
+    lead_id: LeadIdFilter = None,
+    source: SourceFilter = None,
+    limit: LimitOption = 50,
     json_: Annotated[bool, typer.Option("--json", help="One JSON line per auction.")] = False,
     store: StoreOption = None,
     config: ConfigOption = None,
@@ -170,21 +160,14 @@ def show(
 def purge(
     before: Annotated[
         str | None,
-        typer.Option(
+        named(
             "--before",
-            metavar="WHEN",
-            help="Delete auctions finished before this time (as --since: 90d, 2026-09-01).",
-            show_default=False,
+            "WHEN",
+            "Delete auctions finished before this (as --since: 90d, 2026-09-01).",
         ),
     ] = None,
     lead_id: Annotated[
-        str | None,
-        typer.Option(
-            "--lead-id",
-            metavar="ID",
-            help="Delete this auction (a privacy request).",
-            show_default=False,
-        ),
+        str | None, named("--lead-id", "ID", "Delete this auction (a privacy request).")
     ] = None,
     store: StoreOption = None,
     config: ConfigOption = None,

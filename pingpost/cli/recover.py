@@ -22,6 +22,7 @@ from pingpost.cli.common import (
     run,
     with_store_hints,
 )
+from pingpost.cli.log import named
 
 if TYPE_CHECKING:
     from decimal import Decimal
@@ -29,56 +30,47 @@ if TYPE_CHECKING:
     from pingpost.cli.log_session import LogSession
 
 
+ResolveOption = Annotated[
+    str | None,
+    named("--resolve", "AUCTION_ID", "Record the buyer's answer for this auction's open post."),
+]
+AsOption = Annotated[
+    Literal["sold", "unsold"] | None,
+    typer.Option("--as", help="With --resolve: what the buyer confirmed.", show_default=False),
+]
+PriceOption = Annotated[
+    str | None, named("--price", "P", "With --as sold: the price confirmed (default: the bid).")
+]
+RepostOption = Annotated[
+    str | None,
+    named(
+        "--repost",
+        "AUCTION_ID",
+        "Send the open post again under the same idempotency key (only where its method "
+        "declares one).",
+    ),
+]
+AccountChoice = Annotated[
+    str | None,
+    named("--account", "NAME", "The account whose post to settle, when several are open."),
+]
+RepostTest = Annotated[
+    bool,
+    typer.Option(
+        "--test",
+        help="With --repost of an interrupted auction: post to the method's test_url "
+        "(a finished auction is re-posted as it ran).",
+    ),
+]
+
+
 def recover(
-    resolve: Annotated[
-        str | None,
-        typer.Option(
-            "--resolve",
-            metavar="AUCTION_ID",
-            help="Record the buyer's answer for this auction's open post (with --as).",
-            show_default=False,
-        ),
-    ] = None,
-    as_: Annotated[
-        Literal["sold", "unsold"] | None,
-        typer.Option("--as", help="With --resolve: what the buyer confirmed.", show_default=False),
-    ] = None,
-    price: Annotated[
-        str | None,
-        typer.Option(
-            "--price",
-            metavar="P",
-            help="With --as sold: the price confirmed (default: the bid).",
-            show_default=False,
-        ),
-    ] = None,
-    repost: Annotated[
-        str | None,
-        typer.Option(
-            "--repost",
-            metavar="AUCTION_ID",
-            help="Send the open post again under the same idempotency key (only where its "
-            "method declares one).",
-            show_default=False,
-        ),
-    ] = None,
-    account: Annotated[
-        str | None,
-        typer.Option(
-            "--account",
-            metavar="NAME",
-            help="The account whose post to settle, when several posts are open.",
-            show_default=False,
-        ),
-    ] = None,
-    test: Annotated[
-        bool,
-        typer.Option(
-            "--test",
-            help="With --repost of an interrupted auction: post to the method's test_url "
-            "(a finished auction is re-posted as it ran).",
-        ),
-    ] = False,
+    resolve: ResolveOption = None,
+    as_: AsOption = None,
+    price: PriceOption = None,
+    repost: RepostOption = None,
+    account: AccountChoice = None,
+    test: RepostTest = False,
     json_: JsonOption = False,
     store: StoreOption = None,
     config: ConfigOption = None,
