@@ -117,3 +117,34 @@ def test_an_interrupted_auction_resolved_since_says_so(logbook: Logbook) -> None
         "acme-main",
         "11",
     )
+
+
+def _same_as_deliver(book: Logbook, result, auction_id: str) -> None:  # type: ignore[no-untyped-def]
+    for flags, kw in (((), {}), (("-v",), {"verbose": True}), (("--json",), {"as_json": True})):
+        run = book.cli("log", "show", auction_id, *flags)
+        assert run.exit_code == 0, run.output
+        assert run.stdout.splitlines() == book.printed(result, **kw).splitlines()
+
+
+def test_a_duplicate_lead_shows_as_deliver_showed_it(logbook: Logbook) -> None:
+    with (logbook.setup.dir / "lead_types" / "auto.yaml").open("a") as f:
+        f.write("dedupe: {fields: [Phone], within: 30d}\n")
+    logbook.setup.answer("acme", "post", {"result": "success"})
+    logbook.auction("D-1")
+    second = logbook.auction("D-2")
+    assert second.result == "duplicate"
+    _same_as_deliver(logbook, second, "D-2")
+
+
+def test_a_shared_sale_shows_as_deliver_showed_it(logbook: Logbook) -> None:
+    with (logbook.setup.dir / "pingpost.yaml").open("w") as f:
+        f.write("kind: settings\nauction: {ping_deadline: 2.0, max_posts: 3, max_sells: 2}\n")
+    for name in ("acme", "bluesky"):
+        with (logbook.setup.dir / "accounts" / f"{name}.yaml").open("a") as f:
+            f.write("exclusive: false\n")
+        logbook.setup.answer(name, "post", {"result": "success"})
+    shared = logbook.auction("S-1")
+    assert len(shared.sales) == 2
+    _same_as_deliver(logbook, shared, "S-1")
+    row = json.loads(logbook.cli("log", "--json").stdout)
+    assert (row["sold_to"], row["price"]) == ("acme-main", "12.50")
