@@ -111,7 +111,9 @@ def log(
                 account=account, result=result, lead_id=lead_id, source=source, limit=limit + 1,
             )  # fmt: skip
             rows = await session.store.log(query)
-            await print_log(session, rows, limit=limit, as_json=json_, no_color=no_color)
+            await print_log(
+                session, rows, limit=limit, as_json=json_, no_color=no_color, account=account
+            )
             return EXIT_OK
 
         return with_log(store, config, listing)

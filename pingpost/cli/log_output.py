@@ -7,6 +7,7 @@ an interrupted auction) on stderr, so that `--json` output stays JSON.
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from pingpost.cli.common import EXIT_NEGATIVE, EXIT_OK, console
@@ -23,7 +24,13 @@ def note(text: str) -> None:
 
 
 async def print_log(
-    session: LogSession, rows: list[LogRow], *, limit: int, as_json: bool, no_color: bool
+    session: LogSession,
+    rows: list[LogRow],
+    *,
+    limit: int,
+    as_json: bool,
+    no_color: bool,
+    account: str | None = None,
 ) -> None:
     """The rows (at most `limit`), then the accounts paused now."""
     from pingpost.trace.json import dumps
@@ -43,6 +50,8 @@ async def print_log(
         out.print(log_table(rows, session.zone, masker), crop=False)
     if not rows:
         note("no auction in the log matches" if not session.missing else "the log is empty")
+    if account is not None and account not in session.config.accounts:
+        note(f"no delivery_account `{account}` in the configs (its auctions are listed anyway)")
     if more:
         note(f"the newest {limit} shown; pass --limit N for more, or narrow with --since")
     for line in await paused_notes(session):
@@ -73,6 +82,13 @@ def print_logged(
         masker = Masker.for_result(config, logged.result, show_pii=show_pii)
     else:
         masker = Masker.for_lead(config, logged.lead, show_pii=show_pii)
+    if logged.lead.lead_type not in config.lead_types and not show_pii:
+        # which fields are pii is unknown now: every value of the lead is masked
+        masker = masker.with_values(pii=every_form(logged.lead.values.values()))
+        note(
+            f"lead type `{logged.lead.lead_type}` is no longer configured: every lead "
+            "field is masked (--show-pii shows them)"
+        )
     if as_json:
         from pingpost.trace.json import dumps
         from pingpost.trace.logged import logged_json
@@ -86,6 +102,16 @@ def print_logged(
         out.print(logged_trace(logged, masker, session.zone, verbose=verbose), crop=False)
     if logged.interrupted:
         note("this auction was interrupted: `pingpost recover` lists and resolves it")
+
+
+def every_form(values: Iterable[object]) -> list[str]:
+    """Each value as text, and as its digits alone (a phone number a method reformatted)."""
+    forms = []
+    for value in values:
+        text = str(value)
+        digits = "".join(c for c in text if c.isdigit())
+        forms += [text, digits] if len(digits) >= 7 and digits != text else [text]
+    return forms
 
 
 async def purged(session: LogSession, before: float | None, auction_id: str | None) -> int:

@@ -149,3 +149,10 @@ def test_a_buyer_echoing_the_lead_never_shows_pii(logbook: Logbook) -> None:
         assert run.exit_code in (0, 1), run.output
         assert_no_canaries(run.output)
     assert "for ****" in logbook.cli("recover").stdout
+
+
+def test_an_unknown_account_is_noted(logbook: Logbook) -> None:
+    logbook.auction("L-1")
+    run = logbook.cli("log", "--account", "acme-mian")
+    assert run.exit_code == 0 and run.stdout == ""
+    assert "no delivery_account `acme-mian` in the configs" in run.stderr

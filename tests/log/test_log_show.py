@@ -148,3 +148,18 @@ def test_a_shared_sale_shows_as_deliver_showed_it(logbook: Logbook) -> None:
     _same_as_deliver(logbook, shared, "S-1")
     row = json.loads(logbook.cli("log", "--json").stdout)
     assert (row["sold_to"], row["price"]) == ("acme-main", "12.50")
+
+
+def test_a_lead_type_no_longer_configured_masks_every_field(logbook: Logbook) -> None:
+    logbook.setup.answer("acme", "post", {"result": "success"})
+    logbook.auction("G-1")
+    lead_type = logbook.setup.dir / "lead_types" / "auto.yaml"
+    lead_type.write_text(lead_type.read_text().replace("name: auto_insurance", "name: auto_v2"))
+    for method in (logbook.setup.dir / "methods").glob("*.yaml"):
+        method.write_text(method.read_text().replace("auto_insurance", "auto_v2"))
+    run = logbook.cli("log", "show", "G-1", "-v")
+    assert run.exit_code == 0, run.output
+    assert_no_canaries(run.output)
+    assert "94107" not in run.stdout  # even fields that were not pii: nothing says now
+    assert "lead type `auto_insurance` is no longer configured" in run.stderr
+    assert "Canaryfirst" in logbook.cli("log", "show", "G-1", "--show-pii").stdout
