@@ -166,11 +166,16 @@ class _Feed:
             self._finished.put_nowait(None)
 
     def _start(self, line_no: int, line: str, lead_type: LeadType, source: str) -> None:
-        self._owed += 1
+        where = f"{source}:{line_no}"
+        self._owed += 1  # owed from here on: every path below queues exactly one item
         try:
             lead = parse_lead_line(line, lead_type, line_no=line_no, source=source)
         except LeadError as exc:
             self._finished.put_nowait(BatchItem(line_no, error=exc))
+            return
+        except Exception as exc:  # whatever else a line does to the parser, it is invalid
+            why = f"cannot be read as a lead ({type(exc).__name__}: {str(exc)[:200]})"
+            self._finished.put_nowait(BatchItem(line_no, error=LeadError([why], where)))
             return
         lead_id = str(uuid.uuid4())  # chosen here: known even if the auction never starts
         control = AuctionControl(lead_id=lead_id)

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from pingpost.auction import BatchItem, BatchStats, read_lines, run_batch
+from pingpost.auction import batch as batch_module
 from pingpost.config.bundle import Config
 from pingpost.exchange import RawResponse, RenderedRequest
 from pingpost.transport import SendOptions
@@ -50,6 +51,53 @@ def test_every_line_is_an_item_with_its_line_number_and_bad_lines_do_not_stop_th
     for item in items:
         stats.add(item)
     assert (stats.sold, stats.invalid, stats.revenue) == (2, 2, 10)
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "[" * 100_000,  # nested past the recursion limit
+        '{"State": "CA", "ZipCode": "90210", "Age": ' + "7" * 5_000 + "}",  # past int's limit
+        '{"State": "CA", "ZipCode": "90210", "Age": "1e999999999"}',  # an integer too long
+        '{"State": "CA", "ZipCode": "90210", "Age": ' + "[" * 5_000 + "]" * 5_000 + "}",
+    ],
+    ids=["deep", "digits", "exponent", "deep-value"],
+)
+def test_a_hostile_line_is_an_invalid_lead_and_the_batch_ends(hostile: str) -> None:
+    cfg = config([account("a")])
+    lines = [lead_line(), hostile + "\n", lead_line(Age=40)]
+    transport = FakeTransport({"a/ping": bid(5), "a/post": sold()})
+
+    async def bounded() -> list[BatchItem]:  # a batch that hangs fails here, not forever
+        return await asyncio.wait_for(collect(lines, cfg, transport, source="b.jsonl"), 10)
+
+    by_line = {item.line_no: item for item in asyncio.run(bounded())}
+    assert sorted(by_line) == [1, 2, 3]
+    assert by_line[2].error is not None and str(by_line[2].error).startswith("b.jsonl:2 ")
+    assert [by_line[n].result is not None for n in (1, 3)] == [True, True]
+
+
+def test_any_exception_while_reading_a_line_makes_it_an_invalid_lead(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real = batch_module.parse_lead_line
+
+    def parser_with_a_bug(line: str, *args: Any, **kw: Any) -> Any:
+        if "boom" in line:
+            raise RuntimeError("a bug in the lead parser")
+        return real(line, *args, **kw)
+
+    monkeypatch.setattr(batch_module, "parse_lead_line", parser_with_a_bug)
+    cfg = config([account("a")])
+    lines = [lead_line(), '{"boom": 1}\n', lead_line()]
+    transport = FakeTransport({"a/ping": bid(5), "a/post": sold()})
+    items = asyncio.run(asyncio.wait_for(collect(lines, cfg, transport, source="b.jsonl"), 10))
+    by_line = {item.line_no: item for item in items}
+    assert sorted(by_line) == [1, 2, 3]
+    assert str(by_line[2].error) == (
+        "b.jsonl:2 is not a valid lead:\n"
+        "  - cannot be read as a lead (RuntimeError: a bug in the lead parser)"
+    )
 
 
 class CountingTransport(FakeTransport):
