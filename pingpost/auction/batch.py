@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pingpost.auction.engine import INTERRUPTED, AuctionInterrupted, run_auction
+from pingpost.auction.lines import Line, UnreadableLine
 from pingpost.auction.posting import AuctionControl
 from pingpost.auction.result import AuctionResult
 from pingpost.config.bundle import Config
@@ -68,7 +69,7 @@ class AuctionFailed(PingpostError):
 
 
 async def run_batch(
-    lines: Iterable[str] | AsyncIterable[str],
+    lines: Iterable[Line] | AsyncIterable[Line],
     config: Config,
     lead_type: LeadType,
     *,
@@ -141,7 +142,7 @@ class _Feed:
 
     async def read(
         self,
-        lines: Iterable[str] | AsyncIterable[str],
+        lines: Iterable[Line] | AsyncIterable[Line],
         lead_type: LeadType,
         source: str,
         stop: asyncio.Event | None,
@@ -156,7 +157,7 @@ class _Feed:
                     line_no, line = await anext(numbered)
                 except StopAsyncIteration:
                     break
-                if line.strip():
+                if isinstance(line, UnreadableLine) or line.strip():
                     self._start(line_no, line, lead_type, source)
                 else:
                     self._slots.release()  # blank lines are skipped
@@ -165,9 +166,12 @@ class _Feed:
         finally:
             self._finished.put_nowait(None)
 
-    def _start(self, line_no: int, line: str, lead_type: LeadType, source: str) -> None:
+    def _start(self, line_no: int, line: Line, lead_type: LeadType, source: str) -> None:
         where = f"{source}:{line_no}"
         self._owed += 1  # owed from here on: every path below queues exactly one item
+        if isinstance(line, UnreadableLine):  # too long, or not text: no lead to parse
+            self._finished.put_nowait(BatchItem(line_no, error=LeadError([line.problem], where)))
+            return
         try:
             lead = parse_lead_line(line, lead_type, line_no=line_no, source=source)
         except LeadError as exc:
@@ -259,7 +263,9 @@ async def _auction(
     return BatchItem(line_no, result=result)
 
 
-async def _numbered(lines: Iterable[str] | AsyncIterable[str]) -> AsyncIterator[tuple[int, str]]:
+async def _numbered(
+    lines: Iterable[Line] | AsyncIterable[Line],
+) -> AsyncIterator[tuple[int, Line]]:
     line_no = 0
     if isinstance(lines, AsyncIterable):
         async for line in lines:

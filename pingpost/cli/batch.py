@@ -7,8 +7,8 @@ SIGTERM stops the reading and lets the auctions in flight finish; a second
 cuts them off, and each is still printed (a post cut off in doubt). Every
 line read is accounted for on stdout, whatever the signals.
 
-Exit codes: 0 every lead sold, 1 any lead unsold, in doubt or invalid, or the
-batch stopped before its end; 130 aborted. A dry run: 0 every request rendered,
+Exit codes: 0 every lead sold, 1 any lead unsold, in doubt or invalid, no lead at
+all, or the batch stopped before its end; 130 aborted. A dry run: 0 every request rendered,
 1 some could not be (or a lead is invalid).
 """
 
@@ -21,6 +21,7 @@ from collections.abc import AsyncIterable, Callable, Iterable
 from pathlib import Path
 
 from pingpost.auction import read_lines, run_batch
+from pingpost.auction.lines import Line
 from pingpost.auction.stats import BatchStats
 from pingpost.cli.batch_output import BatchOutput, BatchProgress
 from pingpost.cli.common import EXIT_INTERRUPTED, EXIT_NEGATIVE, EXIT_OK
@@ -52,7 +53,7 @@ def deliver_file(
     if path is not None and not path.is_file():
         raise UsageError(f"lead file `{lead}` not found (pass a .jsonl file, or - for stdin)")
     stop = BatchStop(lambda text: output.err.print(text))
-    opened = path.open(encoding="utf-8", errors="replace") if path else None
+    opened = path.open("rb") if path else None  # bytes: each line is read with a size cap
     # held from the first lead to the summary: a signal never kills the process there
     stream_of = opened or contextlib.nullcontext(sys.stdin)
     with Interrupts(stop.on_signal) as interrupts, stream_of as stream:
@@ -77,6 +78,11 @@ def deliver_file(
             output.err.print(f"stopped ({stop.why}): no lead after line {line} was read")
     if stop.aborted or interrupts.count > 1:
         return EXIT_INTERRUPTED
+    if stats.leads == 0 and not stop.why:  # an empty file is a mistake, not a clean batch
+        output.err.print(
+            f"no lead was read: {lead if path else 'stdin'} has no lead lines", soft_wrap=True
+        )
+        return EXIT_NEGATIVE
     failed = stats.invalid or output.render_errors or stop.why
     if dry_run:
         return EXIT_NEGATIVE if failed else EXIT_OK
@@ -112,7 +118,7 @@ class BatchStop:
 
 
 async def deliver_batch(
-    lines: Iterable[str] | AsyncIterable[str],
+    lines: Iterable[Line] | AsyncIterable[Line],
     config: Config,
     lead_type: LeadType,
     output: BatchOutput,

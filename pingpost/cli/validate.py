@@ -64,12 +64,16 @@ def validate(
         from pingpost.cli.validate_output import print_report
         from pingpost.commands.offline import run_offline_checks
         from pingpost.config.loader import validate_config, validate_paths
+        from pingpost.errors import ConfigDirMissing
 
         behaviour = run_offline_checks if offline else None
         if paths:
             report = validate_paths(list(paths), behaviour=behaviour, config=config)
         else:
-            report = validate_config([config_dir(config)], behaviour=behaviour)
+            folder = config_dir(config)
+            if not folder.exists():
+                raise ConfigDirMissing(str(folder))
+            report = validate_config([folder], behaviour=behaviour)
         fmt = Format.json if json_ else output
         print_report(report, fmt.value, no_color=no_color)
         failed = report.errors or (strict and report.warnings)

@@ -30,7 +30,7 @@ from pingpost.config.method_checks import MethodFacts
 from pingpost.config.models import DOCUMENT_MODELS, Settings
 from pingpost.config.yaml_compose import Document
 from pingpost.config.yaml_read import read_file
-from pingpost.errors import ConfigError, Problem, UsageError
+from pingpost.errors import ConfigDirMissing, ConfigError, Problem, UsageError
 from pingpost.masking import SHORT_SECRET, Masker
 
 # Checks run on the loaded documents besides the config's own (the offline behaviour checks).
@@ -80,6 +80,8 @@ def load_config(path: Path | str, *, behaviour: BehaviourChecks | None = None) -
     Warnings are kept in `Config.warnings`. `behaviour` runs more checks, such as the
     offline ones `pingpost validate` runs.
     """
+    if not Path(path).exists():
+        raise ConfigDirMissing(str(path))
     report = validate_config([Path(path)], behaviour=behaviour)
     if report.config is None:
         raise ConfigError(report.problems)
