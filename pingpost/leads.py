@@ -136,6 +136,8 @@ def _decode_json(text: str, source: str, *, one_line: bool = False) -> object:
     except ValueError:  # an integer past Python's digit limit: no lead value is that long
         limit = sys.get_int_max_str_digits()
         raise LeadJsonError([f"a number has more than {limit} digits"], source) from None
+    except ArithmeticError:  # `1e99999999999999999999`: an exponent Decimal cannot hold
+        raise LeadJsonError(["a number's exponent is out of range"], source) from None
     except RecursionError:  # `[[[[...` a hundred thousand deep: no lead looks like that
         raise LeadJsonError(["not valid JSON: nested too deeply"], source) from None
     if "\\u" in text and _has_surrogate(data):  # only an escape can make one

@@ -68,7 +68,8 @@ def validate(
 
         behaviour = run_offline_checks if offline else None
         if paths:
-            report = validate_paths(list(paths), behaviour=behaviour, config=config)
+            # a file outside any config is checked with the config dir, as `render` does
+            report = validate_paths(list(paths), behaviour=behaviour, config=config_dir(config))
         else:
             folder = config_dir(config)
             if not folder.exists():
