@@ -12,7 +12,7 @@ import json
 import re
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -20,6 +20,7 @@ from typing import Any
 
 from pingpost.config.models import LeadField, LeadType
 from pingpost.errors import LeadError, UsageError
+from pingpost.ids import auction_id_problem
 
 MAX_LEAD_BYTES = 16 * 1024 * 1024  # a lead is a form, not a data set
 MAX_DIGITS = 100  # a number field's digits and exponent; no real lead value comes close
@@ -43,10 +44,16 @@ class Lead:
     integer -> int, number -> Decimal, boolean -> bool, date -> datetime.date,
     phone -> 10 digits (str), zip/state/email/string/enum -> str. Fields absent
     from the input are absent here (never None).
+
+    `received` is the decoded JSON object as it arrived (kept for the store's log
+    and the lead key, see `pingpost.lead_keys`); `lead_id` the value of the lead
+    type's `id_field`, which becomes the auction id.
     """
 
     lead_type: str
     values: Mapping[str, Any]
+    received: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
+    lead_id: str | None = None
 
     def __repr__(self) -> str:
         return f"Lead(lead_type={self.lead_type!r}, fields=[{', '.join(self.values)}])"
@@ -79,9 +86,22 @@ def coerce_lead(data: object, lead_type: LeadType, *, source: str = "lead") -> L
             values[name] = _coerce_value(raw, spec)
         except _Bad as bad:
             problems.append(f"{name}: {bad}")
+    lead_id = _lead_id(values, lead_type, problems)
     if problems:
         raise LeadError(problems, source)
-    return Lead(lead_type=lead_type.name, values=values)
+    return Lead(lead_type=lead_type.name, values=values, received=data, lead_id=lead_id)
+
+
+def _lead_id(values: Mapping[str, Any], lead_type: LeadType, problems: list[str]) -> str | None:
+    """The `id_field` value, which becomes the auction id (None: a new id is made)."""
+    name = lead_type.id_field
+    if name is None or name not in values:
+        return None
+    text = str(values[name])
+    problem = auction_id_problem(text)
+    if problem is not None:
+        problems.append(f"{name}: {problem} (it is the lead type's id_field)")
+    return text
 
 
 def load_lead(path: Path, lead_type: LeadType) -> Lead:

@@ -97,7 +97,8 @@ def _print_table(summary: dict[str, Any], *, no_color: bool) -> None:
         if faults and buyer["fault_phase"] != "both":
             faults += f" ({buyer['fault_phase']})"
         cells = (
-            f"{buyer['name']}\n{buyer['style']}",
+            f"{buyer['name']}\n{buyer['style']}"
+            + (f"\nauth {buyer['auth']}" if buyer.get("auth") else ""),
             f"{buyer['ping_url'].removeprefix(url)}\n{buyer['post_url'].removeprefix(url)}",
             ("path" if buyer["token"].startswith("{") else buyer["token"])
             + "\n"
@@ -107,5 +108,8 @@ def _print_table(summary: dict[str, Any], *, no_color: bool) -> None:
             faults or "none",
         )
         table.add_row(*(Text(cell) for cell in cells))
+    if summary.get("token_url"):
+        table.caption = f"oauth2 token endpoint: {summary['token_url']}"
+        table.caption_justify = "left"
     console(no_color=no_color).print(table)
     sys.stdout.flush()
