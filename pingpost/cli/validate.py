@@ -15,6 +15,11 @@ from pingpost.cli.common import (
     ConfigOption,
     DebugOption,
     NoColorOption,
+    UnusedConfig,
+    UnusedJson,
+    UnusedNoColor,
+    UnusedTest,
+    UnusedVerbose,
     config_dir,
     run,
 )
@@ -30,6 +35,7 @@ def validate(
     paths: Annotated[
         list[Path] | None,
         typer.Argument(
+            metavar="PATH",
             help="Config directories or files, checked together as one config "
             "(default: the config dir).",
             show_default=False,
@@ -39,7 +45,10 @@ def validate(
     output: Annotated[
         Format,
         typer.Option(
-            "--format", "-f", help="text, json (a list of problems) or github (annotations)."
+            "--format",
+            "-f",
+            metavar="text|json|github",
+            help="text, json (a list of problems) or github (annotations).",
         ),
     ] = Format.text,
     json_: Annotated[bool, typer.Option("--json", help="Same as --format json.")] = False,
@@ -52,6 +61,8 @@ def validate(
         ),
     ] = True,
     no_color: NoColorOption = False,
+    _test: UnusedTest = False,
+    _verbose: UnusedVerbose = False,
     debug: DebugOption = False,
 ) -> None:
     """Check configs offline: YAML, schema, references, templates, rules, renders, examples.
@@ -86,8 +97,15 @@ def validate(
 def schema(
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", help="Write to this file instead of stdout."),
+        typer.Option(
+            "--output", "-o", metavar="FILE", help="Write to this file instead of stdout."
+        ),
     ] = None,
+    _config: UnusedConfig = None,
+    _json: UnusedJson = False,
+    _test: UnusedTest = False,
+    _verbose: UnusedVerbose = False,
+    _no_color: UnusedNoColor = False,
     debug: DebugOption = False,
 ) -> None:
     """Print the JSON Schema (draft 2020-12) of the config language, for editors.
