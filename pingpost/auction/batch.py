@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from pingpost.auction.continuing import deliver_lead
 from pingpost.auction.engine import INTERRUPTED, AuctionInterrupted
 from pingpost.auction.failures import AuctionFailed, NotDelivered
+from pingpost.auction.lines import Line, UnreadableLine
 from pingpost.auction.posting import AuctionControl
 from pingpost.auction.result import AuctionResult
 from pingpost.config.bundle import Config
@@ -80,7 +81,7 @@ class Delivery:
 
 
 async def run_batch(
-    lines: Iterable[str] | AsyncIterable[str],
+    lines: Iterable[Line] | AsyncIterable[Line],
     config: Config,
     lead_type: LeadType,
     *,
@@ -158,7 +159,7 @@ class _Feed:
 
     async def read(
         self,
-        lines: Iterable[str] | AsyncIterable[str],
+        lines: Iterable[Line] | AsyncIterable[Line],
         lead_type: LeadType,
         source: str,
         stop: asyncio.Event | None,
@@ -173,7 +174,7 @@ class _Feed:
                     line_no, line = await anext(numbered)
                 except StopAsyncIteration:
                     break
-                if line.strip():
+                if isinstance(line, UnreadableLine) or line.strip():
                     self._start(line_no, line, lead_type, source)
                 else:
                     self._slots.release()  # blank lines are skipped
@@ -182,12 +183,20 @@ class _Feed:
         finally:
             self._finished.put_nowait(None)
 
-    def _start(self, line_no: int, line: str, lead_type: LeadType, source: str) -> None:
-        self._owed += 1
+    def _start(self, line_no: int, line: Line, lead_type: LeadType, source: str) -> None:
+        where = f"{source}:{line_no}"
+        self._owed += 1  # owed from here on: every path below queues exactly one item
+        if isinstance(line, UnreadableLine):  # too long, or not text: no lead to parse
+            self._finished.put_nowait(BatchItem(line_no, error=LeadError([line.problem], where)))
+            return
         try:
             lead = parse_lead_line(line, lead_type, line_no=line_no, source=source)
         except LeadError as exc:
             self._finished.put_nowait(BatchItem(line_no, error=exc))
+            return
+        except Exception as exc:  # whatever else a line does to the parser, it is invalid
+            why = f"cannot be read as a lead ({type(exc).__name__}: {str(exc)[:200]})"
+            self._finished.put_nowait(BatchItem(line_no, error=LeadError([why], where)))
             return
         # chosen here: known even if the auction never starts (the store may give another)
         lead_id = lead.lead_id or str(uuid.uuid4())
@@ -272,7 +281,9 @@ async def _auction(
     return BatchItem(line_no, result=result)
 
 
-async def _numbered(lines: Iterable[str] | AsyncIterable[str]) -> AsyncIterator[tuple[int, str]]:
+async def _numbered(
+    lines: Iterable[Line] | AsyncIterable[Line],
+) -> AsyncIterator[tuple[int, Line]]:
     line_no = 0
     if isinstance(lines, AsyncIterable):
         async for line in lines:

@@ -9,7 +9,8 @@ line read is accounted for on stdout, whatever the signals.
 
 Exit codes: 0 every lead sold (now, or before: a rerun skips what is done), 1
 any lead unsold, in doubt, duplicate, invalid or not delivered (store
-unavailable), or the batch stopped before its end; 130 aborted. A dry run: 0 every request rendered,
+unavailable), no lead at all, or the batch stopped before its end; 130 aborted.
+A dry run: 0 every request rendered,
 1 some could not be (or a lead is invalid).
 """
 
@@ -22,6 +23,7 @@ from collections.abc import AsyncIterable, Callable, Iterable
 from pathlib import Path
 
 from pingpost.auction import read_lines, run_batch
+from pingpost.auction.lines import Line
 from pingpost.auction.setup import delivery_for
 from pingpost.auction.stats import BatchStats
 from pingpost.cli.batch_output import BatchOutput, BatchProgress
@@ -57,7 +59,7 @@ def deliver_file(
     if path is not None and not path.is_file():
         raise UsageError(f"lead file `{lead}` not found (pass a .jsonl file, or - for stdin)")
     stop = BatchStop(lambda text: output.err.print(text))
-    opened = path.open(encoding="utf-8", errors="replace") if path else None
+    opened = path.open("rb") if path else None  # bytes: each line is read with a size cap
     # held from the first lead to the summary: a signal never kills the process there
     stream_of = opened or contextlib.nullcontext(sys.stdin)
     with Interrupts(stop.on_signal) as interrupts, stream_of as stream:
@@ -84,6 +86,11 @@ def deliver_file(
             output.err.print(f"stopped ({stop.why}): no lead after line {line} was read")
     if stop.aborted or interrupts.count > 1:
         return EXIT_INTERRUPTED
+    if stats.leads == 0 and not stop.why:  # an empty file is a mistake, not a clean batch
+        output.err.print(
+            f"no lead was read: {lead if path else 'stdin'} has no lead lines", soft_wrap=True
+        )
+        return EXIT_NEGATIVE
     failed = stats.invalid or output.render_errors or stop.why or output.store_errors
     if dry_run:
         return EXIT_NEGATIVE if failed else EXIT_OK
@@ -119,7 +126,7 @@ class BatchStop:
 
 
 async def deliver_batch(
-    lines: Iterable[str] | AsyncIterable[str],
+    lines: Iterable[Line] | AsyncIterable[Line],
     config: Config,
     lead_type: LeadType,
     output: BatchOutput,

@@ -12,7 +12,7 @@ import sys
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
 
@@ -72,6 +72,21 @@ AccountOption = Annotated[
         show_default=False,
     ),
 ]
+
+
+def _taken(*names: str, metavar: str | None = None) -> Any:
+    """A common option on a command it does not change: every command takes the spec's
+    common options (a script can pass them everywhere), and says when one does nothing."""
+    return typer.Option(
+        *names, metavar=metavar, show_default=False, help="Taken by every command; no effect here."
+    )
+
+
+UnusedConfig = Annotated[Path | None, _taken("--config", "-c", metavar="DIR")]
+UnusedJson = Annotated[bool, _taken("--json")]
+UnusedTest = Annotated[bool, _taken("--test")]
+UnusedVerbose = Annotated[bool, _taken("--verbose", "-v")]
+UnusedNoColor = Annotated[bool, _taken("--no-color")]
 ShowSecretsOption = Annotated[
     bool, typer.Option("--show-secrets", help="Show secrets (masked by default).")
 ]

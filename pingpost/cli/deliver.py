@@ -47,7 +47,10 @@ def deliver(
     lead_type: Annotated[
         str | None,
         typer.Option(
-            "--lead-type", help="Lead type (default: the only one configured).", show_default=False
+            "--lead-type",
+            metavar="NAME",
+            help="Lead type (default: the only one configured).",
+            show_default=False,
         ),
     ] = None,
     json_: JsonOption = False,
@@ -57,12 +60,16 @@ def deliver(
         bool, typer.Option("--dry-run", help="Render every request, send nothing.")
     ] = False,
     concurrency: Annotated[
-        int, typer.Option("--concurrency", min=1, max=10_000, help="Auctions in flight (batch).")
+        int,
+        typer.Option(
+            "--concurrency", metavar="N", min=1, max=10_000, help="Auctions in flight (batch)."
+        ),
     ] = 50,
     lead_id: Annotated[
         str | None,
         typer.Option(
             "--lead-id",
+            metavar="ID",
             help="Auction id for one lead (default: the lead type's id_field, else a new "
             "uuid); sent in the idempotency key <lead_id>:<account>.",
             show_default=False,

@@ -17,6 +17,7 @@ from pingpost.errors import (
     BadUrl,
     CannotShow,
     CapturesNeeded,
+    ConfigDirMissing,
     ConfigError,
     LeadError,
     LeadTypeNeeded,
@@ -44,6 +45,7 @@ EXIT_CODES: Mapping[type[PingpostError], int] = {
 
 # The option that fixes an error, added to its message: ` (pass --lead-type NAME)`.
 HINTS: Mapping[type[PingpostError], Callable[[PingpostError], str]] = {
+    ConfigDirMissing: lambda e: "pass --config DIR, or set PINGPOST_CONFIG",
     LeadTypeNeeded: lambda e: "pass --lead-type NAME",
     NoSample: lambda e: "pass --lead FILE",
     AccountNeeded: lambda e: "pass --account NAME",

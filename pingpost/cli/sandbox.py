@@ -9,7 +9,16 @@ from typing import Annotated, Any
 
 import typer
 
-from pingpost.cli.common import DebugOption, JsonOption, NoColorOption, console, run
+from pingpost.cli.common import (
+    DebugOption,
+    JsonOption,
+    NoColorOption,
+    UnusedConfig,
+    UnusedTest,
+    UnusedVerbose,
+    console,
+    run,
+)
 
 
 def sandbox(
@@ -26,6 +35,7 @@ def sandbox(
         typer.Option(
             "--port",
             "-p",
+            metavar="PORT",
             min=0,
             max=65535,
             show_default=False,
@@ -34,13 +44,18 @@ def sandbox(
     ] = None,
     seed: Annotated[
         int | None,
-        typer.Option("--seed", show_default=False, help="Seed of every random decision."),
+        typer.Option(
+            "--seed", metavar="N", show_default=False, help="Seed of every random decision."
+        ),
     ] = None,
     no_ledger: Annotated[
         bool, typer.Option("--no-ledger", help="Record nothing in the ledger (load runs).")
     ] = False,
     json_output: JsonOption = False,
     no_color: NoColorOption = False,
+    _config: UnusedConfig = None,
+    _test: UnusedTest = False,
+    _verbose: UnusedVerbose = False,
     debug: DebugOption = False,
 ) -> None:
     """Serve simulated buyers (every answer style and fault mode) on 127.0.0.1 until Ctrl-C.

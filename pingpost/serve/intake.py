@@ -130,7 +130,9 @@ async def _run(
 ) -> tuple[int, bytes, str | None, str | None]:
     """(status, body, auction id, result); result None: no auction result (503, 500)."""
     try:
-        result = await run_auction(lead, current.config, transport=service.transport)
+        result = await run_auction(
+            lead, current.config, transport=service.transport, test=service.test
+        )
         status, body = _answer(service, current, result, source)
     except StoreUnavailable as exc:  # before any post could leave (W1): nothing was sent
         service.log.event("store_unavailable", where="auction", error=exc.cause[:200])

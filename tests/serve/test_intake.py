@@ -243,3 +243,20 @@ def test_a_store_that_cannot_take_the_post_intent_is_503_and_frees_the_key(
     assert "disk I/O error" in str(document["detail"]) and first.headers["retry-after"] == "1"
     assert again.status == 201 and "idempotent-replayed" not in again.headers
     assert len(sandbox.ledger(phase="post")) == 1
+
+
+@pytest.mark.parametrize("test", [False, True], ids=["live", "serve --test"])
+def test_serve_in_test_mode_sends_to_the_test_urls(
+    buyers: Callable[..., Sandbox], tmp_path: Path, test: bool
+) -> None:
+    sandbox = buyers(buyer("live", 12), buyer("stage", 12))
+    config = write_config(tmp_path, sandbox.url, ["live"])
+    method = (config / "methods" / "live.yaml").read_text()
+    for phase in ("ping", "post"):
+        url = f"  url: {sandbox.url}/live/{phase}\n"
+        method = method.replace(url, f"{url}  test_url: {sandbox.url}/stage/{phase}\n")
+    (config / "methods" / "live.yaml").write_text(method)
+    with running_service(config, test=test) as service:
+        answer = post_lead(service.url)
+    assert answer.json()["result"] == "sold"
+    assert {entry["buyer"] for entry in sandbox.ledger()} == {"stage" if test else "live"}
