@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from typer.core import TyperCommand
+from typer.core import TyperCommand, TyperGroup
 
 if TYPE_CHECKING:  # typer vendors click: its types, for annotations only
     from typer._click import Context, HelpFormatter, Parameter
@@ -56,3 +56,11 @@ def _optional(name: str) -> str:
     if name.endswith("..."):
         return f"[{name[:-3]}]..."
     return f"[{name}]"
+
+
+class Group(TyperGroup):
+    """A command group (`pingpost log`) whose own usage and options read as `Command`'s."""
+
+    def format_options(self, ctx: Context, formatter: HelpFormatter) -> None:
+        Command.format_options(self, ctx, formatter)  # type: ignore[arg-type]
+        self.format_commands(ctx, formatter)

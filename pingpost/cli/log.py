@@ -19,10 +19,14 @@ from pingpost.cli.common import (
     NoColorOption,
     ShowPiiOption,
     StoreOption,
+    UnusedNoColor,
+    UnusedTest,
+    UnusedVerbose,
     VerboseOption,
     run,
     with_store_hints,
 )
+from pingpost.cli.help import Command, Group
 
 if TYPE_CHECKING:
     from pingpost.cli.log_session import LogSession
@@ -31,6 +35,7 @@ RESULTS = ("sold", "unsold", "in_doubt", "duplicate", "interrupted")
 
 app = typer.Typer(
     name="log",
+    cls=Group,
     help="The delivery log: recent auctions (filters below), `show ID` for one, `purge`.",
     rich_markup_mode=None,
 )
@@ -70,7 +75,10 @@ SourceFilter = Annotated[
     named("--source", "NAME", "Leads from this source (a batch file, <stdin>, a serve source)."),
 ]
 LimitOption = Annotated[
-    int, typer.Option("--limit", min=1, max=100_000, help="At most this many, newest first.")
+    int,
+    typer.Option(
+        "--limit", metavar="N", min=1, max=100_000, help="At most this many, newest first."
+    ),
 ]
 
 
@@ -89,6 +97,8 @@ def log(
     config: ConfigOption = None,
     no_color: NoColorOption = False,
     debug: DebugOption = False,
+    _test: UnusedTest = False,
+    _verbose: UnusedVerbose = False,
 ) -> None:
     """Recent auctions, newest first: time, id, lead type, result, buyer, price, duration."""
     if ctx.invoked_subcommand is not None:
@@ -121,7 +131,7 @@ def log(
     run(with_store_hints(body, no_store=False), debug=debug)
 
 
-@app.command("show")
+@app.command("show", cls=Command)
 def show(
     auction_id: Annotated[
         str, typer.Argument(metavar="AUCTION_ID", help="The auction's id (see `pingpost log`).")
@@ -133,6 +143,7 @@ def show(
     config: ConfigOption = None,
     no_color: NoColorOption = False,
     debug: DebugOption = False,
+    _test: UnusedTest = False,
 ) -> None:
     """Print one auction as `deliver` printed it: the trace (-v: every exchange) or --json."""
 
@@ -158,7 +169,7 @@ def show(
     run(with_store_hints(body, no_store=False), debug=debug)
 
 
-@app.command("purge")
+@app.command("purge", cls=Command)
 def purge(
     before: Annotated[
         str | None,
@@ -171,9 +182,13 @@ def purge(
     lead_id: Annotated[
         str | None, named("--lead-id", "ID", "Delete this auction (a privacy request).")
     ] = None,
+    json_: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
     store: StoreOption = None,
     config: ConfigOption = None,
     debug: DebugOption = False,
+    _test: UnusedTest = False,
+    _verbose: UnusedVerbose = False,
+    _no_color: UnusedNoColor = False,
 ) -> None:
     """Delete old auctions (default: those past settings `log: {retention}`) or one auction.
 
@@ -186,7 +201,8 @@ def purge(
         from pingpost.cli.log_session import with_log
 
         async def purging(session: LogSession) -> int:
-            return await purged(session, session.instant(before, "--before"), lead_id)
+            when = session.instant(before, "--before")
+            return await purged(session, when, lead_id, as_json=json_)
 
         return with_log(store, config, purging, write=True, retention=False)
 

@@ -114,7 +114,9 @@ def every_form(values: Iterable[object]) -> list[str]:
     return forms
 
 
-async def purged(session: LogSession, before: float | None, auction_id: str | None) -> int:
+async def purged(
+    session: LogSession, before: float | None, auction_id: str | None, *, as_json: bool = False
+) -> int:
     """Purge, print what went, return the exit code (1: `auction_id` is not in the log)."""
     from pingpost.errors import UsageError
     from pingpost.log.retention import retention_cutoff
@@ -129,6 +131,14 @@ async def purged(session: LogSession, before: float | None, auction_id: str | No
             )
     known = auction_id is None or await session.store.auction(auction_id) is not None
     deleted = await session.store.purge(before=before, auction_id=auction_id)
+    if as_json:
+        from pingpost.log.times import iso_time
+        from pingpost.trace.json import dumps
+
+        doc = {"deleted": deleted, "before": iso_time(before, session.zone),
+               "lead_id": auction_id, "found": known}  # fmt: skip
+        print(dumps(doc, pretty=False))
+        return EXIT_OK if known else EXIT_NEGATIVE
     what = []
     if before is not None:
         what.append(f"finished before {shown_time(before, session.zone)} {session.zone.key}")

@@ -19,6 +19,7 @@ from pingpost.cli.common import (
     JsonOption,
     NoColorOption,
     StoreOption,
+    UnusedVerbose,
     run,
     with_store_hints,
 )
@@ -36,7 +37,12 @@ ResolveOption = Annotated[
 ]
 AsOption = Annotated[
     Literal["sold", "unsold"] | None,
-    typer.Option("--as", help="With --resolve: what the buyer confirmed.", show_default=False),
+    typer.Option(
+        "--as",
+        metavar="sold|unsold",
+        help="With --resolve: what the buyer confirmed.",
+        show_default=False,
+    ),
 ]
 PriceOption = Annotated[
     str | None, named("--price", "P", "With --as sold: the price confirmed (default: the bid).")
@@ -76,6 +82,7 @@ def recover(
     config: ConfigOption = None,
     no_color: NoColorOption = False,
     debug: DebugOption = False,
+    _verbose: UnusedVerbose = False,
 ) -> None:
     """List every interrupted or in-doubt auction with what is known, or resolve one."""
 

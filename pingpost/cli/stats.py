@@ -13,6 +13,8 @@ from pingpost.cli.common import (
     DebugOption,
     NoColorOption,
     StoreOption,
+    UnusedTest,
+    UnusedVerbose,
     run,
     with_store_hints,
 )
@@ -29,17 +31,23 @@ def stats(
     until: UntilOption = None,
     by: Annotated[
         Literal["account", "source"],
-        typer.Option("--by", help="One row per account, or per source (leads, sold, revenue)."),
+        typer.Option(
+            "--by",
+            metavar="account|source",
+            help="One row per account, or per source (leads, sold, revenue).",
+        ),
     ] = "account",
     json_: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
     fmt: Annotated[
         Literal["table", "json", "csv"],
-        typer.Option("--format", help="table, json (as --json) or csv."),
+        typer.Option("--format", metavar="table|json|csv", help="table, json (as --json) or csv."),
     ] = "table",
     store: StoreOption = None,
     config: ConfigOption = None,
     no_color: NoColorOption = False,
     debug: DebugOption = False,
+    _test: UnusedTest = False,
+    _verbose: UnusedVerbose = False,
 ) -> None:
     """Figures per account over --since (default 24h): pings, accepted %, bids, wins, posts,
     revenue, latency p50/p95/p99, errors by kind, and each cap's use and any pause now."""
@@ -67,6 +75,8 @@ def accounts(
     config: ConfigOption = None,
     no_color: NoColorOption = False,
     debug: DebugOption = False,
+    _test: UnusedTest = False,
+    _verbose: UnusedVerbose = False,
 ) -> None:
     """Each account today: cap use per cap, schedule open or closed (and when that changes),
     paused until, last sale."""

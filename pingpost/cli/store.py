@@ -17,28 +17,37 @@ from pingpost.cli.common import (
     DebugOption,
     JsonOption,
     StoreOption,
+    UnusedJson,
+    UnusedNoColor,
+    UnusedTest,
+    UnusedVerbose,
     run,
     store_url,
     with_store_hints,
 )
+from pingpost.cli.help import Command, Group
 
 if TYPE_CHECKING:
     from pingpost.store.records import StoreInfo
 
 app = typer.Typer(
     name="store",
+    cls=Group,
     help="The store: the delivery log and the buyer controls' state.",
     no_args_is_help=True,
     rich_markup_mode=None,
 )
 
 
-@app.command("info")
+@app.command("info", cls=Command)
 def info(
     store: StoreOption = None,
     config: ConfigOption = None,
     json_: JsonOption = False,
     debug: DebugOption = False,
+    _test: UnusedTest = False,
+    _verbose: UnusedVerbose = False,
+    _no_color: UnusedNoColor = False,
 ) -> None:
     """Show the store's backend, URL (without password), schema version, size and counts."""
 
@@ -51,11 +60,15 @@ def info(
     run(with_store_hints(body, no_store=False), debug=debug)
 
 
-@app.command("migrate")
+@app.command("migrate", cls=Command)
 def migrate(
     store: StoreOption = None,
     config: ConfigOption = None,
     debug: DebugOption = False,
+    _json: UnusedJson = False,
+    _test: UnusedTest = False,
+    _verbose: UnusedVerbose = False,
+    _no_color: UnusedNoColor = False,
 ) -> None:
     """Create the store, or bring its schema to this pingpost's version (under a lock).
 
