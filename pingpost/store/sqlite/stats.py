@@ -123,7 +123,7 @@ def _raw(
         return iter(tallies.items())
     for account, *values in conn.execute(
         "SELECT l.account, l.account, l.status, l.bid, l.ping_ms, l.post_ms, l.error_kind, "
-        f"l.price FROM {tables} JOIN lines l ON l.auction = a.id WHERE {where}",
+        f"l.price FROM {tables} CROSS JOIN lines l ON l.auction = a.id WHERE {where}",
         args,
     ):
         _tally(tallies, account).add_line(line_of(values))
