@@ -92,6 +92,14 @@ class UsageError(PingpostError):
     """What the caller asked for cannot be done: a missing file, an unknown name."""
 
 
+class ConfigDirMissing(UsageError):
+    """The config directory to load does not exist: there is nothing to load."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        super().__init__(f"no config directory at `{path}`")
+
+
 class UnknownName(UsageError):
     """No `kind` (lead type, delivery method, delivery account) is named `name`."""
 

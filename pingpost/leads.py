@@ -12,7 +12,7 @@ import json
 import re
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -20,8 +20,10 @@ from typing import Any
 
 from pingpost.config.models import LeadField, LeadType
 from pingpost.errors import LeadError, UsageError
+from pingpost.ids import auction_id_problem
 
 MAX_LEAD_BYTES = 16 * 1024 * 1024  # a lead is a form, not a data set
+MAX_DIGITS = 100  # a number field's digits and exponent; no real lead value comes close
 
 _STATE_CODES = (
     "AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ "
@@ -42,10 +44,16 @@ class Lead:
     integer -> int, number -> Decimal, boolean -> bool, date -> datetime.date,
     phone -> 10 digits (str), zip/state/email/string/enum -> str. Fields absent
     from the input are absent here (never None).
+
+    `received` is the decoded JSON object as it arrived (kept for the store's log
+    and the lead key, see `pingpost.lead_keys`); `lead_id` the value of the lead
+    type's `id_field`, which becomes the auction id.
     """
 
     lead_type: str
     values: Mapping[str, Any]
+    received: Mapping[str, Any] | None = field(default=None, compare=False, repr=False)
+    lead_id: str | None = None
 
     def __repr__(self) -> str:
         return f"Lead(lead_type={self.lead_type!r}, fields=[{', '.join(self.values)}])"
@@ -78,9 +86,22 @@ def coerce_lead(data: object, lead_type: LeadType, *, source: str = "lead") -> L
             values[name] = _coerce_value(raw, spec)
         except _Bad as bad:
             problems.append(f"{name}: {bad}")
+    lead_id = _lead_id(values, lead_type, problems)
     if problems:
         raise LeadError(problems, source)
-    return Lead(lead_type=lead_type.name, values=values)
+    return Lead(lead_type=lead_type.name, values=values, received=data, lead_id=lead_id)
+
+
+def _lead_id(values: Mapping[str, Any], lead_type: LeadType, problems: list[str]) -> str | None:
+    """The `id_field` value, which becomes the auction id (None: a new id is made)."""
+    name = lead_type.id_field
+    if name is None or name not in values:
+        return None
+    text = str(values[name])
+    problem = auction_id_problem(text)
+    if problem is not None:
+        problems.append(f"{name}: {problem} (it is the lead type's id_field)")
+    return text
 
 
 def load_lead(path: Path, lead_type: LeadType) -> Lead:
@@ -104,9 +125,10 @@ def load_lead(path: Path, lead_type: LeadType) -> Lead:
 
 
 def parse_lead_line(line: str, lead_type: LeadType, *, line_no: int, source: str) -> Lead:
-    """One line of a `.jsonl` batch; problems are located as `source:line_no`."""
+    """One line of a `.jsonl` batch; problems are located as `source:line_no` (and a JSON
+    error at its column within the line)."""
     where = f"{source}:{line_no}"
-    return coerce_lead(_decode_json(line, where), lead_type, source=where)
+    return coerce_lead(_decode_json(line, where, one_line=True), lead_type, source=where)
 
 
 class LeadJsonError(LeadError):
@@ -119,7 +141,7 @@ def decode_lead_json(text: str, source: str = "lead") -> object:
     return _decode_json(text, source)
 
 
-def _decode_json(text: str, source: str) -> object:
+def _decode_json(text: str, source: str, *, one_line: bool = False) -> object:
     try:
         data = json.loads(
             text,
@@ -128,11 +150,14 @@ def _decode_json(text: str, source: str) -> object:
             object_pairs_hook=_unique_keys,
         )
     except json.JSONDecodeError as exc:
-        raise LeadJsonError(
-            [f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"], source
-        ) from None
+        raise LeadJsonError([_json_problem(exc, one_line)], source) from None
     except _Bad as bad:
         raise LeadJsonError([str(bad)], source) from None
+    except ValueError:  # an integer past Python's digit limit: no lead value is that long
+        limit = sys.get_int_max_str_digits()
+        raise LeadJsonError([f"a number has more than {limit} digits"], source) from None
+    except ArithmeticError:  # `1e99999999999999999999`: an exponent Decimal cannot hold
+        raise LeadJsonError(["a number's exponent is out of range"], source) from None
     except RecursionError:  # `[[[[...` a hundred thousand deep: no lead looks like that
         raise LeadJsonError(["not valid JSON: nested too deeply"], source) from None
     if "\\u" in text and _has_surrogate(data):  # only an escape can make one
@@ -140,6 +165,13 @@ def _decode_json(text: str, source: str) -> object:
             ["not valid JSON: a \\u escape is half of a surrogate pair, not a character"], source
         )
     return data
+
+
+def _json_problem(exc: json.JSONDecodeError, one_line: bool) -> str:
+    """`not valid JSON: Expecting value at column 7` (within the line, for a batch line)."""
+    what = exc.msg.removesuffix(" at")  # "Unterminated string starting at" ends in "at"
+    where = f"column {exc.colno}" if one_line else f"line {exc.lineno}, column {exc.colno}"
+    return f"not valid JSON: {what} at {where}"
 
 
 def _has_surrogate(node: object) -> bool:
@@ -230,6 +262,9 @@ def _number(raw: object, spec: LeadField) -> Decimal:
         raise _Bad(f"{_show(raw, spec)} is not a number") from None
     if not number.is_finite():
         raise _Bad(f"{_show(raw, spec)} is not a finite number")
+    if len(number.as_tuple().digits) > MAX_DIGITS or abs(number.adjusted()) > MAX_DIGITS:
+        # `1e999999` is a number, but making it an integer or formatting it would not end
+        raise _Bad(f"{_show(raw, spec)} is too long a number (at most {MAX_DIGITS} digits)")
     return number
 
 

@@ -210,8 +210,33 @@ def test_parse_lead_line_locates_problems() -> None:
     with pytest.raises(LeadError) as info:
         parse_lead_line('{"Age": 30}', LEAD_TYPE, line_no=7, source="b.jsonl")
     assert info.value.source == "b.jsonl:7"
-    with pytest.raises(LeadError, match="line 1 column 1"):
+    with pytest.raises(LeadError) as info:
         parse_lead_line("not json", LEAD_TYPE, line_no=8, source="b.jsonl")
+    assert info.value.problems == ["not valid JSON: Expecting value at column 1"]
+
+
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        ('{"a": "x\n', "not valid JSON: Invalid control character at column 9"),
+        ('{"a": "xyz', "not valid JSON: Unterminated string starting at column 7"),
+        ('{"a": 1} {"b": 2}', "not valid JSON: Extra data at column 10"),
+    ],
+)
+def test_a_json_error_in_a_batch_line_names_its_column_once(line: str, problem: str) -> None:
+    # the file's line number is in the source (`b.jsonl:3`); the column is within that line
+    with pytest.raises(LeadError) as info:
+        parse_lead_line(line, LEAD_TYPE, line_no=3, source="b.jsonl")
+    assert (info.value.source, info.value.problems) == ("b.jsonl:3", [problem])
+    assert "at at" not in str(info.value)
+
+
+def test_a_json_error_in_a_lead_file_names_its_line_and_column(tmp_path: Path) -> None:
+    path = tmp_path / "lead.json"
+    path.write_text('{\n  "FirstName": "Ada\n}')
+    with pytest.raises(LeadError) as info:
+        load_lead(path, LEAD_TYPE)
+    assert info.value.problems == ["not valid JSON: Invalid control character at line 2, column 20"]
 
 
 @pytest.mark.parametrize(

@@ -11,21 +11,28 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import time
 import uuid
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Coroutine, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from pingpost.auction.engine import INTERRUPTED, AuctionInterrupted, run_auction
+from pingpost.auction.continuing import deliver_lead
+from pingpost.auction.engine import INTERRUPTED, AuctionInterrupted
+from pingpost.auction.failures import AuctionFailed, NotDelivered
+from pingpost.auction.lines import Line, UnreadableLine
 from pingpost.auction.posting import AuctionControl
 from pingpost.auction.result import AuctionResult
 from pingpost.config.bundle import Config
 from pingpost.config.models import LeadType
-from pingpost.errors import LeadError, PingpostError
+from pingpost.errors import LeadError
 from pingpost.leads import Lead, parse_lead_line
+from pingpost.store.errors import StoreUnavailable
 
 if TYPE_CHECKING:
+    from pingpost.controls import Controls
+    from pingpost.store.api import Store
     from pingpost.transport import Transport
 
 
@@ -60,15 +67,21 @@ class BatchItem:
 
     line_no: int  # 1-based
     result: AuctionResult | None = None
-    error: LeadError | AuctionFailed | None = None
+    error: LeadError | AuctionFailed | NotDelivered | None = None
 
 
-class AuctionFailed(PingpostError):
-    """An auction raised (a bug): reported for its line like a bad line; the batch goes on."""
+@dataclass(frozen=True)
+class Delivery:
+    """How each lead of a batch is delivered: the store and the controls of the run."""
+
+    store: Store | None = None
+    controls: Controls | None = None
+    again: bool = False  # auction leads the store has seen finished (W3)
+    clock: Callable[[], float] = time.time
 
 
 async def run_batch(
-    lines: Iterable[str] | AsyncIterable[str],
+    lines: Iterable[Line] | AsyncIterable[Line],
     config: Config,
     lead_type: LeadType,
     *,
@@ -79,6 +92,7 @@ async def run_batch(
     source: str = "-",
     stop: asyncio.Event | None = None,
     abort: asyncio.Event | None = None,
+    delivery: Delivery | None = None,
 ) -> AsyncIterator[BatchItem]:
     """Run an auction per line; yield each item as soon as it finishes (not in line order).
 
@@ -95,13 +109,17 @@ async def run_batch(
     yielded, with what is known (a post cut off is `in_doubt`, the rest
     `interrupted`), so that every line read is reported. Closing the iterator
     early instead cancels the auctions still in flight, unreported.
+
+    `delivery` gives the store (write-ahead, and W3: leads delivered before are
+    skipped), the controls (built once for the whole batch) and the clock.
     """
     if concurrency < 1:
         raise ValueError("concurrency must be at least 1")
+    how = delivery or Delivery()
     feed = _Feed(
         concurrency,
         lambda line_no, lead, lead_id, control: _auction(
-            line_no, lead, lead_id, config, transport, test, dry_run, control
+            line_no, lead, lead_id, config, transport, test, dry_run, control, how, source
         ),
     )
     reader = asyncio.create_task(feed.read(lines, lead_type, source, stop))
@@ -141,7 +159,7 @@ class _Feed:
 
     async def read(
         self,
-        lines: Iterable[str] | AsyncIterable[str],
+        lines: Iterable[Line] | AsyncIterable[Line],
         lead_type: LeadType,
         source: str,
         stop: asyncio.Event | None,
@@ -156,7 +174,7 @@ class _Feed:
                     line_no, line = await anext(numbered)
                 except StopAsyncIteration:
                     break
-                if line.strip():
+                if isinstance(line, UnreadableLine) or line.strip():
                     self._start(line_no, line, lead_type, source)
                 else:
                     self._slots.release()  # blank lines are skipped
@@ -165,14 +183,23 @@ class _Feed:
         finally:
             self._finished.put_nowait(None)
 
-    def _start(self, line_no: int, line: str, lead_type: LeadType, source: str) -> None:
-        self._owed += 1
+    def _start(self, line_no: int, line: Line, lead_type: LeadType, source: str) -> None:
+        where = f"{source}:{line_no}"
+        self._owed += 1  # owed from here on: every path below queues exactly one item
+        if isinstance(line, UnreadableLine):  # too long, or not text: no lead to parse
+            self._finished.put_nowait(BatchItem(line_no, error=LeadError([line.problem], where)))
+            return
         try:
             lead = parse_lead_line(line, lead_type, line_no=line_no, source=source)
         except LeadError as exc:
             self._finished.put_nowait(BatchItem(line_no, error=exc))
             return
-        lead_id = str(uuid.uuid4())  # chosen here: known even if the auction never starts
+        except Exception as exc:  # whatever else a line does to the parser, it is invalid
+            why = f"cannot be read as a lead ({type(exc).__name__}: {str(exc)[:200]})"
+            self._finished.put_nowait(BatchItem(line_no, error=LeadError([why], where)))
+            return
+        # chosen here: known even if the auction never starts (the store may give another)
+        lead_id = lead.lead_id or str(uuid.uuid4())
         control = AuctionControl(lead_id=lead_id)
         task = asyncio.create_task(self._auction(line_no, lead, lead_id, control))
         self._running[task] = _Started(task, line_no, lead, lead_id)
@@ -235,26 +262,28 @@ async def _auction(
     test: bool,
     dry_run: bool,
     control: AuctionControl,
+    how: Delivery,
+    source: str,
 ) -> BatchItem:
     try:
-        result = await run_auction(
-            lead,
-            config,
-            transport=transport,
-            lead_id=lead_id,
-            test=test,
-            dry_run=dry_run,
-            control=control,
-        )
+        result = await deliver_lead(
+            lead, config, transport=transport, store=how.store, again=how.again,
+            new_id=lead_id, controls=how.controls, clock=how.clock, source=source,
+            test=test, dry_run=dry_run, control=control,
+        )  # fmt: skip
     except AuctionInterrupted as cut_off:  # aborted: still reported, a post left in doubt
         return BatchItem(line_no, result=cut_off.result)
+    except StoreUnavailable as exc:  # fail closed: nothing was posted for this line (W1)
+        return BatchItem(line_no, error=NotDelivered(line_no, exc))
     except Exception as exc:  # a bug in one auction must not end the batch
         failed = AuctionFailed(f"line {line_no}: auction failed: {type(exc).__name__}: {exc}")
         return BatchItem(line_no, error=failed)
     return BatchItem(line_no, result=result)
 
 
-async def _numbered(lines: Iterable[str] | AsyncIterable[str]) -> AsyncIterator[tuple[int, str]]:
+async def _numbered(
+    lines: Iterable[Line] | AsyncIterable[Line],
+) -> AsyncIterator[tuple[int, Line]]:
     line_no = 0
     if isinstance(lines, AsyncIterable):
         async for line in lines:

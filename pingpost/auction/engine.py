@@ -1,32 +1,61 @@
-"""The auction of one lead: eligibility, the ping round(s), ranking, posts, the result.
+"""The auction of one lead: controls, the ping round(s), ranking, posts, the result.
 
-    eligible accounts ──► ping round (one deadline) ──► rank valid bids ──► post in turn
-                                                       (priority: tier by tier, a later tier
-                                                        only when the earlier ones did not sell)
+    lead ──► dedupe lookup (lead type) ──► duplicate: refused before any ping
+         ──► eligibility (enabled, filters) ──► controls (schedule, pause, caps, dedupe)
+         ──► ping round (one deadline) ──► rank valid bids ──► sell (rounds.py)
+               each post: intent durable (caps reserved) ──► post ──► outcome written
+         ──► result written (store.finish) ──► returned, to be shown
 
-Buyer trouble never raises: it ends as that account's status and reason.
+Buyer trouble never raises: it ends as that account's status and reason. A
+store that cannot be written before any post may have reached a buyer raises
+`StoreUnavailable` (nothing was sent: fail closed); after, the result stands
+with its `store_error`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import dataclasses
 import time
-import uuid
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from pingpost.auction.context import AuctionContext, Entry, why_not_rendered
+from pingpost.auction.controlling import controls_for, has_controls, hold_back, lead_check
 from pingpost.auction.eligibility import ineligibility
-from pingpost.auction.pinging import ping_round
-from pingpost.auction.posting import AuctionControl, PostRun, post_in_turn
-from pingpost.auction.result import AuctionResult, AuctionStatus, Exchange
-from pingpost.auction.selection import Bid, rank, tiers
+from pingpost.auction.ending import (
+    DRY_RUN,
+    DUPLICATE_LEAD,
+    INTERRUPTED,
+    Field,
+    auction_result,
+    duplicate_result,
+)
+from pingpost.auction.posting import AuctionControl, PostRun
+from pingpost.auction.result import AuctionResult, Exchange
+from pingpost.auction.rounds import run_rounds
+from pingpost.auction.writeahead import LeadClaimed, Recorder
 from pingpost.config.bundle import Config
+from pingpost.ids import new_auction_id
 from pingpost.leads import Lead
 from pingpost.render import placeholder_captures
+from pingpost.store.errors import StoreUnavailable
 from pingpost.transport import HttpTransport, Transport
 
-DRY_RUN = "dry run"
-INTERRUPTED = "interrupted"
+if TYPE_CHECKING:
+    from pingpost.controls import Controls
+    from pingpost.store.api import Store
+
+__all__ = [
+    "DRY_RUN",
+    "DUPLICATE_LEAD",
+    "INTERRUPTED",
+    "AuctionInterrupted",
+    "run_auction",
+    "run_auction_sync",
+]
+UNRECORDED = "the store could not record all of this auction ({}); `pingpost recover` lists it"
 
 
 class AuctionInterrupted(asyncio.CancelledError):
@@ -48,65 +77,157 @@ async def run_auction(
     test: bool = False,
     dry_run: bool = False,
     control: AuctionControl | None = None,
+    clock: Callable[[], float] = time.time,
+    store: Store | None = None,
+    controls: Controls | None = None,
+    source: str | None = None,
+    again_of: str | None = None,
 ) -> AuctionResult:
     """Run the auction for one valid lead and return every account's status.
 
     `dry_run` renders every ping and post (with placeholder captures) without
-    sending anything. Raises only for bugs; a buyer's failure is a status.
-    `control` lets the caller see the post in flight and stop after it.
+    sending anything. `store` makes it durable (W1-W2): post intents before the
+    posts, outcomes, the result before it is returned; dry runs and test mode write
+    nothing and consume no control. `controls` (built once per run by the caller;
+    else made here when the config has any) decide who is pinged and reserve caps.
+    `lead_id` is the auction id (default: the lead's `id_field` value, else a new
+    one); `again_of` the interrupted auction of this very lead being run again (W3);
+    `source` is recorded with the lead. `clock` gives Unix seconds.
+    `control` lets the caller see the posts in flight and stop after them.
     Cancelled, it raises `AuctionInterrupted` (a `CancelledError`) carrying the
-    result so far.
+    result so far; the store then has the outcomes it knows (a post cut off is in
+    doubt) and no result: the auction is `interrupted` in the log.
     """
-    started = time.monotonic()
+    if controls is None and has_controls(config):
+        controls = controls_for(config, store, clock)
+    auction_id = lead_id or lead.lead_id or new_auction_id()
+    ctx = AuctionContext(lead, auction_id, config, transport, test)
     control = control if control is not None else AuctionControl()
-    ctx = AuctionContext(lead, lead_id or str(uuid.uuid4()), config, transport, test)
-    control.lead_id = ctx.lead_id
-    entries = _entries(lead, config)
-    eligible = _eligible(entries, lead, config)
-    run = PostRun(
-        max_posts=config.settings.auction.max_posts,
-        hold_in_doubt=config.settings.auction.in_doubt == "hold",
-        control=control,
-    )
-    ping_ms = 0.0
-    interrupted = False
-    if dry_run:
-        _dry_run(eligible, ctx)
-    else:
+    control.lead_id = auction_id
+    recorder = Recorder(
+        None if dry_run or test else store, controls, lead, auction_id,
+        clock=clock, started_at=clock(), source=source, again_of=again_of,
+    )  # fmt: skip
+    auction = _Auction(ctx, recorder, controls, control)
+    return await auction.run(dry_run=dry_run)
+
+
+class _Auction:
+    """One auction's steps over its shared state."""
+
+    def __init__(
+        self,
+        ctx: AuctionContext,
+        recorder: Recorder,
+        controls: Controls | None,
+        control: AuctionControl,
+    ) -> None:
+        self.ctx = ctx
+        self.recorder = recorder
+        self.controls = controls
+        self.started = time.monotonic()
+        self.entries = _entries(ctx.lead, ctx.config)
+        auction = ctx.settings.auction
+        self.run_state = PostRun(
+            max_posts=auction.max_posts,
+            hold_in_doubt=auction.in_doubt == "hold",
+            control=control,
+            recorder=recorder if recorder.store is not None else None,
+        )
+        self.field = Field(self.entries, self.entries, self.entries)  # until known
+        self.last: AuctionResult | None = None
+
+    async def run(self, *, dry_run: bool) -> AuctionResult:
+        """The auction's steps; cancelled at any point, `AuctionInterrupted` says what
+        happened (and the store has what it must: the posts cut off, in doubt)."""
         try:
-            ping_ms = await _deliver(eligible, ctx, run)
+            return await self._steps(dry_run)
         except asyncio.CancelledError:
-            interrupted = True
-            _cut_off(eligible, run)
-    result = _result(ctx, entries, eligible, run, started, ping_ms, dry_run)
-    if interrupted:
-        raise AuctionInterrupted(result) from None
-    return result
+            _cut_off(self.field.pinged, self.run_state)
+            if self.run_state.posted_to:
+                await _shielded(self._record_cut_off())
+            result = self.last or self._result(self.field, 0.0, dry_run=False)
+            raise AuctionInterrupted(result) from None
+
+    async def _steps(self, dry_run: bool) -> AuctionResult:
+        ctx, controls = self.ctx, self.controls
+        key = None
+        if controls is not None:
+            check = await lead_check(controls, ctx.lead, ctx.lead_id, self.recorder.again_of)
+            if check.duplicate is not None:
+                self.recorder.claimed()  # the lead was refused, not received: no claim
+                return await self._duplicate(check.duplicate.reason, check.earlier)
+            key = self.recorder.dedupe_key = check.key
+        eligible = _eligible(self.entries, ctx.lead, ctx.config)
+        pinged = await hold_back(controls, eligible, key) if controls is not None else eligible
+        self.field = Field(self.entries, eligible, pinged)
+        if dry_run:
+            _dry_run(pinged, ctx)
+            return self._result(self.field, 0.0, dry_run=True)
+        try:
+            ping_ms = await run_rounds(pinged, ctx, self.run_state, controls)
+        except LeadClaimed as claimed:
+            return await self._duplicate(claimed.verdict.reason, claimed.earlier)
+        return await self._finish(self._result(self.field, ping_ms, dry_run=False))
+
+    def _result(self, field: Field, ping_ms: float, *, dry_run: bool) -> AuctionResult:
+        return auction_result(
+            self.ctx, field, self.run_state, started=self.started,
+            started_at=self.recorder.started_at, ping_ms=ping_ms, dry_run=dry_run,
+        )  # fmt: skip
+
+    async def _duplicate(self, reason: str, earlier: str | None) -> AuctionResult:
+        result = duplicate_result(
+            self.ctx, self.entries, reason, earlier,
+            started=self.started, started_at=self.recorder.started_at,
+        )  # fmt: skip
+        return await self._finish(result)
+
+    async def _finish(self, result: AuctionResult) -> AuctionResult:
+        """W2: the result is durable before it is returned, or the store's failure says
+        what the log misses (raised when nothing may have reached a buyer)."""
+        self.last = result  # cut off while writing, the auction still reports it
+        recorder = self.recorder
+        if recorder.store is None:
+            return result
+        if result.result == "unsold" and self.run_state.control.stopping:
+            return result  # stopped before its end: left `interrupted`, a rerun runs it again
+        if recorder.failure is None:
+            try:
+                await recorder.finish(result, self.ctx.config)
+                return result
+            except LeadClaimed as claimed:  # claimed by another auction meanwhile
+                return await self._duplicate(claimed.verdict.reason, claimed.earlier)
+            except StoreUnavailable:
+                pass
+        failure = recorder.failure
+        assert failure is not None
+        if result.result in ("sold", "in_doubt"):
+            return dataclasses.replace(result, store_error=UNRECORDED.format(failure))
+        raise failure
+
+    async def _record_cut_off(self) -> None:
+        """What an aborted auction knows: the posts it cut off, in doubt. No result is
+        written: the auction stays `interrupted` (W2), and a rerun holds the lead in doubt
+        or, with nothing open, auctions it again (W3)."""
+        for entry in self.entries:
+            if entry.status == "in_doubt" and entry.post is not None:
+                await self.recorder.outcome(entry, "in_doubt", None, entry.reason)
 
 
-def _result(
-    ctx: AuctionContext,
-    entries: list[Entry],
-    eligible: list[Entry],
-    run: PostRun,
-    started: float,
-    ping_ms: float,
-    dry_run: bool,
-) -> AuctionResult:
-    result, reason = _verdict(entries, eligible, run, dry_run)
-    return AuctionResult(
-        lead_id=ctx.lead_id,
-        lead=ctx.lead,
-        result=result,
-        sold_to=run.winner.name if run.winner else None,
-        price=run.price if run.winner else None,
-        duration_ms=(time.monotonic() - started) * 1000,
-        accounts=tuple(entry.result() for entry in entries),
-        ping_round_ms=ping_ms,
-        posted_to=tuple(run.posted_to),
-        dry_run=dry_run,
-        reason=reason,
-    )
+async def _shielded(work: Any) -> None:
+    """Run `work` to its end even while the auction is being cancelled (bounded)."""
+    with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+        await asyncio.wait_for(asyncio.shield(work), timeout=5.0)
+
+
+def _cut_off(pinged: list[Entry], run: PostRun) -> None:
+    """The auction was cancelled: the accounts it did not get to say so (a post cut off
+    is `in_doubt` already, `posting.py`)."""
+    run.control.stopping = True
+    for entry in pinged:
+        if entry.status == "not_pinged" and entry.reason is None:
+            entry.set("not_pinged", INTERRUPTED)
 
 
 def run_auction_sync(lead: Lead, config: Config, **kw: Any) -> AuctionResult:
@@ -143,57 +264,6 @@ def _eligible(entries: list[Entry], lead: Lead, config: Config) -> list[Entry]:
     return eligible
 
 
-async def _deliver(eligible: list[Entry], ctx: AuctionContext, run: PostRun) -> float:
-    """Ping and post; with `priority`, tier by tier until one sells. Returns ping ms."""
-    if ctx.settings.auction.strategy == "priority":
-        rounds = tiers(eligible, lambda e: e.account.priority)
-    else:
-        rounds = [eligible] if eligible else []
-    ping_ms = 0.0
-    for group in rounds:
-        if run.over:
-            for entry in group:
-                entry.set("not_pinged", f"not pinged: {run.why_over()}")
-            continue
-        ping_ms += await ping_round(group, ctx)
-        bidders = _ranked(group, ctx)
-        await post_in_turn(bidders, ctx, run)
-        for entry in bidders:  # the bidders the post never reached
-            if entry.status == "accepted" and run.winner is not None:
-                entry.set("outbid", f"outbid: {run.why_over()}")
-            elif entry.status == "accepted":
-                entry.set("accepted", f"not posted: {run.why_over()}")
-    return ping_ms
-
-
-def _cut_off(eligible: list[Entry], run: PostRun) -> None:
-    """The auction was cancelled: the accounts it did not get to say so (a post cut off
-    is `in_doubt` already, `posting.py`)."""
-    run.control.stopping = True
-    for entry in eligible:
-        if entry.status == "not_pinged" and entry.reason is None:
-            entry.set("not_pinged", INTERRUPTED)
-
-
-def _ranked(group: list[Entry], ctx: AuctionContext) -> list[Entry]:
-    """The group's valid bidders, best first (selection.rank decides)."""
-    auction = ctx.settings.auction
-    by_name = {e.name: e for e in group if e.status == "accepted" and e.bid is not None}
-    bids = [
-        Bid(
-            e.name,
-            e.account.priority,
-            e.bid,
-            e.ping.latency_ms if e.ping else 0.0,
-            weight=e.account.weight,
-        )
-        for e in by_name.values()
-        if e.bid is not None
-    ]
-    ranked = rank(bids, strategy=auction.strategy, tie_break=auction.tie_break, seed=ctx.lead_id)
-    return [by_name[bid.account] for bid in ranked]
-
-
 def _dry_run(eligible: list[Entry], ctx: AuctionContext) -> None:
     """Render every ping and post, send nothing: each request is in the account's exchanges."""
     for entry in eligible:
@@ -205,28 +275,3 @@ def _dry_run(eligible: list[Entry], ctx: AuctionContext) -> None:
             entry.set("error", f"not sent: {why_not_rendered(exc)}")
         else:
             entry.set("not_pinged", DRY_RUN)
-
-
-def _verdict(
-    entries: list[Entry], eligible: list[Entry], run: PostRun, dry_run: bool
-) -> tuple[AuctionStatus, str | None]:
-    """The auction's result and, unless sold, why not (one line for the trace)."""
-    doubtful = [e for e in entries if e.status == "in_doubt"]
-    names = ", ".join(e.name for e in doubtful)
-    if run.winner is not None:  # with `in_doubt: fallback` an earlier post may also have sold
-        return "sold", f"the post to {names} may also have reached its buyer" if doubtful else None
-    if doubtful:
-        return "in_doubt", f"the post to {names} may have reached the buyer: {doubtful[0].reason}"
-    if dry_run:
-        return "unsold", DRY_RUN
-    if not entries:
-        return "unsold", "no delivery account buys this lead type"
-    if not eligible:
-        return "unsold", "every account was filtered out"
-    if run.control.stopping:
-        return "unsold", INTERRUPTED
-    if not run.tried:
-        return "unsold", "no valid bid"
-    if run.exhausted and any(e.status == "accepted" for e in entries):
-        return "unsold", f"max_posts ({run.max_posts}) reached without a sale"
-    return "unsold", "every post failed or was rejected"

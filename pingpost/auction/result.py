@@ -28,9 +28,16 @@ AccountStatus = Literal[
     "post_rejected",  # posted, definitively rejected
     "post_error",  # post failed and provably never reached the buyer
     "in_doubt",  # post may have reached the buyer (timeout after send, reset, 5xx)
+    # the buyer controls (docs/controls.md): not pinged, or not posted to
+    "off_schedule",  # outside every window of its schedule: not pinged
+    "paused",  # auto-paused after consecutive failures: not pinged
+    "capped",  # at a cap: not pinged, or its reservation was refused (nothing sent)
+    "duplicate",  # it bought this lead within its dedupe window: not pinged
 ]
 
-AuctionStatus = Literal["sold", "unsold", "in_doubt"]
+# `duplicate`: refused before any ping by the lead type's dedupe rule. `skipped`: this
+# very lead was delivered before (W3): no auction ran, `earlier` names the one that did.
+AuctionStatus = Literal["sold", "unsold", "in_doubt", "duplicate", "skipped"]
 
 
 @dataclass(frozen=True)
@@ -57,6 +64,25 @@ class AccountResult:
 
 
 @dataclass(frozen=True)
+class Sale:
+    """One sale of a lead: an accepted post and its price (the bid, or the price the
+    buyer confirmed). A shared lead sells several times."""
+
+    account: str
+    price: Decimal
+
+
+@dataclass(frozen=True)
+class Earlier:
+    """The earlier auction a result points to: the one that delivered this very lead
+    (`skipped`, or `in_doubt` while its post is open) or the lead it duplicates."""
+
+    auction_id: str
+    result: str | None  # its result (`interrupted` if it never finished), if known
+    sold_to: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class AuctionResult:
     lead_id: str
     lead: Lead
@@ -70,3 +96,15 @@ class AuctionResult:
     dry_run: bool = False
     # one line: why not sold ("no valid bid"), or a sale's caveat
     reason: str | None = field(default=None, repr=False)
+    sales: tuple[Sale, ...] = ()  # every sale, in the order they were made
+    started_at: float = 0.0  # Unix seconds, from the auction's clock
+    earlier: Earlier | None = None  # skipped, duplicate, or held in doubt by an earlier one
+    decisions: tuple[str, ...] = ()  # shared leads: each exclusive-or-shared decision, in words
+    # Set when the store could not record what happened after a post may have reached
+    # a buyer: the result stands (a sale is a sale), but the log misses part of it.
+    store_error: str | None = None
+
+    @property
+    def revenue(self) -> Decimal:
+        """The sum of every sale's price (0 when unsold)."""
+        return sum((sale.price for sale in self.sales), Decimal(0))

@@ -11,6 +11,8 @@ import time
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from pingpost.auction.failures import NotDelivered
+
 if TYPE_CHECKING:
     from pingpost.auction.batch import BatchItem
 
@@ -57,6 +59,10 @@ class BatchStats:
         self.unsold = 0
         self.in_doubt = 0
         self.invalid = 0
+        self.not_delivered = 0  # the store could not be written: nothing was posted (W1)
+        self.duplicate = 0  # refused by the lead type's dedupe rule
+        self.skipped = 0  # delivered before (W3): not auctioned again
+        self.skipped_sold = 0  # ... and sold then
         self.revenue = Decimal(0)
         self.durations = Histogram()
 
@@ -64,22 +70,44 @@ class BatchStats:
         self.finished = time.monotonic()
         result = item.result
         if result is None:
-            self.invalid += 1
+            if isinstance(item.error, NotDelivered):
+                self.not_delivered += 1
+            else:
+                self.invalid += 1
+            return
+        if result.result == "skipped":
+            self.skipped += 1
+            self.skipped_sold += bool(result.earlier is not None and result.earlier.sold_to)
             return
         self.durations.add(result.duration_ms)
         if result.result == "sold":
             self.sold += 1
-            self.revenue += result.price or Decimal(0)
+            self.revenue += result.revenue if result.sales else (result.price or Decimal(0))
             if any(a.status == "in_doubt" for a in result.accounts):
                 self.sold_in_doubt += 1
         elif result.result == "in_doubt":
             self.in_doubt += 1
+        elif result.result == "duplicate":
+            self.duplicate += 1
         else:
             self.unsold += 1
 
     @property
     def leads(self) -> int:
-        return self.sold + self.unsold + self.in_doubt + self.invalid
+        return (
+            self.sold
+            + self.unsold
+            + self.in_doubt
+            + self.invalid
+            + self.not_delivered
+            + self.duplicate
+            + self.skipped
+        )
+
+    @property
+    def all_sold(self) -> bool:
+        """Every lead sold, now or before (W3: a rerun batch that is done exits 0)."""
+        return self.sold + self.skipped_sold == self.leads
 
     @property
     def elapsed_s(self) -> float:
@@ -109,6 +137,10 @@ class BatchStats:
             "unsold": self.unsold,
             "in_doubt": self.in_doubt,
             "invalid": self.invalid,
+            "duplicate": self.duplicate,
+            "skipped": self.skipped,
+            "skipped_sold": self.skipped_sold,
+            "not_delivered": self.not_delivered,
             "revenue": str(self.revenue),
             "elapsed_s": round(self.elapsed_s, 3),
             "leads_per_s": round(self.leads_per_s, 1),

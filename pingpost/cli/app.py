@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Annotated, Any
+
 import typer
 
+from pingpost import __version__
 from pingpost.cli import deliver, demo, exchange, render, sandbox, serve, store, validate
+from pingpost.cli.help import Command
 
 app = typer.Typer(
     name="pingpost",
@@ -15,15 +20,42 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-app.command("deliver")(deliver.deliver)
-app.command("test-ping")(exchange.test_ping)
-app.command("test-post")(exchange.test_post)
-app.command("render")(render.render)
-app.command("validate")(validate.validate)
-app.command("schema")(validate.schema)
-app.command("sandbox")(sandbox.sandbox)
-app.command("serve")(serve.serve)
-app.command("demo")(demo.demo)
+
+def _print_version(asked: bool) -> None:
+    if asked:
+        print(f"pingpost {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            help="Print pingpost's version and exit.",
+            is_eager=True,
+            callback=_print_version,
+        ),
+    ] = False,
+) -> None:
+    """Ping/post lead delivery as code: validate, render, test and run buyer integrations."""
+
+
+def command(name: str, function: Callable[..., Any]) -> None:
+    """Register `function` as `pingpost NAME`, its help in people's words (cli/help.py)."""
+    app.command(name, cls=Command)(function)
+
+
+command("deliver", deliver.deliver)
+command("test-ping", exchange.test_ping)
+command("test-post", exchange.test_post)
+command("render", render.render)
+command("validate", validate.validate)
+command("schema", validate.schema)
+command("sandbox", sandbox.sandbox)
+command("serve", serve.serve)
+command("demo", demo.demo)
 app.add_typer(store.app, name="store")
 
 

@@ -7,8 +7,10 @@ SIGTERM stops the reading and lets the auctions in flight finish; a second
 cuts them off, and each is still printed (a post cut off in doubt). Every
 line read is accounted for on stdout, whatever the signals.
 
-Exit codes: 0 every lead sold, 1 any lead unsold, in doubt or invalid, or the
-batch stopped before its end; 130 aborted. A dry run: 0 every request rendered,
+Exit codes: 0 every lead sold (now, or before: a rerun skips what is done), 1
+any lead unsold, in doubt, duplicate, invalid or not delivered (store
+unavailable), no lead at all, or the batch stopped before its end; 130 aborted.
+A dry run: 0 every request rendered,
 1 some could not be (or a lead is invalid).
 """
 
@@ -21,6 +23,8 @@ from collections.abc import AsyncIterable, Callable, Iterable
 from pathlib import Path
 
 from pingpost.auction import read_lines, run_batch
+from pingpost.auction.lines import Line
+from pingpost.auction.setup import delivery_for
 from pingpost.auction.stats import BatchStats
 from pingpost.cli.batch_output import BatchOutput, BatchProgress
 from pingpost.cli.common import EXIT_INTERRUPTED, EXIT_NEGATIVE, EXIT_OK
@@ -45,14 +49,17 @@ def deliver_file(
     test: bool,
     dry_run: bool,
     concurrency: int,
+    store_url: str | None = None,
+    again: bool = False,
 ) -> int:
     """Stream the leads of `lead` (a .jsonl file, or - for stdin) through the auction;
-    results on stdout, the rest on stderr. Returns the exit code."""
+    results on stdout, the rest on stderr. Returns the exit code. `store_url`: the
+    store of the run (None: none); `again`: auction leads it has seen finished."""
     path = None if lead == "-" else Path(lead)
     if path is not None and not path.is_file():
         raise UsageError(f"lead file `{lead}` not found (pass a .jsonl file, or - for stdin)")
     stop = BatchStop(lambda text: output.err.print(text))
-    opened = path.open(encoding="utf-8", errors="replace") if path else None
+    opened = path.open("rb") if path else None  # bytes: each line is read with a size cap
     # held from the first lead to the summary: a signal never kills the process there
     stream_of = opened or contextlib.nullcontext(sys.stdin)
     with Interrupts(stop.on_signal) as interrupts, stream_of as stream:
@@ -68,6 +75,8 @@ def deliver_file(
             concurrency=concurrency,
             test=test,
             dry_run=dry_run,
+            store_url=store_url,
+            again=again,
         )
         stats = asyncio.run(batch)
         output.err.print()
@@ -77,10 +86,15 @@ def deliver_file(
             output.err.print(f"stopped ({stop.why}): no lead after line {line} was read")
     if stop.aborted or interrupts.count > 1:
         return EXIT_INTERRUPTED
-    failed = stats.invalid or output.render_errors or stop.why
+    if stats.leads == 0 and not stop.why:  # an empty file is a mistake, not a clean batch
+        output.err.print(
+            f"no lead was read: {lead if path else 'stdin'} has no lead lines", soft_wrap=True
+        )
+        return EXIT_NEGATIVE
+    failed = stats.invalid or output.render_errors or stop.why or output.store_errors
     if dry_run:
         return EXIT_NEGATIVE if failed else EXIT_OK
-    return EXIT_OK if not failed and stats.sold == stats.leads else EXIT_NEGATIVE
+    return EXIT_OK if not failed and stats.all_sold else EXIT_NEGATIVE
 
 
 class BatchStop:
@@ -112,7 +126,7 @@ class BatchStop:
 
 
 async def deliver_batch(
-    lines: Iterable[str] | AsyncIterable[str],
+    lines: Iterable[Line] | AsyncIterable[Line],
     config: Config,
     lead_type: LeadType,
     output: BatchOutput,
@@ -124,14 +138,19 @@ async def deliver_batch(
     concurrency: int = 50,
     test: bool = False,
     dry_run: bool = False,
+    store_url: str | None = None,
+    again: bool = False,
 ) -> BatchStats:
-    """Run the batch on one HTTP transport and print each item as it finishes."""
+    """Run the batch on one HTTP transport (and one store, one set of controls) and
+    print each item as it finishes."""
     output.stats = BatchStats()
     output.on_closed = stop
     # with stdout on the same terminal, results print above the bar instead of through it
     progress = BatchProgress(output.err, total, redirect_stdout=output.out.is_terminal)
     signals = interrupts.on_loop() if interrupts is not None else contextlib.nullcontext()
+    writes = not (dry_run or test)
     with progress, signals:
+        delivery = delivery_for(config, None, writes=writes, again=again)
         async with HttpTransport.for_config(config) as transport:
             items = run_batch(
                 lines,
@@ -144,6 +163,7 @@ async def deliver_batch(
                 source=source,
                 stop=stop.reading_stopped,
                 abort=stop.cut_off,
+                delivery=delivery,
             )
             async for item in items:
                 output.item(item, config, progress)

@@ -99,6 +99,7 @@ class BatchOutput:
     verbose: bool = False
     show_pii: bool = False
     render_errors: int = 0  # dry run: accounts whose requests could not be rendered
+    store_errors: int = 0  # results the store could not record all of (W1-W2)
     stats: BatchStats = field(default_factory=BatchStats)
     closed: bool = False  # stdout was closed (`| head`): nothing more is written to it
     last_line: int = 0  # the last line number printed
@@ -129,6 +130,12 @@ class BatchOutput:
         if result.dry_run:  # an account that could not render; live, `error` is the buyer's
             self.render_errors += sum(1 for a in result.accounts if a.status == "error")
         self._cut_off(item.line_no, result)
+        if result.store_error is not None:
+            self.store_errors += 1
+            self.err.print(
+                Text(f"line {item.line_no}: error: {displayable(result.store_error)}", "bold red"),
+                soft_wrap=True,
+            )
         masker = Masker.for_result(config, result, show_pii=self.show_pii)
         if self.as_json:
             write_json_line({"line": item.line_no, **auction_json(result, masker)})

@@ -12,7 +12,7 @@ import sys
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
 
@@ -72,6 +72,21 @@ AccountOption = Annotated[
         show_default=False,
     ),
 ]
+
+
+def _taken(*names: str, metavar: str | None = None) -> Any:
+    """A common option on a command it does not change: every command takes the spec's
+    common options (a script can pass them everywhere), and says when one does nothing."""
+    return typer.Option(
+        *names, metavar=metavar, show_default=False, help="Taken by every command; no effect here."
+    )
+
+
+UnusedConfig = Annotated[Path | None, _taken("--config", "-c", metavar="DIR")]
+UnusedJson = Annotated[bool, _taken("--json")]
+UnusedTest = Annotated[bool, _taken("--test")]
+UnusedVerbose = Annotated[bool, _taken("--verbose", "-v")]
+UnusedNoColor = Annotated[bool, _taken("--no-color")]
 ShowSecretsOption = Annotated[
     bool, typer.Option("--show-secrets", help="Show secrets (masked by default).")
 ]
@@ -122,38 +137,6 @@ def store_url(option: str | None, no_store: bool, config: Path | None) -> str | 
     if no_store or option or os.environ.get(ENV_VAR):
         return resolve_store_url(option, no_store, None, config_dir(config))
     return resolve_store_url(None, False, load(config).settings, config_dir(config))
-
-
-def with_store_hints(body: Callable[[], int], *, no_store: bool = True) -> Callable[[], int]:
-    """The store's errors, with the command-line fix that fits each (same class, same exit).
-    `no_store`: the command has --no-store, so an unreachable store can be done without."""
-
-    def hinted() -> int:
-        from pingpost.store.errors import (
-            BadStoreUrl,
-            StoreMissing,
-            StoreTooOld,
-            StoreUnavailable,
-        )
-
-        hints: list[tuple[type[Exception], str]] = [
-            (StoreTooOld, "run `pingpost store migrate`"),
-            (StoreMissing, "check the URL, or create the store with `pingpost store migrate`"),
-            (BadStoreUrl, "fix --store, $PINGPOST_STORE or settings `store:`"),
-            (
-                StoreUnavailable,
-                "check the store URL (--store, $PINGPOST_STORE or settings `store:`) and that "
-                "it is reachable and writable" + (", or run with --no-store" if no_store else ""),
-            ),
-        ]
-        try:
-            return body()
-        except (StoreTooOld, BadStoreUrl, StoreUnavailable) as exc:
-            hint = next(h for kind, h in hints if isinstance(exc, kind))
-            exc.args = (f"{exc}\nhint: {hint}",)
-            raise
-
-    return hinted
 
 
 def console(*, stderr: bool = False, no_color: bool = False) -> Console:

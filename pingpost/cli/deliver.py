@@ -47,7 +47,10 @@ def deliver(
     lead_type: Annotated[
         str | None,
         typer.Option(
-            "--lead-type", help="Lead type (default: the only one configured).", show_default=False
+            "--lead-type",
+            metavar="NAME",
+            help="Lead type (default: the only one configured).",
+            show_default=False,
         ),
     ] = None,
     json_: JsonOption = False,
@@ -57,17 +60,29 @@ def deliver(
         bool, typer.Option("--dry-run", help="Render every request, send nothing.")
     ] = False,
     concurrency: Annotated[
-        int, typer.Option("--concurrency", min=1, max=10_000, help="Auctions in flight (batch).")
+        int,
+        typer.Option(
+            "--concurrency", metavar="N", min=1, max=10_000, help="Auctions in flight (batch)."
+        ),
     ] = 50,
     lead_id: Annotated[
         str | None,
         typer.Option(
             "--lead-id",
-            help="Lead id for one lead (default: a new uuid); keeps the idempotency key "
-            "<lead_id>:<account> stable when an in-doubt lead is delivered again.",
+            metavar="ID",
+            help="Auction id for one lead (default: the lead type's id_field, else a new "
+            "uuid); sent in the idempotency key <lead_id>:<account>.",
             show_default=False,
         ),
     ] = None,
+    again: Annotated[
+        bool,
+        typer.Option(
+            "--again",
+            help="Auction leads the store has already finished instead of skipping them "
+            "(never a lead with a post in doubt: see `pingpost recover`).",
+        ),
+    ] = False,
     show_pii: ShowPiiOption = False,
     no_color: NoColorOption = False,
     debug: DebugOption = False,
@@ -79,6 +94,7 @@ def deliver(
 
         cfg = load(config)
         kind = cfg.lead_type(lead_type)
+        url = None
         if lead == "-" or lead.endswith(BATCH_SUFFIXES):
             if lead_id is not None:
                 raise UsageError("--lead-id is for one lead, not a batch")
@@ -86,15 +102,17 @@ def deliver(
 
             output = _output(json_, verbose, show_pii, no_color)
             return deliver_file(
-                cfg, kind, lead, output, test=test, dry_run=dry_run, concurrency=concurrency
-            )
+                cfg, kind, lead, output, test=test, dry_run=dry_run, concurrency=concurrency,
+                store_url=url, again=again,
+            )  # fmt: skip
         from pingpost.cli.one_lead import checked_lead_id, deliver_and_print
         from pingpost.leads import load_lead
 
         one = load_lead(Path(lead), kind)
         return deliver_and_print(
             one, cfg, as_json=json_, verbose=verbose, show_pii=show_pii, no_color=no_color,
-            test=test, dry_run=dry_run, lead_id=checked_lead_id(lead_id),
+            test=test, dry_run=dry_run, lead_id=checked_lead_id(lead_id), store_url=url,
+            again=again,
         )  # fmt: skip
 
     run(body, debug=debug)

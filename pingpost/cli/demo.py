@@ -17,7 +17,15 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from pingpost.cli.common import DebugOption, JsonOption, NoColorOption, VerboseOption, run
+from pingpost.cli.common import (
+    DebugOption,
+    JsonOption,
+    NoColorOption,
+    UnusedConfig,
+    UnusedTest,
+    VerboseOption,
+    run,
+)
 
 if TYPE_CHECKING:
     from pingpost.sandbox import Sandbox
@@ -34,6 +42,7 @@ def demo(
         int | None,
         typer.Option(
             "--port",
+            metavar="PORT",
             min=0,
             max=65535,
             help=f"Sandbox port (default {DEFAULT_PORT}, or any free one if taken; 0 = any).",
@@ -49,6 +58,8 @@ def demo(
         ),
     ] = False,
     no_color: NoColorOption = False,
+    _config: UnusedConfig = None,  # the demo runs its own sample configs
+    _test: UnusedTest = False,
     debug: DebugOption = False,
 ) -> None:
     """Run a full auction against simulated buyers on this machine (no network needed)."""

@@ -23,6 +23,7 @@ from pingpost.cli.common import (
     ShowPiiOption,
     ShowSecretsOption,
     TestOption,
+    UnusedVerbose,
     account_note,
     config_dir,
     console,
@@ -37,13 +38,17 @@ if TYPE_CHECKING:
 UrlOption = Annotated[
     str | None,
     typer.Option(
-        "--url", help="Send to this URL instead of the configured endpoint.", show_default=False
+        "--url",
+        metavar="URL",
+        help="Send to this URL instead of the configured endpoint.",
+        show_default=False,
     ),
 ]
 TimeoutOption = Annotated[
     float | None,
     typer.Option(
         "--timeout",
+        metavar="SECONDS",
         min=0.001,
         help="Seconds for the whole exchange (default: the method's, then the settings').",
         show_default=False,
@@ -60,10 +65,12 @@ def test_ping(
         bool, typer.Option("--post", help="Post too when the ping is accepted.")
     ] = False,
     post_url: Annotated[
-        str | None, typer.Option("--post-url", help="With --post: send the post to this URL.")
+        str | None,
+        typer.Option("--post-url", metavar="URL", help="With --post: send the post to this URL."),
     ] = None,
     timeout: TimeoutOption = None,
     test: TestOption = False,
+    _verbose: UnusedVerbose = False,
     json_: JsonOption = False,
     show_secrets: ShowSecretsOption = False,
     show_pii: ShowPiiOption = False,
@@ -111,6 +118,7 @@ def test_post(
     url: UrlOption = None,
     timeout: TimeoutOption = None,
     test: TestOption = False,
+    _verbose: UnusedVerbose = False,
     json_: JsonOption = False,
     show_secrets: ShowSecretsOption = False,
     show_pii: ShowPiiOption = False,

@@ -15,8 +15,10 @@ import asyncio
 import sys
 from typing import Any
 
-from pingpost.auction import AuctionControl, AuctionInterrupted, run_auction
+from pingpost.auction import AuctionControl, AuctionInterrupted
+from pingpost.auction.continuing import deliver_lead
 from pingpost.auction.result import AuctionResult
+from pingpost.auction.setup import delivery_for
 from pingpost.cli.common import EXIT_INTERRUPTED
 from pingpost.cli.interrupt import Interrupts
 from pingpost.cli.output import auction_exit_code, print_result
@@ -48,14 +50,32 @@ class _Auction:
             self.control.stopping = True
 
     async def run(
-        self, lead: Lead, config: Config, interrupts: Interrupts, **kw: Any
+        self,
+        lead: Lead,
+        config: Config,
+        interrupts: Interrupts,
+        *,
+        store_url: str | None = None,
+        again: bool = False,
+        **kw: Any,
     ) -> AuctionResult:
+        writes = not (kw.get("dry_run") or kw.get("test"))
         with interrupts.on_loop():
+            how = delivery_for(config, None, writes=writes, again=again)
             async with HttpTransport.for_config(config) as transport:
                 # a task of its own: a signal cuts off the auction, never the transport's
-                # closing, so the result cannot be lost on the way out
+                # closing nor the store's, so the result cannot be lost on the way out
                 self.task = asyncio.create_task(
-                    run_auction(lead, config, transport=transport, control=self.control, **kw)
+                    deliver_lead(
+                        lead,
+                        config,
+                        transport=transport,
+                        store=how.store,
+                        again=how.again,
+                        controls=how.controls,
+                        control=self.control,
+                        **kw,
+                    )
                 )
                 try:
                     return await self.task
@@ -93,6 +113,8 @@ def deliver_and_print(
         print_result(
             config, result, as_json=as_json, verbose=verbose, show_pii=show_pii, no_color=no_color
         )
+    if result.store_error is not None:
+        print(f"error: {result.store_error}", file=sys.stderr)
     if interrupts.count:
         print(interrupted_note(result), file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -100,12 +122,12 @@ def deliver_and_print(
 
 
 def checked_lead_id(lead_id: str | None) -> str | None:
-    """`--lead-id`: it becomes part of the idempotency key header, so plain text only."""
+    """`--lead-id`: it becomes the auction id (core's rule: `pingpost.ids`)."""
+    from pingpost.ids import auction_id_problem
+
     if lead_id is None:
         return None
-    if not lead_id.strip() or len(lead_id) > 200 or not lead_id.isprintable():
-        raise UsageError(
-            "--lead-id must be 1 to 200 printable characters (it is sent in the "
-            "idempotency key header as <lead_id>:<account>)"
-        )
+    problem = auction_id_problem(lead_id)
+    if problem is not None:
+        raise UsageError(f"--lead-id: {problem}")
     return lead_id

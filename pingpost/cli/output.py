@@ -1,7 +1,8 @@
 """One lead's result on stdout, and the exit code it gives (docs/commands.md).
 
-Exit codes, one lead: 0 sold, 1 unsold or in doubt; a dry run: 0 when every
-request rendered, 1 when some could not be.
+Exit codes, one lead: 0 sold (or skipped: sold before), 1 unsold, in doubt,
+duplicate, or skipped when it did not sell before; 2 when the store could not
+record all of it; a dry run: 0 when every request rendered, 1 when some could not be.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING
 
-from pingpost.cli.common import EXIT_NEGATIVE, EXIT_OK, console
+from pingpost.cli.common import EXIT_CANNOT_RUN, EXIT_NEGATIVE, EXIT_OK, console
 from pingpost.masking import Masker
 
 if TYPE_CHECKING:
@@ -21,6 +22,11 @@ def auction_exit_code(result: AuctionResult) -> int:
     if result.dry_run:
         rendered = all(a.status != "error" for a in result.accounts)
         return EXIT_OK if rendered else EXIT_NEGATIVE
+    if result.store_error is not None:  # the store missed part of it: `recover` lists it
+        return EXIT_CANNOT_RUN
+    if result.result == "skipped":  # delivered before: done if it sold then (W3)
+        sold_before = result.earlier is not None and bool(result.earlier.sold_to)
+        return EXIT_OK if sold_before else EXIT_NEGATIVE
     return EXIT_OK if result.result == "sold" else EXIT_NEGATIVE
 
 

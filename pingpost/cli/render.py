@@ -19,6 +19,8 @@ from pingpost.cli.common import (
     ShowPiiOption,
     ShowSecretsOption,
     TestOption,
+    UnusedNoColor,
+    UnusedVerbose,
     account_note,
     config_dir,
     parse_captures,
@@ -40,7 +42,9 @@ class StyleChoice(StrEnum):
     json = "json"
 
 
-PhaseOption = Annotated[PhaseChoice, typer.Option("--phase", help="Which request to render.")]
+PhaseOption = Annotated[
+    PhaseChoice, typer.Option("--phase", metavar="ping|post", help="Which request to render.")
+]
 CaptureOption = Annotated[
     list[str] | None,
     typer.Option(
@@ -53,7 +57,11 @@ CaptureOption = Annotated[
 ]
 StyleOption = Annotated[
     StyleChoice,
-    typer.Option("--as", help="http: the raw request; curl: a runnable command; json."),
+    typer.Option(
+        "--as",
+        metavar="http|curl|json",
+        help="http: the raw request; curl: a runnable command; json (the same as --json).",
+    ),
 ]
 
 
@@ -66,6 +74,8 @@ def render(
     style: StyleOption = StyleChoice.http,
     json_: JsonOption = False,
     test: TestOption = False,
+    _verbose: UnusedVerbose = False,
+    _no_color: UnusedNoColor = False,
     show_secrets: ShowSecretsOption = False,
     show_pii: ShowPiiOption = False,
     config: ConfigOption = None,

@@ -9,7 +9,16 @@ from typing import Annotated, Any
 
 import typer
 
-from pingpost.cli.common import DebugOption, JsonOption, NoColorOption, console, run
+from pingpost.cli.common import (
+    DebugOption,
+    JsonOption,
+    NoColorOption,
+    UnusedConfig,
+    UnusedTest,
+    UnusedVerbose,
+    console,
+    run,
+)
 
 
 def sandbox(
@@ -26,6 +35,7 @@ def sandbox(
         typer.Option(
             "--port",
             "-p",
+            metavar="PORT",
             min=0,
             max=65535,
             show_default=False,
@@ -34,13 +44,18 @@ def sandbox(
     ] = None,
     seed: Annotated[
         int | None,
-        typer.Option("--seed", show_default=False, help="Seed of every random decision."),
+        typer.Option(
+            "--seed", metavar="N", show_default=False, help="Seed of every random decision."
+        ),
     ] = None,
     no_ledger: Annotated[
         bool, typer.Option("--no-ledger", help="Record nothing in the ledger (load runs).")
     ] = False,
     json_output: JsonOption = False,
     no_color: NoColorOption = False,
+    _config: UnusedConfig = None,
+    _test: UnusedTest = False,
+    _verbose: UnusedVerbose = False,
     debug: DebugOption = False,
 ) -> None:
     """Serve simulated buyers (every answer style and fault mode) on 127.0.0.1 until Ctrl-C.
@@ -97,7 +112,8 @@ def _print_table(summary: dict[str, Any], *, no_color: bool) -> None:
         if faults and buyer["fault_phase"] != "both":
             faults += f" ({buyer['fault_phase']})"
         cells = (
-            f"{buyer['name']}\n{buyer['style']}",
+            f"{buyer['name']}\n{buyer['style']}"
+            + (f"\nauth {buyer['auth']}" if buyer.get("auth") else ""),
             f"{buyer['ping_url'].removeprefix(url)}\n{buyer['post_url'].removeprefix(url)}",
             ("path" if buyer["token"].startswith("{") else buyer["token"])
             + "\n"
@@ -107,5 +123,8 @@ def _print_table(summary: dict[str, Any], *, no_color: bool) -> None:
             faults or "none",
         )
         table.add_row(*(Text(cell) for cell in cells))
+    if summary.get("token_url"):
+        table.caption = f"oauth2 token endpoint: {summary['token_url']}"
+        table.caption_justify = "left"
     console(no_color=no_color).print(table)
     sys.stdout.flush()

@@ -11,7 +11,15 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from pingpost.cli.common import ConfigOption, DebugOption, config_dir, run
+from pingpost.cli.common import (
+    ConfigOption,
+    DebugOption,
+    TestOption,
+    UnusedNoColor,
+    UnusedVerbose,
+    config_dir,
+    run,
+)
 
 if TYPE_CHECKING:
     from pingpost.store.api import Store
@@ -22,10 +30,16 @@ DEFAULT_PORT = 8080
 def serve(
     config: ConfigOption = None,
     host: Annotated[
-        str, typer.Option("--host", help="Address to listen on (0.0.0.0: every interface).")
+        str,
+        typer.Option(
+            "--host", metavar="HOST", help="Address to listen on (0.0.0.0: every interface)."
+        ),
     ] = "127.0.0.1",
     port: Annotated[
-        int, typer.Option("--port", "-p", min=0, max=65535, help="Port (0 picks a free one).")
+        int,
+        typer.Option(
+            "--port", "-p", metavar="PORT", min=0, max=65535, help="Port (0 picks a free one)."
+        ),
     ] = DEFAULT_PORT,
     store: Annotated[
         str | None,
@@ -52,6 +66,10 @@ def serve(
             help="Log lines on stderr: JSON, human, or auto (human on a terminal).",
         ),
     ] = "auto",
+    json_: Annotated[bool, typer.Option("--json", help="Same as --log-format json.")] = False,
+    test: TestOption = False,
+    _verbose: UnusedVerbose = False,
+    _no_color: UnusedNoColor = False,
     debug: DebugOption = False,
 ) -> None:
     """Serve POST /v1/leads: each lead is auctioned and answered with its JSON result."""
@@ -63,10 +81,10 @@ def serve(
         from pingpost.serve import serve as run_service
         from pingpost.serve.accesslog import ServiceLog, route_library_logs
 
-        human = _human(log_format)
+        human = _human("json" if json_ else log_format)
         log = ServiceLog(human=human)
         route_library_logs(log)
-        options = ServeOptions(config_dir(config), host, port, auth=not insecure_no_auth)
+        options = ServeOptions(config_dir(config), host, port, auth=not insecure_no_auth, test=test)
         if insecure_no_auth:
             log.event("warning", message="--insecure-no-auth: leads are taken without an API key")
         asyncio.run(run_service(options, _store(store), log=log))

@@ -15,6 +15,11 @@ from pingpost.cli.common import (
     ConfigOption,
     DebugOption,
     NoColorOption,
+    UnusedConfig,
+    UnusedJson,
+    UnusedNoColor,
+    UnusedTest,
+    UnusedVerbose,
     config_dir,
     run,
 )
@@ -30,6 +35,7 @@ def validate(
     paths: Annotated[
         list[Path] | None,
         typer.Argument(
+            metavar="PATH",
             help="Config directories or files, checked together as one config "
             "(default: the config dir).",
             show_default=False,
@@ -39,7 +45,10 @@ def validate(
     output: Annotated[
         Format,
         typer.Option(
-            "--format", "-f", help="text, json (a list of problems) or github (annotations)."
+            "--format",
+            "-f",
+            metavar="text|json|github",
+            help="text, json (a list of problems) or github (annotations).",
         ),
     ] = Format.text,
     json_: Annotated[bool, typer.Option("--json", help="Same as --format json.")] = False,
@@ -52,6 +61,8 @@ def validate(
         ),
     ] = True,
     no_color: NoColorOption = False,
+    _test: UnusedTest = False,
+    _verbose: UnusedVerbose = False,
     debug: DebugOption = False,
 ) -> None:
     """Check configs offline: YAML, schema, references, templates, rules, renders, examples.
@@ -64,12 +75,17 @@ def validate(
         from pingpost.cli.validate_output import print_report
         from pingpost.commands.offline import run_offline_checks
         from pingpost.config.loader import validate_config, validate_paths
+        from pingpost.errors import ConfigDirMissing
 
         behaviour = run_offline_checks if offline else None
         if paths:
-            report = validate_paths(list(paths), behaviour=behaviour, config=config)
+            # a file outside any config is checked with the config dir, as `render` does
+            report = validate_paths(list(paths), behaviour=behaviour, config=config_dir(config))
         else:
-            report = validate_config([config_dir(config)], behaviour=behaviour)
+            folder = config_dir(config)
+            if not folder.exists():
+                raise ConfigDirMissing(str(folder))
+            report = validate_config([folder], behaviour=behaviour)
         fmt = Format.json if json_ else output
         print_report(report, fmt.value, no_color=no_color)
         failed = report.errors or (strict and report.warnings)
@@ -81,8 +97,15 @@ def validate(
 def schema(
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", help="Write to this file instead of stdout."),
+        typer.Option(
+            "--output", "-o", metavar="FILE", help="Write to this file instead of stdout."
+        ),
     ] = None,
+    _config: UnusedConfig = None,
+    _json: UnusedJson = False,
+    _test: UnusedTest = False,
+    _verbose: UnusedVerbose = False,
+    _no_color: UnusedNoColor = False,
     debug: DebugOption = False,
 ) -> None:
     """Print the JSON Schema (draft 2020-12) of the config language, for editors.

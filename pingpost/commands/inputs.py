@@ -12,7 +12,7 @@ from pathlib import Path
 from types import TracebackType
 
 from pingpost.config.bundle import Config
-from pingpost.config.loader import load_config, validate_config
+from pingpost.config.loader import config_root_for, load_config, validate_config
 from pingpost.config.models import DeliveryAccount, DeliveryMethod, LeadType
 from pingpost.errors import ConfigError, NoSample, PingpostError, UsageError
 from pingpost.leads import Lead, coerce_lead, load_lead
@@ -30,8 +30,8 @@ class MaskedError(PingpostError):
 
 
 def load_method(config_dir: Path, spec: str) -> tuple[Config, DeliveryMethod]:
-    """`spec` is a method name, or a YAML file defining one (inside the config dir or not;
-    the config dir is loaded either way, for lead types and accounts)."""
+    """`spec` is a method name, or a YAML file defining one, loaded with the config
+    `config_root_for` finds for it (the config dir, or the file's own config)."""
     path = Path(spec)
     if not (spec.endswith((".yaml", ".yml")) or path.is_file()):
         config = load_config(config_dir)
@@ -39,10 +39,11 @@ def load_method(config_dir: Path, spec: str) -> tuple[Config, DeliveryMethod]:
     if not path.is_file():
         raise UsageError(f"method file `{spec}` not found")
     wanted = path.resolve()
-    if not config_dir.exists() or wanted.is_relative_to(config_dir.resolve()):
-        config = load_config(config_dir if config_dir.exists() else path)
+    root = config_root_for(path, config_dir)  # as `pingpost validate FILE` finds it
+    if root is None or wanted.is_relative_to(root.resolve()):
+        config = load_config(root or path)
     else:
-        report = validate_config([config_dir, path])
+        report = validate_config([root, path])
         if report.config is None:
             raise ConfigError(report.problems)
         config = report.config

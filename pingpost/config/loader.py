@@ -10,6 +10,7 @@ render every method with its lead type's sample, run every example).
 
 from __future__ import annotations
 
+import copy
 import difflib
 import functools
 import os
@@ -30,7 +31,7 @@ from pingpost.config.method_checks import MethodFacts
 from pingpost.config.models import DOCUMENT_MODELS, Settings
 from pingpost.config.yaml_compose import Document
 from pingpost.config.yaml_read import read_file
-from pingpost.errors import ConfigError, Problem, UsageError
+from pingpost.errors import ConfigDirMissing, ConfigError, Problem, UsageError
 from pingpost.masking import SHORT_SECRET, Masker
 
 # Checks run on the loaded documents besides the config's own (the offline behaviour checks).
@@ -80,6 +81,8 @@ def load_config(path: Path | str, *, behaviour: BehaviourChecks | None = None) -
     Warnings are kept in `Config.warnings`. `behaviour` runs more checks, such as the
     offline ones `pingpost validate` runs.
     """
+    if not Path(path).exists():
+        raise ConfigDirMissing(str(path))
     report = validate_config([Path(path)], behaviour=behaviour)
     if report.config is None:
         raise ConfigError(report.problems)
@@ -142,15 +145,12 @@ def validate_paths(
     config: Path | None = None,
     env: Mapping[str, str] | None = None,
 ) -> ValidationReport:
-    """`pingpost validate PATH...`: a file inside a config dir is checked with the rest of
-    its config (so its references resolve), and only the given paths' problems are shown.
-
-    The config of a file is `config` when the file lies in it, else the nearest
-    directory above it holding `pingpost.yaml` or `lead_types/`.
-    """
+    """`pingpost validate PATH...`: a file is checked with the rest of its config (so its
+    references resolve), found as `config_root_for` says, and only the given paths'
+    problems are shown. `config` is the config directory in use."""
     roots: list[Path] = []
     for path in paths:
-        root = _config_root(path, config) if path.is_file() else None
+        root = config_root_for(path, config) if path.is_file() else None
         if root is not None and root not in roots:
             roots.append(root)
     if not roots:
@@ -164,14 +164,18 @@ def validate_paths(
     )
 
 
-def _config_root(file: Path, config: Path | None) -> Path | None:
+def config_root_for(file: Path, config: Path | None) -> Path | None:
+    """The config a single YAML file is loaded with, by `validate`, `render`, `test-ping`
+    and `test-post` alike: `config` when the file lies in it; else the nearest directory
+    above the file holding `pingpost.yaml` or `lead_types/` (its own config); else
+    `config` when it exists (for its lead types and accounts); else none."""
     resolved = file.resolve()
     if config is not None and config.is_dir() and resolved.is_relative_to(config.resolve()):
         return config
     for folder in resolved.parents:
         if (folder / "pingpost.yaml").is_file() or (folder / "lead_types").is_dir():
             return folder
-    return None
+    return config if config is not None and config.is_dir() else None
 
 
 def discover(paths: Iterable[Path]) -> list[tuple[Path, str]]:
@@ -224,19 +228,19 @@ def _load_document(
     problems += result.problems
     name = _name_of(kind, result.data)
     label = f"{kind} `{name}`" if name and kind != "settings" else kind
-    model: BaseModel | None = None
-    try:
-        model = DOCUMENT_MODELS[kind].model_validate(result.data)
-    except ValidationError as exc:
-        taken = {(p.line, p.column) for p in problems}
-        problems += [
-            p
-            for p in problems_from(exc, DOCUMENT_MODELS[kind], marks, label)
-            if (p.line, p.column) not in taken
-        ]
+    before = any(p.severity == "error" for p in problems)
+    model, found = _model_of(kind, result.data, marks, label)
+    taken = {(p.line, p.column) for p in problems}
+    problems += [p for p in found if (p.line, p.column) not in taken]
     if kind == "source":
         problems += _literal_key(data, marks)
-    ok = model is not None and not any(p.severity == "error" for p in problems)
+    # unknown keys are errors, yet the rest of the document is still checked (the model
+    # was built without them); any other error leaves nothing sound to check
+    ok = (
+        model is not None
+        and not before
+        and not any(p.severity == "error" and p not in found for p in problems)
+    )
     reference = result.data.get("method") if kind == "delivery_account" else None
     reference = reference if isinstance(reference, str) else None
     secret_paths = frozenset(result.secret_paths)
@@ -252,6 +256,53 @@ def _load_document(
         )
     )
     return problems
+
+
+def _model_of(
+    kind: str, data: dict[Any, Any], marks: DocMarks, label: str
+) -> tuple[BaseModel | None, list[Problem]]:
+    """The document's model, and its schema problems. When the document is valid but for
+    unknown keys, the model is built without them, so that every other check still runs."""
+    cls = DOCUMENT_MODELS[kind]
+    try:
+        return cls.model_validate(data), []
+    except ValidationError as exc:
+        found = problems_from(exc, cls, marks, label)
+        errors = exc.errors(include_url=False)
+    unknown = [err["loc"] for err in errors if err["type"] == "extra_forbidden"]
+    if not unknown:
+        return None, found
+    try:  # other errors may only come from the unknown keys (a union tried every shape)
+        return cls.model_validate(_without(data, unknown)), found
+    except ValidationError:
+        return None, found
+
+
+def _without(data: Any, paths: list[tuple[int | str, ...]]) -> Any:
+    """A copy of `data` without the keys at `paths` (pydantic locations, which may hold
+    union tags that are not keys: those are stepped over)."""
+    data = copy.deepcopy(data)
+    for path in paths:
+        _remove(data, path)
+    return data
+
+
+def _remove(node: Any, path: tuple[int | str, ...]) -> bool:
+    """Remove the key at `path` under `node`, stepping over steps that name no child."""
+    if len(path) == 1:
+        if isinstance(node, dict) and path[0] in node:
+            del node[path[0]]
+            return True
+        return False
+    step, rest = path[0], path[1:]
+    child = None
+    if isinstance(node, dict):
+        child = node.get(step)
+    elif isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
+        child = node[step]
+    if isinstance(child, dict | list) and _remove(child, rest):
+        return True
+    return _remove(node, rest)  # `step` was a union's tag, not a key
 
 
 def _literal_key(raw: dict[Any, Any], marks: DocMarks) -> list[Problem]:

@@ -14,6 +14,7 @@ from pingpost.config.marks import NodePath
 from pingpost.config.models import DeliveryMethod, LeadType, Mapping, Request, Settings
 from pingpost.config.rule_checks import check_response
 from pingpost.config.template_check import GLOBALS, TemplateProblem, analyse
+from pingpost.config.wire_checks import check_wire
 from pingpost.mapping import MappingError, check_nesting, parse_format
 from pingpost.templating import Flavour, is_template
 from pingpost.values import XML_NAME
@@ -64,6 +65,7 @@ def check_method(
     _check_nesting(r, doc, method)
     _check_post_retry(r, doc, method)
     _check_examples(r, doc, method)
+    check_wire(r, doc, method)
     timeout = method.ping.timeout
     deadline = settings.auction.ping_deadline
     if timeout is not None and timeout > deadline:

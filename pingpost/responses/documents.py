@@ -58,12 +58,22 @@ def xpath_problem(expression: str) -> str | None:
 
 def _xpath_tree(body: DecodedBody) -> tuple[Any, dict[str, str]]:
     xpath = _xpath()
-    if body.format == "html":
+    if body.format == "html" or _a_page(body):
         return xpath.html_tree(_html().serialized(_page(body))), {}
     if body.format == "xml" and body.error is None:
         tree = xpath.xml_tree(body.text)
         return tree, xpath.document_namespaces(tree)
     raise RuleProblem(f"`xpath` reads xml or html answers; this body is {_what(body)}")
+
+
+def _a_page(body: DecodedBody) -> bool:
+    """Under `format: auto`, markup that was not read as XML (a `text/html` page)."""
+    return (
+        body.requested == "auto"
+        and body.format == "text"
+        and body.error is None
+        and body.text.lstrip().startswith("<")
+    )
 
 
 def _page(body: DecodedBody) -> Any:

@@ -46,6 +46,13 @@ ERRORS: Sequence[tuple[type[Exception], int, str]] = (
 )
 
 
+class Refusal(Exception):
+    """Stop handling a request and send `response` (an early, expected answer)."""
+
+    def __init__(self, response: web.Response) -> None:
+        self.response = response
+
+
 def status_of(result: str) -> int:
     return STATUS_BY_RESULT.get(result, 200)
 
@@ -114,6 +121,7 @@ def stored_answer(status: int, body: bytes, *, replayed: bool = False) -> web.Re
     """An answer as the idempotency store keeps it: a JSON result document, or the
     problem document of an auction that failed (replayed: not the first answer)."""
     if is_problem(body):
-        return web.Response(status=status, body=body, content_type=PROBLEM_TYPE)
+        headers = {"Retry-After": "1"} if status == 503 else None
+        return web.Response(status=status, body=body, content_type=PROBLEM_TYPE, headers=headers)
     headers = {"Idempotent-Replayed": "true"} if replayed else None
     return web.Response(status=status, body=body, content_type=RESULT_TYPE, headers=headers)

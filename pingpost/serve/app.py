@@ -18,7 +18,8 @@ from aiohttp import web
 
 from pingpost.errors import ConfigError
 from pingpost.serve.answers import INTERNAL_DETAIL, problem
-from pingpost.serve.intake import MAX_BODY_BYTES, NOTE, SERVICE, post_lead
+from pingpost.serve.door import MAX_BODY_BYTES
+from pingpost.serve.intake import NOTE, SERVICE, post_lead
 from pingpost.serve.metrics import CONTENT_TYPE
 from pingpost.serve.openapi import openapi_document
 from pingpost.serve.service import Service

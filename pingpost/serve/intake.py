@@ -5,51 +5,47 @@
       ─ slot free? 503 ─ auction (its own task) ─► 201 sold · 200 unsold · 202 in doubt
                                                    · 409 duplicate
 
-Each refusal is a problem document (answers.py) and never reaches the store or
-the auction metrics: only auctions are logged as auctions.
+The checks before the auction live in door.py. Each refusal is a problem
+document (answers.py) and never reaches the store or the auction metrics: only
+auctions are logged as auctions.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from typing import Any
 
 from aiohttp import web
 
 from pingpost.auction import run_auction
-from pingpost.config.models import LeadType, Source
+from pingpost.auction.result import AuctionResult
+from pingpost.config.models import Source
 from pingpost.errors import PingpostError
-from pingpost.leads import Lead, coerce_lead, decode_lead_json
+from pingpost.leads import Lead
 from pingpost.masking import Masker
 from pingpost.serve.answers import (
     INTERNAL_DETAIL,
+    Refusal,
     from_error,
     problem,
     problem_body,
     status_of,
     stored_answer,
 )
+from pingpost.serve.door import authenticate, draining, limit_rate, parse_lead, read_body
 from pingpost.serve.idempotency import body_digest, valid_key
 from pingpost.serve.service import Service
-from pingpost.serve.sources import presented_key, retry_after
 from pingpost.serve.state import LeadTypeRefused, ServiceConfig, pick_lead_type
+from pingpost.store.errors import StoreUnavailable
 from pingpost.store.records import KeyAnswered, KeyClaimed, KeyMismatch
 from pingpost.trace.json import auction_json, dumps
 
-MAX_BODY_BYTES = 1024 * 1024  # spec: bodies over 1 MB are 413
 SERVICE: web.AppKey[Service] = web.AppKey("service", Service)
 # what the access log says about a request (source, lead type, auction id, result)
 NOTE: web.RequestKey[dict[str, Any]] = web.RequestKey("note", dict)
 ANONYMOUS = "-"  # the idempotency scope of posts without a source (--insecure-no-auth)
-DRAIN_RETRY_AFTER = "5"
-
-
-class Refusal(Exception):
-    """Stop handling a request and send `response` (an early, expected answer)."""
-
-    def __init__(self, response: web.Response) -> None:
-        self.response = response
 
 
 async def post_lead(request: web.Request) -> web.StreamResponse:
@@ -67,18 +63,18 @@ async def post_lead(request: web.Request) -> web.StreamResponse:
 
 async def _intake(request: web.Request, service: Service, note: dict[str, Any]) -> web.Response:
     if service.draining:
-        raise Refusal(_draining())
+        raise Refusal(draining())
     current = service.current
-    source = _authenticate(request, current)
+    source = authenticate(request, current)
     note["source"] = source.name if source is not None else None
-    _limit_rate(service, source)
+    limit_rate(service, source)
     try:
         lead_type = pick_lead_type(current, source, request.query.get("lead_type"))
     except LeadTypeRefused as exc:
         raise Refusal(problem(exc.status, exc.code, str(exc))) from None
     note["lead_type"] = lead_type.name
-    body = await _read_body(request)
-    data, lead = _parse(body, lead_type)
+    body = await read_body(request)
+    data, lead = parse_lead(body, lead_type)
     key = request.headers.get("Idempotency-Key")
     if key is None:
         return await _auction(service, current, lead, source, note)
@@ -90,91 +86,6 @@ async def _intake(request: web.Request, service: Service, note: dict[str, Any]) 
     scope = source.name if source is not None else ANONYMOUS
     digest = body_digest(lead_type.name, data)
     return await _auction_once(service, current, lead, source, (scope, key, digest), note)
-
-
-def _draining() -> web.Response:
-    response = problem(
-        503, "shutting_down", "this instance is shutting down; send the lead again "
-        "(another instance, or this one after its restart, takes it)",
-        headers={"Retry-After": DRAIN_RETRY_AFTER},
-    )  # fmt: skip
-    response.force_close()
-    return response
-
-
-def _authenticate(request: web.Request, current: ServiceConfig) -> Source | None:
-    key = presented_key(request.headers.get("Authorization"), request.headers.get("X-Api-Key"))
-    source = current.keyring.identify(key)
-    if source is not None or (key is None and not current.auth):
-        return source
-    detail = (
-        "missing API key: send `Authorization: Bearer KEY` or `X-Api-Key: KEY`"
-        if key is None
-        else "the API key is not valid"
-    )
-    challenge = {"WWW-Authenticate": 'Bearer realm="pingpost"'}
-    raise Refusal(problem(401, "unauthorized", detail, headers=challenge))
-
-
-def _limit_rate(service: Service, source: Source | None) -> None:
-    if source is None:
-        return
-    wait = service.limits.take(source)
-    if wait > 0:
-        raise Refusal(
-            problem(
-                429, "rate_limited", f"over this source's rate limit ({source.rate_limit})",
-                headers={"Retry-After": retry_after(wait)},
-            )
-        )  # fmt: skip
-
-
-async def _read_body(request: web.Request) -> bytes:
-    """The body, at most MAX_BODY_BYTES of it; JSON only."""
-    ctype = request.content_type
-    charset = request.charset
-    if not _json_type(ctype):
-        raise Refusal(
-            problem(415, "unsupported_media_type", "send the lead as JSON with "
-                    "`Content-Type: application/json`", extra={"received": ctype[:100]})
-        )  # fmt: skip
-    if charset is not None and charset.lower() not in ("utf-8", "utf8"):
-        raise Refusal(problem(415, "unsupported_charset", "send the lead as UTF-8 JSON"))
-    length = request.content_length
-    if length is not None and length > MAX_BODY_BYTES:
-        raise Refusal(_too_large())
-    try:
-        return await request.read()
-    except web.HTTPRequestEntityTooLarge:
-        raise Refusal(_too_large()) from None
-
-
-def _json_type(ctype: str) -> bool:
-    """`application/json`, or a JSON-based type such as `application/vnd.x+json`."""
-    return ctype == "application/json" or (
-        ctype.startswith("application/") and ctype.endswith("+json")
-    )
-
-
-def _too_large() -> web.Response:
-    response = problem(
-        413, "body_too_large", f"a lead is at most {MAX_BODY_BYTES:,} bytes (1 MB) of JSON"
-    )
-    response.force_close()  # the rest of the body is never read: the connection cannot be reused
-    return response
-
-
-def _parse(body: bytes, lead_type: LeadType) -> tuple[object, Lead]:
-    """(the decoded JSON, the lead). Raises LeadJsonError (400) or LeadError (422)."""
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise Refusal(
-            problem(400, "invalid_json", "the body is not valid JSON",
-                    problems=[f"not UTF-8 text (byte {exc.start})"])
-        ) from None  # fmt: skip
-    data = decode_lead_json(text, "lead")
-    return data, coerce_lead(data, lead_type, source="lead")
 
 
 # -- the auction ------------------------------------------------------------------------
@@ -202,7 +113,7 @@ async def _auction(
 
 def _busy(service: Service) -> web.Response:
     if service.draining:
-        return _draining()
+        return draining()
     limit = service.current.config.settings.serve.max_in_flight
     return problem(
         503, "busy", f"{limit} auctions are in flight on this instance (serve.max_in_flight); "
@@ -217,27 +128,45 @@ async def _run(
     source: Source | None,
     claim: tuple[str, str] | None,
 ) -> tuple[int, bytes, str | None, str | None]:
-    """(status, body, auction id, result); result None: the auction failed (a bug)."""
-    name = source.name if source is not None else None
+    """(status, body, auction id, result); result None: no auction result (503, 500)."""
     try:
-        result = await run_auction(lead, current.config, transport=service.transport)
+        result = await run_auction(
+            lead, current.config, transport=service.transport, test=service.test
+        )
+        status, body = _answer(service, current, result, source)
+    except StoreUnavailable as exc:  # before any post could leave (W1): nothing was sent
+        service.log.event("store_unavailable", where="auction", error=exc.cause[:200])
+        if claim is not None:
+            await _release(service, claim)
+        status, body = 503, problem_body(503, "store_unavailable", str(exc))
+        return status, body, None, None
     except Exception as exc:  # a bug: the lead's key is kept (a post may have left)
         service.log.event("internal_error", where="auction", error=type(exc).__name__)
-        body = problem_body(500, "internal_error", INTERNAL_DETAIL)
-        if claim is not None:
-            await _complete(service, claim, 500, body)
-        return 500, body, None, None
+        status, body, auction = 500, problem_body(500, "internal_error", INTERNAL_DETAIL), None
+    else:
+        auction = (result.lead_id, result.result)
     finally:
         service.release()
+    if claim is not None:
+        await _complete(service, claim, status, body)
+    return (status, body, *auction) if auction else (status, body, None, None)
+
+
+async def _release(service: Service, claim: tuple[str, str]) -> None:
+    with contextlib.suppress(PingpostError):  # the store is down: the key stays pending
+        await service.idempotency.release(*claim)
+
+
+def _answer(
+    service: Service, current: ServiceConfig, result: AuctionResult, source: Source | None
+) -> tuple[int, bytes]:
+    """The result's status code and JSON document (masked), counted in the metrics."""
     document = auction_json(result, Masker.for_result(current.config, result))
     # a lone surrogate cannot be in a lead (refused at the door); if a buyer's text ever
     # held one, it stays a JSON escape instead of failing the answer
     body = dumps(document, pretty=False).encode("utf-8", "backslashreplace")
-    status = status_of(result.result)
-    service.metrics.record_auction(result, name)
-    if claim is not None:
-        await _complete(service, claim, status, body)
-    return status, body, result.lead_id, result.result
+    service.metrics.record_auction(result, source.name if source is not None else None)
+    return status_of(result.result), body
 
 
 async def _complete(service: Service, claim: tuple[str, str], status: int, body: bytes) -> None:

@@ -38,6 +38,7 @@ class ServeOptions:
     host: str = "127.0.0.1"
     port: int = 8080
     auth: bool = True  # False: --insecure-no-auth
+    test: bool = False  # test mode for every auction: test_url, `test` true in templates
 
 
 async def serve(
@@ -56,7 +57,7 @@ async def serve(
         async with HttpTransport.for_config(current.config) as transport:
             service = Service(
                 current, config_path=options.config_path, store=store, transport=transport,
-                log=log,
+                log=log, test=options.test,
             )  # fmt: skip
             await _run(service, options, ready, stop or asyncio.Event())
     finally:

@@ -36,7 +36,20 @@ disable_created_metrics()  # type: ignore[no-untyped-call]
 
 class Metrics:
     def __init__(self) -> None:
-        r = self.registry = CollectorRegistry()
+        self.registry = CollectorRegistry()
+        self._auction_metrics(self.registry)
+        self._account_metrics(self.registry)
+        r = self.registry
+        self.requests = Counter(
+            "pingpost_http_requests", "Requests answered, by route and status code.",
+            ["route", "status"], registry=r,
+        )  # fmt: skip
+        self.reloads = Counter(
+            "pingpost_config_reloads", "Config reloads, by outcome.", ["outcome"], registry=r
+        )
+        self.sources = Gauge("pingpost_sources", "Enabled lead sources.", registry=r)
+
+    def _auction_metrics(self, r: CollectorRegistry) -> None:
         self.auctions = Counter(
             "pingpost_auctions", "Auctions run, by result.", ["result", "source"], registry=r
         )
@@ -49,19 +62,22 @@ class Metrics:
             registry=r, buckets=LATENCY_BUCKETS,
         )  # fmt: skip
         self.in_flight = Gauge("pingpost_auctions_in_flight", "Auctions running now.", registry=r)
+
+    def _account_metrics(self, r: CollectorRegistry) -> None:
+        by_account = ["account"]
         self.pings = Counter(
             "pingpost_account_pings", "Pings sent, by the account's status.", ["account", "status"],
             registry=r,
         )  # fmt: skip
         self.ping_latency = Histogram(
-            "pingpost_account_ping_latency_seconds", "Ping exchange time.", ["account"],
+            "pingpost_account_ping_latency_seconds", "Ping exchange time.", by_account,
             registry=r, buckets=LATENCY_BUCKETS,
         )  # fmt: skip
         self.posts = Counter(
             "pingpost_account_posts", "Posts sent, by outcome.", ["account", "status"], registry=r
         )
         self.post_latency = Histogram(
-            "pingpost_account_post_latency_seconds", "Post exchange time.", ["account"],
+            "pingpost_account_post_latency_seconds", "Post exchange time.", by_account,
             registry=r, buckets=LATENCY_BUCKETS,
         )  # fmt: skip
         self.errors = Counter(
@@ -73,19 +89,11 @@ class Metrics:
             "Auctions an account sat out: capped, off_schedule, duplicate, paused.",
             ["account", "status"], registry=r,
         )  # fmt: skip
-        self.sales = Counter("pingpost_account_sales", "Leads sold.", ["account"], registry=r)
+        self.sales = Counter("pingpost_account_sales", "Leads sold.", by_account, registry=r)
         self.account_revenue = Counter(
-            "pingpost_account_revenue", "Sum of the account's sale prices.", ["account"],
+            "pingpost_account_revenue", "Sum of the account's sale prices.", by_account,
             registry=r,
         )  # fmt: skip
-        self.requests = Counter(
-            "pingpost_http_requests", "Requests answered, by route and status code.",
-            ["route", "status"], registry=r,
-        )  # fmt: skip
-        self.reloads = Counter(
-            "pingpost_config_reloads", "Config reloads, by outcome.", ["outcome"], registry=r
-        )
-        self.sources = Gauge("pingpost_sources", "Enabled lead sources.", registry=r)
 
     def record_request(self, route: str, status: int) -> None:
         self.requests.labels(route, str(status)).inc()

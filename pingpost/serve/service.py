@@ -36,8 +36,10 @@ class Service:
         store: Store,
         transport: HttpTransport,
         log: ServiceLog | None = None,
+        test: bool = False,
     ) -> None:
         self.current = current
+        self.test = test  # every auction in test mode (`pingpost serve --test`)
         self.config_path = config_path
         self.store = store
         self.transport = transport

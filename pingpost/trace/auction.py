@@ -35,10 +35,14 @@ STORY_RANK = {
     "accepted": 3,
     "below_floor": 4,
     "above_max": 4,
+    "capped": 4,  # a reservation refused after its bid (or not pinged: at a cap)
     "rejected": 5,
     "error": 6,
-    "not_pinged": 7,
-    "filtered": 8,
+    "paused": 7,
+    "off_schedule": 7,
+    "duplicate": 7,
+    "not_pinged": 8,
+    "filtered": 9,
 }
 
 ACCOUNT_STYLES = {
@@ -54,6 +58,10 @@ ACCOUNT_STYLES = {
     "error": "red",
     "not_pinged": "dim",
     "filtered": "dim",
+    "capped": "yellow",
+    "paused": "red",
+    "off_schedule": "dim",
+    "duplicate": "dim",
 }
 
 
@@ -104,8 +112,10 @@ def _bid(account: AccountResult) -> Text:
 
 def _reason(account: AccountResult, result: AuctionResult, masker: Masker) -> Text:
     if account.status == "sold":
-        if result.price is not None and result.price != account.bid:
-            return Text(f"post price {dollars(result.price)}", "bold")
+        price = next((s.price for s in result.sales if s.account == account.account), None)
+        price = price if price is not None else result.price
+        if price is not None and price != account.bid:
+            return Text(f"post price {dollars(price)}", "bold")
         return Text("")
     # "outbid: sold to x" under the status "outbid" reads better as "sold to x"
     reason = (account.reason or "").removeprefix(f"{account.status}: ")
@@ -185,25 +195,49 @@ def final_line(result: AuctionResult, masker: Masker) -> Text:
     if result.dry_run:
         return _dry_run_line(result)
     if result.result == "sold":
-        price = dollars(result.price) if result.price is not None else "no price"
-        line = Text.assemble(
-            ("SOLD", "bold green"), f" to {result.sold_to} for ", (price, "bold"), f" in {took}"
-        )
-        if any(a.status == "in_doubt" for a in result.accounts):  # `in_doubt: fallback`
-            doubtful = ", ".join(a.account for a in result.accounts if a.status == "in_doubt")
-            line.append(
-                f" — warning: the post to {doubtful} may also have reached its buyer", "bold red"
-            )
-        return line
+        return _sold_line(result, took)
     if result.result == "in_doubt":
         return Text.assemble(
             ("IN DOUBT", "bold magenta"),
             f" after {took}: {shown(masker, in_doubt_reason(result))}; check with the buyer "
             "before selling this lead again",
         )
+    if result.result == "duplicate":
+        why = (result.reason or "a duplicate").removeprefix("duplicate: ")
+        return Text.assemble(("DUPLICATE", "bold yellow"), f": {shown(masker, why)}")
+    if result.result == "skipped":
+        why = (result.reason or "delivered before").removeprefix("skipped: ")
+        return Text.assemble(("SKIPPED", "bold cyan"), f": {shown(masker, why)}")
     return Text.assemble(
         ("UNSOLD", "bold yellow"), f": {shown(masker, unsold_reason(result))} in {took}"
     )
+
+
+def _sold_line(result: AuctionResult, took: str) -> Text:
+    if len(result.sales) > 1:  # a shared lead: every sale, then the total
+        each = ", ".join(f"{s.account} {dollars(s.price)}" for s in result.sales)
+        line = Text.assemble(
+            ("SOLD", "bold green"), f" to {len(result.sales)} buyers ({each}) for ",
+            (dollars(result.revenue), "bold"), f" in all in {took}",
+        )  # fmt: skip
+    else:
+        price = dollars(result.price) if result.price is not None else "no price"
+        line = Text.assemble(
+            ("SOLD", "bold green"), f" to {result.sold_to} for ", (price, "bold"), f" in {took}"
+        )
+    if any(a.status == "in_doubt" for a in result.accounts):  # `in_doubt: fallback`
+        doubtful = ", ".join(a.account for a in result.accounts if a.status == "in_doubt")
+        line.append(
+            f" — warning: the post to {doubtful} may also have reached its buyer", "bold red"
+        )
+    return line
+
+
+def store_line(result: AuctionResult) -> Text | None:
+    """A warning when the store could not record all of the auction (W1-W2)."""
+    if result.store_error is None:
+        return None
+    return Text(f"warning: {displayable(result.store_error)}", "bold red")
 
 
 def in_doubt_reason(result: AuctionResult) -> str:
@@ -259,7 +293,12 @@ def auction_trace(result: AuctionResult, masker: Masker, *, verbose: bool = Fals
     posts = posts_view(result, masker)
     if posts is not None:
         parts += [Text(""), posts]
+    for decision in result.decisions:  # shared leads: exclusive or shared, and why
+        parts.append(Text.assemble(("sale: ", "bold"), decision))
     if verbose:
         parts.append(exchanges_view(result, masker))
     parts += [Text(""), final_line(result, masker)]
+    warning = store_line(result)
+    if warning is not None:
+        parts.append(warning)
     return Group(*parts)

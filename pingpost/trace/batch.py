@@ -6,7 +6,7 @@ What is printed where, and when, is the CLI's (`pingpost.cli.batch`).
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.table import Table
 from rich.text import Text
@@ -40,6 +40,10 @@ def summary_table(stats: BatchStats, *, dry_run: bool = False) -> Table:
         ("unsold", f"{figures['unsold']:,}"),
         ("in doubt", f"{figures['in_doubt']:,}"),
         ("invalid", f"{figures['invalid']:,}"),
+        *_when(figures, "duplicate", "duplicate"),
+        *_when(figures, "skipped", "skipped (delivered before)"),
+        *_when(figures, "skipped_sold", "  of which sold before"),
+        *_when(figures, "not_delivered", "not posted (store unavailable)"),
         ("revenue", f"${Decimal(figures['revenue']):,.2f}"),
         ("leads/s", f"{figures['leads_per_s']:,.1f}"),
         ("p50 auction", f"{figures['p50_ms']:,.0f} ms"),
@@ -53,3 +57,9 @@ def summary_table(stats: BatchStats, *, dry_run: bool = False) -> Table:
     for name, value in rows:
         table.add_row(Text(name), Text(value))
     return table
+
+
+def _when(figures: dict[str, Any], key: str, label: str) -> list[tuple[str, str]]:
+    """A row only when it counts something (a batch without a store never shows them)."""
+    count = int(figures.get(key, 0))
+    return [(label, f"{count:,}")] if count else []

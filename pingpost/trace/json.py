@@ -76,8 +76,21 @@ def auction_json(result: AuctionResult, masker: Masker) -> dict[str, Any]:
         "ping_round_ms": round(result.ping_round_ms, 1),
         "posted_to": [Name(a) for a in result.posted_to],
         "dry_run": result.dry_run,
+        "sales": [{"account": Name(s.account), "price": money(s.price)} for s in result.sales],
+        "revenue": money(result.revenue),
         "accounts": [_account(a) for a in result.accounts],
     }
+    if result.earlier is not None:  # skipped, duplicate, or held in doubt by an earlier one
+        earlier = result.earlier
+        document["earlier"] = {
+            "auction_id": Name(earlier.auction_id),
+            "result": _name(earlier.result),
+            "sold_to": [Name(a) for a in earlier.sold_to],
+        }
+    if result.decisions:
+        document["decisions"] = list(result.decisions)
+    if result.store_error is not None:
+        document["store_error"] = result.store_error
     masker = masker.with_requests(requests_of(result))  # what the requests carried
     return masker.document(document)
 

@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from pingpost.auction.result import AccountResult, AuctionResult, Exchange
+from pingpost.auction.result import AccountResult, AuctionResult, Earlier, Exchange, Sale
 from pingpost.config.bundle import Config
 from pingpost.exchange import Failure, Headers, RawResponse, RenderedRequest
 from pingpost.leads import Lead
@@ -93,7 +93,19 @@ def rebuilt_result(document: Mapping[str, Any], lead: Lead) -> AuctionResult:
         posted_to=tuple(document.get("posted_to", ())),
         dry_run=bool(document.get("dry_run", False)),
         reason=document.get("reason"),
+        sales=tuple(
+            Sale(str(s["account"]), Decimal(str(s["price"]))) for s in document.get("sales", ())
+        ),
+        earlier=_earlier(document.get("earlier")),
+        decisions=tuple(str(d) for d in document.get("decisions", ())),
+        store_error=document.get("store_error"),
     )
+
+
+def _earlier(doc: Mapping[str, Any] | None) -> Earlier | None:
+    if doc is None:
+        return None
+    return Earlier(str(doc["auction_id"]), doc.get("result"), tuple(doc.get("sold_to", ())))
 
 
 def _money(value: Any) -> Decimal | None:

@@ -6,13 +6,16 @@ import asyncio
 import io
 import json
 import os
-from collections.abc import AsyncIterator, Iterator
+import tracemalloc
+from collections.abc import AsyncIterable, AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from pingpost.auction import BatchItem, BatchStats, read_lines, run_batch
+from pingpost.auction import batch as batch_module
+from pingpost.auction.lines import MAX_LINE_BYTES, UnreadableLine
 from pingpost.config.bundle import Config
 from pingpost.exchange import RawResponse, RenderedRequest
 from pingpost.transport import SendOptions
@@ -50,6 +53,53 @@ def test_every_line_is_an_item_with_its_line_number_and_bad_lines_do_not_stop_th
     for item in items:
         stats.add(item)
     assert (stats.sold, stats.invalid, stats.revenue) == (2, 2, 10)
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "[" * 100_000,  # nested past the recursion limit
+        '{"State": "CA", "ZipCode": "90210", "Age": ' + "7" * 5_000 + "}",  # past int's limit
+        '{"State": "CA", "ZipCode": "90210", "Age": "1e999999999"}',  # an integer too long
+        '{"State": "CA", "ZipCode": "90210", "Age": ' + "[" * 5_000 + "]" * 5_000 + "}",
+    ],
+    ids=["deep", "digits", "exponent", "deep-value"],
+)
+def test_a_hostile_line_is_an_invalid_lead_and_the_batch_ends(hostile: str) -> None:
+    cfg = config([account("a")])
+    lines = [lead_line(), hostile + "\n", lead_line(Age=40)]
+    transport = FakeTransport({"a/ping": bid(5), "a/post": sold()})
+
+    async def bounded() -> list[BatchItem]:  # a batch that hangs fails here, not forever
+        return await asyncio.wait_for(collect(lines, cfg, transport, source="b.jsonl"), 10)
+
+    by_line = {item.line_no: item for item in asyncio.run(bounded())}
+    assert sorted(by_line) == [1, 2, 3]
+    assert by_line[2].error is not None and str(by_line[2].error).startswith("b.jsonl:2 ")
+    assert [by_line[n].result is not None for n in (1, 3)] == [True, True]
+
+
+def test_any_exception_while_reading_a_line_makes_it_an_invalid_lead(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real = batch_module.parse_lead_line
+
+    def parser_with_a_bug(line: str, *args: Any, **kw: Any) -> Any:
+        if "boom" in line:
+            raise RuntimeError("a bug in the lead parser")
+        return real(line, *args, **kw)
+
+    monkeypatch.setattr(batch_module, "parse_lead_line", parser_with_a_bug)
+    cfg = config([account("a")])
+    lines = [lead_line(), '{"boom": 1}\n', lead_line()]
+    transport = FakeTransport({"a/ping": bid(5), "a/post": sold()})
+    items = asyncio.run(asyncio.wait_for(collect(lines, cfg, transport, source="b.jsonl"), 10))
+    by_line = {item.line_no: item for item in items}
+    assert sorted(by_line) == [1, 2, 3]
+    assert str(by_line[2].error) == (
+        "b.jsonl:2 is not a valid lead:\n"
+        "  - cannot be read as a lead (RuntimeError: a bug in the lead parser)"
+    )
 
 
 class CountingTransport(FakeTransport):
@@ -174,9 +224,11 @@ def test_closing_early_cancels_the_auctions_in_flight() -> None:
 def test_read_lines_reads_files_directly_and_pipes_in_a_thread(tmp_path: Path) -> None:
     path = tmp_path / "leads.jsonl"
     path.write_text(lead_line() * 2)
-    with path.open() as f:
-        assert read_lines(f) is f
-    assert isinstance(read_lines(io.StringIO("x")), io.StringIO)
+    with path.open("rb") as f:
+        lines = read_lines(f)
+        assert not isinstance(lines, AsyncIterable)  # a regular file: read in place
+        assert list(lines) == [lead_line()] * 2
+    assert list(read_lines(io.StringIO("x\ny"))) == ["x\n", "y"]  # type: ignore[arg-type]
 
     read_fd, write_fd = os.pipe()
     with os.fdopen(write_fd, "w") as w:
@@ -187,6 +239,65 @@ def test_read_lines_reads_files_directly_and_pipes_in_a_thread(tmp_path: Path) -
 
     with os.fdopen(read_fd) as r:
         assert asyncio.run(drain(read_lines(r))) == ["one\n", "two\n"]
+
+
+def test_a_line_above_the_cap_is_skipped_unheld_and_is_an_invalid_lead(tmp_path: Path) -> None:
+    path = tmp_path / "leads.jsonl"
+    huge = b'{"State": "CA", "ZipCode": "90210", "Note": "' + b"x" * 5_000_000 + b'"}\n'
+    path.write_bytes(lead_line().encode() + huge + lead_line(Age=40).encode())
+    cfg = config([account("a")])
+    transport = FakeTransport({"a/ping": bid(5), "a/post": sold()})
+
+    def run() -> list[BatchItem]:
+        with path.open("rb") as stream:
+            return asyncio.run(collect(read_lines(stream), cfg, transport, source="b.jsonl"))
+
+    tracemalloc.start()
+    try:
+        items = run()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    by_line = {item.line_no: item for item in items}
+    assert sorted(by_line) == [1, 2, 3]
+    assert str(by_line[2].error) == (
+        f"b.jsonl:2 is not a valid lead:\n  - the line is {len(huge) - 1:,} bytes long, above "
+        "the 1,048,576 a batch line may hold (one lead a line)"
+    )
+    assert by_line[3].result is not None and by_line[3].result.lead.values["Age"] == 40
+    assert peak < 2 * MAX_LINE_BYTES + 1_000_000  # never the 5 MB line whole
+
+
+@pytest.mark.parametrize("piped", [False, True], ids=["file", "pipe"])
+def test_line_caps_and_bad_bytes_in_files_and_pipes(tmp_path: Path, piped: bool) -> None:
+    data = b"a" * 10 + b"\n" + b"b" * 11 + b"\n" + b"c" * 30 + b"\n" + b"\xffok\n" + b"d" * 11
+    path = tmp_path / "leads.jsonl"
+    path.write_bytes(data)
+
+    async def lines() -> list[Any]:
+        got = read_lines(stream, max_bytes=10)
+        if isinstance(got, AsyncIterable):
+            return [line async for line in got]
+        return list(got)
+
+    if piped:
+        read_fd, write_fd = os.pipe()
+        os.write(write_fd, data)
+        os.close(write_fd)
+        stream: Any = os.fdopen(read_fd, "rb")
+    else:
+        stream = path.open("rb")
+    with stream:
+        assert asyncio.run(lines()) == [
+            "a" * 10 + "\n",  # the cap counts the lead, not its newline
+            UnreadableLine("the line is 11 bytes long, above the 10 a batch line may hold "
+                           "(one lead a line)"),
+            UnreadableLine("the line is 30 bytes long, above the 10 a batch line may hold "
+                           "(one lead a line)"),
+            UnreadableLine("not UTF-8 text (byte 1 of the line)"),
+            UnreadableLine("the line is 11 bytes long, above the 10 a batch line may hold "
+                           "(one lead a line)"),
+        ]  # fmt: skip
 
 
 def test_concurrency_must_be_positive() -> None:

@@ -8,8 +8,10 @@ import json
 import sys
 import time
 
+import pytest
 from rich.console import Console
 
+from pingpost.cli.app import app
 from pingpost.cli.batch import BatchStop, count_lines, deliver_batch
 from pingpost.cli.batch_output import BatchOutput
 from pingpost.cli.interrupt import Interrupts
@@ -114,3 +116,43 @@ def test_ctrl_c_stops_reading_then_aborts(buyer_setup, monkeypatch):
     # every line read is on stdout, once: the ones cut off too
     started = max(doc["line"] for doc in lines)
     assert sorted(doc["line"] for doc in lines[-stats.leads :]) == list(range(1, started + 1))
+
+
+@pytest.mark.parametrize("content", ["", "\n\n  \n"], ids=["empty", "blank lines"])
+def test_a_batch_without_a_lead_says_so_and_exits_1(runner, buyer_setup, content):
+    setup = buyer_setup("acme")
+    path = setup.dir.parent / "none.jsonl"
+    path.write_text(content)
+    result = runner.invoke(app, ["deliver", str(path), "-c", str(setup.dir)])
+    assert result.exit_code == 1
+    assert f"no lead was read: {path} has no lead lines" in result.stderr
+    piped = runner.invoke(app, ["deliver", "-", "-c", str(setup.dir)], input=content)
+    assert piped.exit_code == 1 and "no lead was read: stdin has no lead lines" in piped.stderr
+
+
+def test_a_json_error_in_a_batch_line_names_the_line_and_its_column(runner, buyer_setup):
+    setup = buyer_setup("acme")
+    setup.answer("acme", "ping", {"status": "rejected"})
+    leads = setup.leads_file(['{"ZipCode": "94107", oops}', '{"ZipCode": "9'])
+    result = runner.invoke(app, ["deliver", str(leads), "-c", str(setup.dir), "--json"])
+    assert result.exit_code == 1
+    assert f"{leads}:1 is not a valid lead:" in result.stderr
+    assert "Expecting property name enclosed in double quotes at column 22" in result.stderr
+    assert f"{leads}:2 is not a valid lead:" in result.stderr
+    assert "Invalid control character at column 15" in result.stderr  # the line's own newline
+    assert "at at" not in result.stderr and "line 1 column" not in result.stderr
+
+
+def test_an_overlong_or_undecodable_line_is_an_invalid_lead_with_its_number(runner, buyer_setup):
+    setup = buyer_setup("acme")
+    setup.answer("acme", "ping", {"status": "rejected"})
+    path = setup.dir.parent / "big.jsonl"
+    good = json.dumps({**LEAD}).encode()
+    path.write_bytes(good + b"\n" + b'{"x": "' + b"y" * 2_000_000 + b'"}\n' + b"\xff\n" + good)
+    result = runner.invoke(app, ["deliver", str(path), "-c", str(setup.dir), "--json"])
+    assert result.exit_code == 1
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert sorted(line["line"] for line in lines) == [1, 2, 3, 4]
+    errors = {line["line"]: line["error"] for line in lines if "error" in line}
+    assert "above the 1,048,576 a batch line may hold" in errors[2]
+    assert "not UTF-8 text (byte 1 of the line)" in errors[3]

@@ -113,6 +113,27 @@ def test_bad_lead_and_missing_files_exit_2(runner, market):
     assert deliver(runner, market, str(market.lead_file()), "--lead-type", "x").exit_code == 2
 
 
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("[" * 100_000, "not valid JSON: nested too deeply"),
+        ('{"Age": ' + "9" * 5_000 + "}", "a number has more than 4300 digits"),
+        ('{"Age": "1e999999999"}', "Age: `1e999999999` is too long a number"),
+    ],
+    ids=["deep", "digits", "exponent"],
+)
+def test_an_absurd_lead_exits_2_with_a_located_message(runner, market, text, problem):
+    """P8: never `internal error: RecursionError` (exit 70), never a hang."""
+    path = market.dir.parent / "absurd.json"
+    path.write_text(text)
+    result = deliver(runner, market, str(path))
+    assert result.exit_code == 2, result.output
+    assert f"error: {path} is not a valid lead:" in result.stderr
+    assert problem in result.stderr
+    assert "internal error" not in result.output and "Traceback" not in result.output
+    assert market.requests("acme", "ping") == []
+
+
 def test_batch_json_lines_bad_line_reported_and_summary(runner, market):
     good = json.dumps(LEAD)
     leads = market.leads_file([good, "{not json", good, json.dumps({**LEAD, "State": "ZZ"})])

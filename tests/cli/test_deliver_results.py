@@ -52,14 +52,14 @@ def test_one_failing_auction_is_an_error_item_and_the_batch_goes_on(
     setup = buyer_setup("acme")
     setup.answer("acme", "ping", {"status": "accepted", "price": "12.5", "ping_id": "a"})
     setup.answer("acme", "post", {"result": "success"})
-    real = batch.run_auction
+    real = batch.deliver_lead
 
     async def buggy(lead, *args, **kw):
         if lead.values["ZipCode"] == "10001":
             raise RuntimeError("boom in the engine")
         return await real(lead, *args, **kw)
 
-    monkeypatch.setattr(batch, "run_auction", buggy)
+    monkeypatch.setattr(batch, "deliver_lead", buggy)
     good, bad = json.dumps(LEAD), json.dumps({**LEAD, "ZipCode": "10001"})
     result = deliver(runner, setup, str(setup.leads_file([good, bad, good])), "--json")
     assert result.exit_code == 1

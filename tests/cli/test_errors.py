@@ -132,3 +132,22 @@ def test_every_error_class_has_its_exit_code_in_the_table() -> None:
         assert any(c in errors.EXIT_CODES for c in cls.__mro__), cls
     assert set(errors.EXIT_CODES.values()) == {2}  # the spec: 2, cannot run
     assert not any(hasattr(cls, "exit_code") for cls in classes)  # decided in cli/ alone
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["deliver", "lead.json"], ["render", "keyed"], ["test-ping", "keyed"], ["validate"]],
+)
+def test_a_missing_config_dir_says_how_to_point_at_one(tmp_path, monkeypatch, command):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("PINGPOST_CONFIG", raising=False)
+    (tmp_path / "lead.json").write_text("{}")
+    result = CliRunner().invoke(app, command)
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        "error: no config directory at `configs` (pass --config DIR, or set PINGPOST_CONFIG)"
+    )
+    monkeypatch.setenv("PINGPOST_CONFIG", str(tmp_path / "elsewhere"))
+    result = CliRunner().invoke(app, command)
+    assert result.exit_code == 2
+    assert f"no config directory at `{tmp_path / 'elsewhere'}`" in result.stderr

@@ -340,3 +340,10 @@ def test_help_lists_the_options() -> None:
         "--config",
     ):
         assert option in result.stdout
+
+
+def test_the_common_options_are_taken_and_change_nothing_here(config_dir: Path) -> None:
+    plain = invoke(config_dir, "echo")
+    assert plain[0] == 0
+    assert invoke(config_dir, "echo", "--no-color", "-v") == plain
+    assert invoke(config_dir, "echo", "--as", "json") == invoke(config_dir, "echo", "--json")

@@ -223,6 +223,16 @@ def runner() -> CliRunner:
     return CliRunner()
 
 
+@pytest.fixture(autouse=True)
+def no_config_dir_in_use(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each fixture is a file on its own: a config dir in the working directory (or in
+    $PINGPOST_CONFIG) would be loaded with it, as `render` loads a method file."""
+    monkeypatch.chdir(tmp_path_factory.mktemp("elsewhere"))
+    monkeypatch.delenv("PINGPOST_CONFIG", raising=False)
+
+
 def test_every_fixture_has_an_expectation() -> None:
     assert sorted(p.stem for p in BROKEN.glob("*.yaml")) == sorted(EXPECTED)
 
@@ -389,10 +399,46 @@ def test_a_file_inside_a_config_dir_is_checked_with_its_config(
 
 
 def test_a_lone_file_outside_any_config_dir_is_checked_alone(
-    runner: CliRunner, tmp_path: Path
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.chdir(tmp_path)  # no ./configs here, and no $PINGPOST_CONFIG
+    monkeypatch.delenv("PINGPOST_CONFIG", raising=False)
     lone = tmp_path / "acme-json.yaml"
     shutil.copy(CONFIGS / "methods" / "acme-json.yaml", lone)
     result = runner.invoke(app, ["validate", str(lone), "--format", "json"])
     assert result.exit_code == 1
     assert "no lead type named `auto_insurance`" in result.stdout
+
+
+@pytest.mark.parametrize("how", ["--config", "PINGPOST_CONFIG", "./configs"])
+def test_a_file_outside_the_config_dir_uses_the_config_lookup_of_render(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: str
+) -> None:
+    """`validate some/method.yaml` checks the file with the config dir in use (its lead
+    types and accounts), as `render` and `test-ping` load it."""
+    work = tmp_path / "work"
+    shutil.copytree(CONFIGS, work / "configs" if how == "./configs" else tmp_path / "cfg")
+    method = work / "some" / "method.yaml"
+    method.parent.mkdir(parents=True)
+    text = (CONFIGS / "methods" / "acme-json.yaml").read_text()
+    method.write_text(text.replace("name: acme-json", "name: acme-two"))
+    monkeypatch.chdir(work)
+    monkeypatch.delenv("PINGPOST_CONFIG", raising=False)
+    option: list[str] = []
+    if how == "--config":
+        option = ["--config", str(tmp_path / "cfg")]
+    elif how == "PINGPOST_CONFIG":
+        monkeypatch.setenv("PINGPOST_CONFIG", str(tmp_path / "cfg"))
+    result = runner.invoke(app, ["validate", "some/method.yaml", *option])
+    assert result.exit_code == 0, result.output  # its lead type resolves
+    assert "0 errors, 1 warning in 1 file" in result.output  # no account uses it yet
+    rendered = runner.invoke(app, ["render", "some/method.yaml", *option])
+    assert rendered.exit_code == 0, rendered.output
+    broken = text.replace("name: acme-json", "name: acme-two").replace("zip: ZipCode", "zip: Zip")
+    method.write_text(broken)
+    result = runner.invoke(app, ["validate", "some/method.yaml", *option])
+    assert result.exit_code == 1
+    assert "buyer field `zip` reads `Zip`, which is not a field" in result.output
+    rendered = runner.invoke(app, ["render", "some/method.yaml", *option])
+    assert rendered.exit_code == 2
+    assert "buyer field `zip` reads `Zip`, which is not a field" in rendered.stderr

@@ -275,6 +275,14 @@ CASES = {
                 30,
                 "`X:Key` is not a valid HTTP header name (letters, digits and !#$%&'*+-.^_`|~)",
             ),
+            (
+                "acme.yaml",
+                17,
+                1,
+                "the ping sends `auth` (header) but the post sends none: a buyer that checks "
+                "credentials answers 401 and the lead goes unsold; give the post the same "
+                "`auth` (or `auth: {type: none}` if it really needs none)",
+            ),
         ],
     ),
     "url without http": (

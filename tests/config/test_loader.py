@@ -37,7 +37,7 @@ def test_load_config_raises_with_every_error(tmp_path: Path) -> None:
     text = str(caught.value)
     assert "accounts/gold.yaml:3:9: no delivery method named `acmee`" in text
     assert "methods/acme.yaml:6:3: unknown key `timout`" in text
-    assert len(caught.value.problems) == 2
+    assert len([p for p in caught.value.problems if p.severity == "error"]) == 2
 
 
 def test_warnings_do_not_stop_loading(tmp_path: Path) -> None:
@@ -84,6 +84,9 @@ def test_environment_values_are_secrets_but_used_defaults_are_not(tmp_path: Path
     method = METHOD.replace(
         "url: https://acme.example/ping",
         "url: ${BASE_URL:-https://acme.example}/ping\n  auth: {type: bearer, token: '${TOKEN}'}",
+    ).replace(
+        "url: https://acme.example/post",
+        "url: https://acme.example/post\n  auth: {type: bearer, token: '${TOKEN}'}",
     )
     report = check(tmp_path, {"methods/acme.yaml": method}, env={"TOKEN": "tok-123456"})
     assert report.problems == []
@@ -168,3 +171,50 @@ def test_the_shipped_configs_are_clean(directory: str) -> None:
         pytest.skip(f"{directory} is not there yet")
     report = validate_config([ROOT / directory], env={})
     assert [p for p in report.problems if p.severity == "error"] == []
+
+
+# An unknown key is reported, and the rest of its document is still checked (README:
+# every problem at once).
+
+
+def test_an_unknown_key_does_not_hide_the_other_problems_of_its_document(tmp_path: Path) -> None:
+    method = METHOD.replace("timeout: 1.0", "timout: 1.0").replace("zip: Zip", "zip: Zipp")
+    report = check(tmp_path, {"methods/acme.yaml": method})
+    assert [m for _, _, _, m in found(report, "error")] == [
+        "unknown key `timout` in delivery_method `acme` ping; did you mean `timeout`?",
+        "buyer field `zip` reads `Zipp`, which is not a field of lead type `auto`; "
+        "did you mean `Zip`?",
+    ]
+    assert report.config is None
+
+
+def test_an_unknown_key_does_not_stop_the_examples_from_running(tmp_path: Path) -> None:
+    method = METHOD.replace("timeout: 1.0", "timout: 1.0").replace('bid: "12.50"', 'bid: "13"')
+    report = check(tmp_path, {"methods/acme.yaml": method})
+    messages = [m for _, _, _, m in found(report, "error")]
+    assert messages[0].startswith("unknown key `timout`")
+    assert messages[1:] == ["example `sold` ping: expected bid 13, got 12.50"]
+
+
+def test_unknown_keys_anywhere_leave_the_references_checked(tmp_path: Path) -> None:
+    method = METHOD.replace(
+        "accept: {path: status, equals: ok}\n    bid",
+        "accept: {path: status, equals: ok, flavour: x}\n    bid",
+    )
+    account = (
+        ACCOUNT.replace("method: acme", "method: acme\nnotes: hi")
+        + "filters:\n  - {field: Nope, in: [CA]}\n"
+    )
+    report = check(tmp_path, {"methods/acme.yaml": method, "accounts/gold.yaml": account})
+    messages = [message for _, _, _, message in found(report, "error")]
+    assert any("unknown key `flavour`" in m for m in messages), messages
+    assert any("unknown key `notes`" in m for m in messages), messages
+    assert any("`Nope`" in m and "filter" in m for m in messages), messages
+
+
+def test_a_typo_of_a_required_key_is_reported_once_without_noise(tmp_path: Path) -> None:
+    method = METHOD.replace("  url: https://acme.example/ping", "  urll: https://acme.example/ping")
+    report = check(tmp_path, {"methods/acme.yaml": method})
+    assert [m for _, _, _, m in found(report, "error")] == [
+        "unknown key `urll` in delivery_method `acme` ping; did you mean `url`?"
+    ]

@@ -4,6 +4,7 @@ problem at the exact line and column, with what to do."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -102,12 +103,18 @@ CASES = {
 }  # fmt: skip
 
 
+def without_post_auth_warning(problems: list[Any]) -> list[Any]:
+    """These cases give the ping an auth and leave the post's alone, which validate warns
+    about (tests/config/test_wire_checks.py); the cases are about other things."""
+    return [p for p in problems if not p[3].startswith("the ping sends `auth`")]
+
+
 @pytest.mark.parametrize("case", list(CASES), ids=list(CASES))
 def test_each_problem_at_its_line(tmp_path: Path, case: str) -> None:
     old, new, (line, column, message) = CASES[case]
     assert old in METHOD
     report = check(tmp_path, {"methods/acme.yaml": METHOD.replace(old, new, 1)})
-    assert found(report) == [("acme.yaml", line, column, message)]
+    assert without_post_auth_warning(found(report)) == [("acme.yaml", line, column, message)]
 
 
 VALID = {
@@ -141,7 +148,7 @@ def test_the_new_keys_validate(tmp_path: Path, case: str) -> None:
     old, new = VALID[case]
     # static checks only: the method's examples were written for its JSON rules
     report = check(tmp_path, {"methods/acme.yaml": METHOD.replace(old, new, 1)}, behaviour=False)
-    assert found(report) == []
+    assert without_post_auth_warning(found(report)) == []
 
 
 def test_examples_declare_repeated_headers_as_pairs(tmp_path: Path) -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from pingpost.auction import run_auction_sync
 from pingpost.auction.result import AccountStatus
+from pingpost.store.memory import MemoryStore
 from tests.integration.auction_support import (
     buyer,
     closed_port,
@@ -89,4 +91,29 @@ def test_every_account_status_is_reached() -> None:
         assert statuses(third) == {"winner": "sold", "loser": "outbid"}
         assert (third.result, third.sold_to, third.price) == ("sold", "winner", Decimal("30.00"))
         seen |= set(statuses(third).values())
+
+        # 4: the buyer controls, their state in a store
+        seen |= _controls(sb.url)
     assert seen == ALL_STATUSES
+
+
+def _controls(base: str) -> set[str]:
+    store = MemoryStore()
+    cfg = config(
+        base,
+        [
+            {"name": "closed", "method": "winner",
+             "schedule": [{"days": ["mon"], "from": "09:00", "to": "10:00"}]},
+            {"name": "sick", "method": "broken", "health": {"pause_after": 1, "pause_for": "1h"}},
+            {"name": "full", "method": "winner", "caps": [{"per": "total", "leads": 1}]},
+            {"name": "bought", "method": "loser", "dedupe": {"within": "30d"}},
+        ],
+    )  # fmt: skip
+    thursday = datetime(2026, 5, 28, 20, 26, tzinfo=UTC).timestamp()
+    results = [run(lead("L4"), cfg, store=store, clock=lambda: thursday) for _ in range(3)]
+    assert [statuses(r) for r in results] == [
+        {"closed": "off_schedule", "sick": "error", "full": "sold", "bought": "outbid"},
+        {"closed": "off_schedule", "sick": "paused", "full": "capped", "bought": "sold"},
+        {"closed": "off_schedule", "sick": "paused", "full": "capped", "bought": "duplicate"},
+    ]
+    return {status for r in results for status in statuses(r).values()}

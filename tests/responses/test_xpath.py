@@ -114,6 +114,14 @@ def test_xpath_over_html(expression: str, expected: str | None) -> None:
     assert found == expected
 
 
+def test_xpath_under_format_auto_on_an_html_page() -> None:
+    r = rules("{accept: {xpath: \"//td[@id='ref']\", equals: R-99}}")
+    assert interpret(r, answer(PAGE, 200, "text/html; charset=utf-8")).status == "accepted"
+    broken_xml = "<Result><Status>ok</Result>"  # not xml, and not read as a page either
+    outcome = interpret(rules('{accept: {xpath: "//Status"}}'), answer(broken_xml, 200, XML))
+    assert outcome.status == "error" and "not xml" in (outcome.reason or "")
+
+
 def test_xpath_cannot_run_on_json_nor_on_refused_xml() -> None:
     r = rules('{accept: {xpath: "//x"}}')
     outcome = interpret(r, answer('{"x": 1}', 200, "application/json"))

@@ -143,7 +143,7 @@ class Running:
 
 @contextmanager
 def running_service(
-    config: Path, *, store: Store | None = None, auth: bool = True
+    config: Path, *, store: Store | None = None, auth: bool = True, test: bool = False
 ) -> Iterator[Running]:
     """`serve` on 127.0.0.1, a free port, in its own thread and event loop."""
     log = io.StringIO()
@@ -157,7 +157,7 @@ def running_service(
             box["url"] = url
             started.set()
 
-        options = ServeOptions(config, port=0, auth=auth)
+        options = ServeOptions(config, port=0, auth=auth, test=test)
         await serve(options, store or MemoryStore(), log=ServiceLog(log, human=False),
                     ready=ready, stop=box["stop"])  # fmt: skip
 

@@ -7,6 +7,7 @@ import http.client
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -190,3 +191,72 @@ def test_the_server_header_names_no_versions(two_buyers: tuple[Sandbox, Path]) -
     with running_service(config) as service:
         answer = call(f"{service.url}/healthz")
     assert answer.headers["server"] == "pingpost"
+
+
+def test_an_auction_that_fails_is_a_plain_500_and_its_key_is_kept(
+    two_buyers: tuple[Sandbox, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bug in the engine: the client gets a 500 problem without details, the log one
+    line, and a retry with the same key the same 500 (a post may have left: never a second
+    auction)."""
+
+    async def broken(*args: object, **kw: object) -> None:
+        raise ZeroDivisionError("a bug")
+
+    _, config = two_buyers
+    monkeypatch.setattr("pingpost.serve.intake.run_auction", broken)
+    with running_service(config) as service:
+        first = post_lead(service.url, headers={"Idempotency-Key": "k"})
+        again = post_lead(service.url, headers={"Idempotency-Key": "k"})
+        after = call(f"{service.url}/healthz")
+    document = problem_of(first, 500, "internal_error")
+    assert "a bug" not in str(document)
+    assert again.status == 500 and again.body == first.body
+    assert after.status == 200
+    (logged,) = service.events("internal_error")
+    assert logged["error"] == "ZeroDivisionError" and "a bug" not in str(logged)
+
+
+def test_a_store_that_cannot_take_the_post_intent_is_503_and_frees_the_key(
+    two_buyers: tuple[Sandbox, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """W1: the engine refuses to post without a durable intent. Nothing was sent, so the
+    client may send the lead again: 503 with Retry-After, and its key is given back."""
+    from pingpost.serve import intake
+    from pingpost.store.errors import StoreUnavailable
+
+    real = intake.run_auction
+    calls: list[int] = []
+
+    async def failing_once(*args: Any, **kw: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 1:
+            raise StoreUnavailable("sqlite:///store.db", "disk I/O error")
+        return await real(*args, **kw)
+
+    sandbox, config = two_buyers
+    monkeypatch.setattr(intake, "run_auction", failing_once)
+    with running_service(config) as service:
+        first = post_lead(service.url, headers={"Idempotency-Key": "k"})
+        again = post_lead(service.url, headers={"Idempotency-Key": "k"})
+    document = problem_of(first, 503, "store_unavailable")
+    assert "disk I/O error" in str(document["detail"]) and first.headers["retry-after"] == "1"
+    assert again.status == 201 and "idempotent-replayed" not in again.headers
+    assert len(sandbox.ledger(phase="post")) == 1
+
+
+@pytest.mark.parametrize("test", [False, True], ids=["live", "serve --test"])
+def test_serve_in_test_mode_sends_to_the_test_urls(
+    buyers: Callable[..., Sandbox], tmp_path: Path, test: bool
+) -> None:
+    sandbox = buyers(buyer("live", 12), buyer("stage", 12))
+    config = write_config(tmp_path, sandbox.url, ["live"])
+    method = (config / "methods" / "live.yaml").read_text()
+    for phase in ("ping", "post"):
+        url = f"  url: {sandbox.url}/live/{phase}\n"
+        method = method.replace(url, f"{url}  test_url: {sandbox.url}/stage/{phase}\n")
+    (config / "methods" / "live.yaml").write_text(method)
+    with running_service(config, test=test) as service:
+        answer = post_lead(service.url)
+    assert answer.json()["result"] == "sold"
+    assert {entry["buyer"] for entry in sandbox.ledger()} == {"stage" if test else "live"}

@@ -1,0 +1,174 @@
+"""The write-ahead of one auction (W1-W2): what the engine makes durable, and when.
+
+    first write ──► the lead's dedupe claim (lead type `dedupe`), once
+    before a post ──► store.post_intent (durable, with the caps' claims) ──► capped? next bidder
+                      StoreUnavailable ──► fail closed: the post is not sent
+    after its answer ──► store.post_outcome (releases or adjusts the reservation)
+    at the end ──► store.finish (the result, its lines and document), before it is shown
+
+A store that fails after a post may have reached a buyer does not unmake that
+post: the auction keeps its result and notes what the log misses
+(`store_error`); one that fails before is the auction's error (nothing was
+sold, nothing is in doubt, a rerun auctions the lead again).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from pingpost.auction.context import Entry, idempotency_key
+from pingpost.auction.recording import auction_record, lead_record
+from pingpost.auction.result import AuctionResult
+from pingpost.store.errors import StoreUnavailable
+from pingpost.store.records import LeadRecord, PostIntent, PostOutcome, PostStatus
+
+if TYPE_CHECKING:
+    from pingpost.config.bundle import Config
+    from pingpost.controls import Controls, Verdict
+    from pingpost.leads import Lead
+    from pingpost.store.api import Store
+
+Clock = Callable[[], float]
+
+
+class LeadClaimed(Exception):
+    """The lead-level duplicate check found an earlier lead when it was consumed (another
+    auction claimed it since the check before the ping). Not a PingpostError: the engine
+    turns it into the `duplicate` result."""
+
+    def __init__(self, verdict: Verdict, earlier: str | None) -> None:
+        super().__init__(verdict.reason)
+        self.verdict = verdict
+        self.earlier = earlier
+
+
+class Recorder:
+    """The store's part in one auction. `store=None`: nothing is written (no store, or a
+    dry run); the controls' reservations are then not made either."""
+
+    def __init__(
+        self,
+        store: Store | None,
+        controls: Controls | None,
+        lead: Lead,
+        auction_id: str,
+        *,
+        clock: Clock,
+        started_at: float,
+        source: str | None,
+        again_of: str | None = None,
+    ) -> None:
+        self.store = store
+        self.controls = controls
+        self.lead = lead
+        self.auction_id = auction_id
+        self.clock = clock
+        self.started_at = started_at
+        self.source = source
+        self.again_of = again_of
+        self.dedupe_key: str | None = None  # the lead's key, recorded with a sale
+        self.failure: StoreUnavailable | None = None  # the first write that failed
+        self._record: LeadRecord | None = None
+        self._claimed = False
+        self._intents: dict[str, PostIntent] = {}  # by account: one post each at most
+        self._answered: set[str] = set()  # accounts whose outcome is written
+        self._attempts = 0
+
+    @property
+    def record(self) -> LeadRecord:
+        if self._record is None:
+            self._record = lead_record(
+                self.lead, self.auction_id, started_at=self.started_at, source=self.source
+            )
+        return self._record
+
+    def claimed(self) -> None:
+        """No claim is to be made (the lead was refused as a duplicate before any ping)."""
+        self._claimed = True
+
+    async def claim(self) -> None:
+        """Consume the lead's duplicate check before the first write (raises LeadClaimed,
+        StoreUnavailable). Claiming this late keeps a lead killed during its ping round
+        from being its own duplicate when the batch is run again."""
+        if self._claimed or self.store is None or self.controls is None:
+            return
+        check = await self.controls.check_lead(
+            self.lead, self.auction_id, consume=True, again_of=self.again_of
+        )
+        self._claimed = True
+        if check.duplicate is not None:
+            raise LeadClaimed(check.duplicate, check.earlier)
+
+    async def intent(self, entry: Entry, amount: Decimal) -> Verdict | None:
+        """Make the post intent to `entry` durable before its post leaves (W1). Returns the
+        `capped` verdict when the store refused its reservation; raises StoreUnavailable
+        (the post must not be sent) and LeadClaimed."""
+        if self.store is None:
+            return None
+        await self.claim()
+        self._attempts += 1
+        method_key = entry.method.post.idempotency_key
+        intent = PostIntent(
+            auction_id=self.auction_id,
+            account=entry.name,
+            attempt=self._attempts,
+            amount=amount,
+            sent_at=self.clock(),
+            idempotency_key=(
+                idempotency_key(self.auction_id, entry.name) if method_key is not None else None
+            ),
+            claims=self.controls.claims(entry.name) if self.controls is not None else (),
+        )
+        try:
+            reached = await self.store.post_intent(self.record, intent)
+        except StoreUnavailable as exc:
+            self.failure = self.failure or exc
+            raise
+        verdict = self.controls.intent_written(intent, reached) if self.controls else None
+        if reached is None:
+            self._intents[entry.name] = intent
+            return None
+        return verdict
+
+    async def outcome(
+        self, entry: Entry, status: PostStatus, price: Decimal | None, reason: str | None
+    ) -> bool:
+        """Record what the post to `entry` became (W2), once. False when the store failed:
+        the intent stays open (a rerun holds the lead in doubt; `recover` resolves it)."""
+        intent = self._intents.get(entry.name)
+        if self.store is None or intent is None or entry.name in self._answered:
+            return True
+        outcome = PostOutcome(
+            auction_id=self.auction_id,
+            account=entry.name,
+            attempt=intent.attempt,
+            status=status,
+            answered_at=self.clock(),
+            price=price,
+            reason=reason,
+            dedupe_key=self.dedupe_key if status == "sold" else None,
+        )
+        try:
+            await self.store.post_outcome(outcome)
+        except StoreUnavailable as exc:
+            self.failure = self.failure or exc
+            return False
+        self._answered.add(entry.name)
+        if self.controls is not None:
+            self.controls.outcome_written(intent, outcome)
+        return True
+
+    async def finish(self, result: AuctionResult, config: Config) -> None:
+        """Write the auction's result (W2): durable before anyone is shown it. Raises
+        StoreUnavailable and LeadClaimed (a lead with no post is claimed here)."""
+        if self.store is None:
+            return
+        await self.claim()
+        record = auction_record(result, config, lead=self.record, finished_at=self.clock())
+        try:
+            await self.store.finish(record)
+        except StoreUnavailable as exc:
+            self.failure = self.failure or exc
+            raise
