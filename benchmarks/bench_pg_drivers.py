@@ -29,8 +29,32 @@ from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import Any
 
-from pingpost.store.postgres.schema import V1
-
+# The tables this pattern writes, as the store first had them (kept here so that the
+# measurement that chose the driver can be rerun as it was).
+TABLES = """
+CREATE TABLE auctions (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    auction_id text NOT NULL UNIQUE, lead_key text NOT NULL, lead_type text NOT NULL,
+    source text, started_at double precision NOT NULL, result text,
+    finished_at double precision, duration_ms double precision, sold_to text, price numeric,
+    revenue numeric, reason text, open_posts integer NOT NULL DEFAULT 0);
+CREATE INDEX ON auctions (lead_key);
+CREATE INDEX ON auctions (started_at, auction_id);
+CREATE TABLE bodies (auction bigint PRIMARY KEY, lead bytea NOT NULL, document bytea);
+CREATE TABLE posts (seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    auction bigint NOT NULL, account text NOT NULL, attempt integer NOT NULL,
+    sent_at double precision NOT NULL, amount numeric NOT NULL, idempotency_key text,
+    windows text[] NOT NULL, counted numeric NOT NULL, status text, price numeric,
+    reason text, answered_at double precision, UNIQUE (auction, account, attempt));
+CREATE TABLE lines (auction bigint NOT NULL, account text NOT NULL,
+    started_at double precision NOT NULL, status text NOT NULL, bid numeric,
+    ping_ms double precision, post_ms double precision, error_kind text, price numeric,
+    PRIMARY KEY (auction, account));
+CREATE TABLE rollups (level integer, kind text, bucket bigint, name text, shard integer,
+    data text NOT NULL, PRIMARY KEY (level, kind, bucket, name, shard));
+CREATE TABLE usage (account text, cap_window text, leads integer NOT NULL,
+    spend numeric NOT NULL, PRIMARY KEY (account, cap_window));
+CREATE TABLE accounts (account text PRIMARY KEY, last_sale_at double precision)
+"""
 CONCURRENCY = 50
 POOL = 10
 ACCOUNTS = [f"buyer-{i}" for i in range(10)]
@@ -279,11 +303,14 @@ async def _schema(url: str, schema: str, create: bool) -> None:
     try:
         if create:
             await conn.execute(f"CREATE SCHEMA {schema}; SET search_path = {schema}")
-            for statement in V1.split(";"):
-                if statement.strip():
-                    await conn.execute(statement)
-        else:
-            await conn.execute(f"DROP SCHEMA {schema} CASCADE")
+            await conn.execute(TABLES)
+        else:  # a pool's last connections may still be closing: try again
+            for attempt in range(5):
+                try:
+                    await conn.execute(f"DROP SCHEMA {schema} CASCADE")
+                    break
+                except asyncpg.DeadlockDetectedError:
+                    await asyncio.sleep(1 + attempt)
     finally:
         await conn.close()
 
@@ -303,8 +330,12 @@ async def main() -> None:
         for _ in range(args.rounds):
             for d in drivers:
                 results[d.name].append(await _round(d, url, args.leads))
+        _print(args, results)
     finally:
         await _schema(args.url, schema, create=False)
+
+
+def _print(args: argparse.Namespace, results: dict[str, list[tuple[float, float]]]) -> None:
     base = max(r[0] for r in results["asyncpg"])
     print(f"{args.leads} leads x {args.rounds} rounds, {CONCURRENCY} tasks, pool {POOL}")
     print(f"{'driver':18} {'leads/s':>8} {'ratio':>6} {'CPU us/lead':>12}")

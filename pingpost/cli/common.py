@@ -139,38 +139,6 @@ def store_url(option: str | None, no_store: bool, config: Path | None) -> str | 
     return resolve_store_url(None, False, load(config).settings, config_dir(config))
 
 
-def with_store_hints(body: Callable[[], int], *, no_store: bool = True) -> Callable[[], int]:
-    """The store's errors, with the command-line fix that fits each (same class, same exit).
-    `no_store`: the command has --no-store, so an unreachable store can be done without."""
-
-    def hinted() -> int:
-        from pingpost.store.errors import (
-            BadStoreUrl,
-            StoreMissing,
-            StoreTooOld,
-            StoreUnavailable,
-        )
-
-        hints: list[tuple[type[Exception], str]] = [
-            (StoreTooOld, "run `pingpost store migrate`"),
-            (StoreMissing, "check the URL, or create the store with `pingpost store migrate`"),
-            (BadStoreUrl, "fix --store, $PINGPOST_STORE or settings `store:`"),
-            (
-                StoreUnavailable,
-                "check the store URL (--store, $PINGPOST_STORE or settings `store:`) and that "
-                "it is reachable and writable" + (", or run with --no-store" if no_store else ""),
-            ),
-        ]
-        try:
-            return body()
-        except (StoreTooOld, BadStoreUrl, StoreUnavailable) as exc:
-            hint = next(h for kind, h in hints if isinstance(exc, kind))
-            exc.args = (f"{exc}\nhint: {hint}",)
-            raise
-
-    return hinted
-
-
 def console(*, stderr: bool = False, no_color: bool = False) -> Console:
     from rich.console import Console
 

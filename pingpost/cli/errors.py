@@ -29,6 +29,13 @@ from pingpost.errors import (
 )
 from pingpost.log.errors import CannotRepost, PostAccountNeeded
 from pingpost.serve.errors import ListenError, NoSources
+from pingpost.store.errors import (
+    BadStoreUrl,
+    StoreMissing,
+    StoreTooNew,
+    StoreTooOld,
+    StoreUnavailable,
+)
 
 EXIT_CANNOT_RUN = 2
 V = TypeVar("V")
@@ -41,6 +48,10 @@ EXIT_CODES: Mapping[type[PingpostError], int] = {
     RenderError: EXIT_CANNOT_RUN,
     UsageError: EXIT_CANNOT_RUN,
     UnknownName: EXIT_CANNOT_RUN,
+    BadStoreUrl: EXIT_CANNOT_RUN,
+    StoreUnavailable: EXIT_CANNOT_RUN,
+    StoreTooNew: EXIT_CANNOT_RUN,
+    StoreTooOld: EXIT_CANNOT_RUN,
 }
 
 # The option that fixes an error, added to its message: ` (pass --lead-type NAME)`.
@@ -57,6 +68,13 @@ HINTS: Mapping[type[PingpostError], Callable[[PingpostError], str]] = {
     CannotRepost: lambda e: (
         "ask the buyer, then record its answer with "
         f"`pingpost recover --resolve {getattr(e, 'auction_id', 'AUCTION_ID')} --as sold|unsold`"
+    ),
+    BadStoreUrl: lambda e: "fix --store, $PINGPOST_STORE or the settings' `store:`",
+    StoreMissing: lambda e: "create it with `pingpost store migrate`, or check --store",
+    StoreTooOld: lambda e: "run `pingpost store migrate`",
+    StoreUnavailable: lambda e: (
+        "check --store, $PINGPOST_STORE or the settings' `store:`, and that the store is "
+        "reachable and writable; --no-store runs without one"
     ),
 }
 

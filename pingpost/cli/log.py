@@ -24,7 +24,6 @@ from pingpost.cli.common import (
     UnusedVerbose,
     VerboseOption,
     run,
-    with_store_hints,
 )
 from pingpost.cli.help import Command, Group
 
@@ -128,7 +127,7 @@ def log(
 
         return with_log(store, config, listing)
 
-    run(with_store_hints(body, no_store=False), debug=debug)
+    run(body, debug=debug)
 
 
 @app.command("show", cls=Command)
@@ -166,7 +165,7 @@ def show(
 
         return with_log(store, config, showing)
 
-    run(with_store_hints(body, no_store=False), debug=debug)
+    run(body, debug=debug)
 
 
 @app.command("purge", cls=Command)
@@ -206,4 +205,4 @@ def purge(
 
         return with_log(store, config, purging, write=True, retention=False)
 
-    run(with_store_hints(body, no_store=False), debug=debug)
+    run(body, debug=debug)

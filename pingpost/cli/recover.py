@@ -21,7 +21,6 @@ from pingpost.cli.common import (
     StoreOption,
     UnusedVerbose,
     run,
-    with_store_hints,
 )
 from pingpost.cli.log import named
 
@@ -112,7 +111,7 @@ def recover(
 
         return with_log(store, config, listing)
 
-    run(with_store_hints(body, no_store=False), debug=debug)
+    run(body, debug=debug)
 
 
 def _checked(

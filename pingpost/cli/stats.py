@@ -16,7 +16,6 @@ from pingpost.cli.common import (
     UnusedTest,
     UnusedVerbose,
     run,
-    with_store_hints,
 )
 from pingpost.cli.log import SinceOption, UntilOption
 
@@ -66,7 +65,7 @@ def stats(
 
         return with_log(store, config, figures)
 
-    run(with_store_hints(body, no_store=False), debug=debug)
+    run(body, debug=debug)
 
 
 def accounts(
@@ -91,4 +90,4 @@ def accounts(
 
         return with_log(store, config, listing)
 
-    run(with_store_hints(body, no_store=False), debug=debug)
+    run(body, debug=debug)

@@ -7,7 +7,7 @@ store from a newer pingpost, or one that needs `migrate` for `info`).
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -17,22 +17,19 @@ from pingpost.cli.common import (
     DebugOption,
     JsonOption,
     StoreOption,
-    UnusedJson,
     UnusedNoColor,
     UnusedTest,
     UnusedVerbose,
     run,
     store_url,
-    with_store_hints,
 )
-from pingpost.cli.help import Command, Group
+from pingpost.cli.help import Command
 
 if TYPE_CHECKING:
     from pingpost.store.records import StoreInfo
 
 app = typer.Typer(
     name="store",
-    cls=Group,
     help="The store: the delivery log and the buyer controls' state.",
     no_args_is_help=True,
     rich_markup_mode=None,
@@ -44,10 +41,10 @@ def info(
     store: StoreOption = None,
     config: ConfigOption = None,
     json_: JsonOption = False,
-    debug: DebugOption = False,
     _test: UnusedTest = False,
     _verbose: UnusedVerbose = False,
     _no_color: UnusedNoColor = False,
+    debug: DebugOption = False,
 ) -> None:
     """Show the store's backend, URL (without password), schema version, size and counts."""
 
@@ -57,18 +54,20 @@ def info(
         print_info(asyncio.run(_info(_url(store, config))), as_json=json_)
         return EXIT_OK
 
-    run(with_store_hints(body, no_store=False), debug=debug)
+    run(body, debug=debug)
 
 
 @app.command("migrate", cls=Command)
 def migrate(
     store: StoreOption = None,
     config: ConfigOption = None,
-    debug: DebugOption = False,
-    _json: UnusedJson = False,
+    json_: Annotated[
+        bool, typer.Option("--json", help="Print {url, before, after} as one JSON object.")
+    ] = False,
     _test: UnusedTest = False,
     _verbose: UnusedVerbose = False,
     _no_color: UnusedNoColor = False,
+    debug: DebugOption = False,
 ) -> None:
     """Create the store, or bring its schema to this pingpost's version (under a lock).
 
@@ -78,12 +77,14 @@ def migrate(
     def body() -> int:
         import asyncio
 
-        url = _url(store, config)
-        before, after = asyncio.run(_migrate(url))
         from pingpost.store.url import display_url
 
+        url = _url(store, config)
+        before, after = asyncio.run(_migrate(url))
         shown = display_url(url)
-        if before == after:
+        if json_:
+            print(json.dumps({"url": shown, "before": before, "after": after}))
+        elif before == after:
             print(f"{shown}: schema version {after}, nothing to migrate")
         elif before == 0:
             print(f"{shown}: created at schema version {after}")
@@ -91,7 +92,7 @@ def migrate(
             print(f"{shown}: migrated from schema version {before} to {after}")
         return EXIT_OK
 
-    run(with_store_hints(body, no_store=False), debug=debug)
+    run(body, debug=debug)
 
 
 def _url(option: str | None, config: object) -> str:

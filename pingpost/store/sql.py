@@ -10,4 +10,7 @@ OPEN_AUCTION = (
 )
 # A finished auction `a` already folded into the rollups, or not yet (rollups.py).
 FOLDED = "a.result IS NOT NULL AND NOT EXISTS (SELECT 1 FROM unfolded u WHERE u.auction = a.id)"
-UNFOLDED = "a.id IN (SELECT auction FROM unfolded)"
+# The auctions not folded yet are read from `unfolded` (at most a batch per process), never
+# by walking `auctions` or `lines`: SQLite's CROSS JOINs keep that order (PostgreSQL
+# reads the ids first, postgres/stats.py).
+UNFOLDED_FROM_SQLITE = "unfolded u CROSS JOIN auctions a ON a.id = u.auction"

@@ -1,12 +1,12 @@
 """The PostgreSQL schema, version by version (see pingpost/store/migrations.py).
 
 The same tables as SQLite (sqlite/schema.py), with NUMERIC money and bigint
-identities, and two differences: compressed blobs are stored EXTERNAL (no
-second, useless compression by TOAST) and documents stay in their table's pages
-up to 8 KB (not in 2 KB TOAST chunks), and rollups fill a quarter of each page,
-so that their updates stay HOT and are pruned in place instead of bloating the
-table. The hot writes are server-side functions (functions.py), created with
-the tables.
+identities, and these differences: compressed blobs are stored EXTERNAL (no
+second, useless compression by TOAST), documents stay in their table's pages up
+to 8 KB (not in 2 KB TOAST chunks), and rollups fill a quarter of each page with
+their tallies kept in the row (compressed, not in TOAST), so that their updates
+stay HOT and are pruned in place instead of bloating the table. The hot writes
+are server-side functions (functions.py), created with the tables.
 """
 
 from __future__ import annotations
@@ -87,7 +87,8 @@ CREATE TABLE rollups (
     name text NOT NULL,
     data jsonb NOT NULL,
     PRIMARY KEY (level, kind, bucket, name)
-) WITH (fillfactor = 25);
+) WITH (fillfactor = 25, toast_tuple_target = 8160);
+ALTER TABLE rollups ALTER COLUMN data SET STORAGE MAIN;
 CREATE TABLE usage (
     account text NOT NULL,
     cap_window text NOT NULL,

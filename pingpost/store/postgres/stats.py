@@ -11,7 +11,7 @@ from decimal import Decimal
 from pingpost.store.postgres.pool import Connection
 from pingpost.store.records import AccountLine, StatsRow
 from pingpost.store.rollups import ACCOUNT, MINUTE, NO_SOURCE, SOURCE, cover, edge_plan
-from pingpost.store.sql import FOLDED, UNFOLDED
+from pingpost.store.sql import FOLDED
 from pingpost.store.tally import Tally
 
 FAR_FUTURE = 2.0**33
@@ -94,18 +94,22 @@ async def _raw(
     tallies: dict[str, Tally] = {}
     if high <= low:
         return tallies
-    where = "a.started_at >= $1 AND a.started_at < $2 AND " + (FOLDED if folded else UNFOLDED)
+    # not folded: by id, from the (small) unfolded table, whatever the planner's estimates
+    ids = None if folded else [r[0] for r in await conn.fetch("SELECT auction FROM unfolded")]
+    where = "a.started_at >= $1 AND a.started_at < $2 AND " + (
+        FOLDED if folded else "a.id = ANY($3::bigint[])"
+    )
+    args = (low, high) if ids is None else (low, high, ids)
     if kind == SOURCE:
         for source, result, revenue in await conn.fetch(
-            f"SELECT source, result, revenue FROM auctions a WHERE {where}", low, high
+            f"SELECT a.source, a.result, a.revenue FROM auctions a WHERE {where}", *args
         ):
             _tally(tallies, source or NO_SOURCE).add_auction(result, Decimal(revenue))
         return tallies
     for r in await conn.fetch(
         "SELECT l.account, l.status, l.bid, l.ping_ms, l.post_ms, l.error_kind, l.price "
         f"FROM auctions a JOIN lines l ON l.auction = a.id WHERE {where}",
-        low,
-        high,
+        *args,
     ):
         _tally(tallies, r[0]).add_line(AccountLine(*r))
     return tallies

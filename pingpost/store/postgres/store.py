@@ -95,6 +95,8 @@ class PostgresStore:
         self._unfolded, total = 0, 0
         while n := await self.db.run(lambda c: writes.fold(c, FOLD_BATCH), tx=True):
             total += n
+            if n < FOLD_BATCH:  # the rest came meanwhile: the next fold takes it
+                break
         return total
 
     async def _folded_one(self) -> None:

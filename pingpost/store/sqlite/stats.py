@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from pingpost.store.records import StatsRow
 from pingpost.store.rollups import ACCOUNT, MINUTE, NO_SOURCE, SOURCE, Rollups, cover, edge_plan
-from pingpost.store.sql import FOLDED, UNFOLDED
+from pingpost.store.sql import FOLDED, UNFOLDED_FROM_SQLITE
 from pingpost.store.sqlite.writes import line_of
 from pingpost.store.tally import Tally
 
@@ -112,17 +112,18 @@ def _raw(
     tallies: dict[str, Tally] = {}
     if high <= low:
         return iter(())
-    where = "a.started_at >= ? AND a.started_at < ? AND " + (FOLDED if folded else UNFOLDED)
+    tables = "auctions a" if folded else UNFOLDED_FROM_SQLITE
+    where = "a.started_at >= ? AND a.started_at < ?" + (f" AND {FOLDED}" if folded else "")
     args = (low, high)
     if kind == SOURCE:
         for source, result, revenue in conn.execute(
-            f"SELECT source, result, revenue FROM auctions a WHERE {where}", args
+            f"SELECT a.source, a.result, a.revenue FROM {tables} WHERE {where}", args
         ):
             _tally(tallies, source or NO_SOURCE).add_auction(result, Decimal(revenue))
         return iter(tallies.items())
     for account, *values in conn.execute(
         "SELECT l.account, l.account, l.status, l.bid, l.ping_ms, l.post_ms, l.error_kind, "
-        f"l.price FROM auctions a JOIN lines l ON l.auction = a.id WHERE {where}",
+        f"l.price FROM {tables} CROSS JOIN lines l ON l.auction = a.id WHERE {where}",
         args,
     ):
         _tally(tallies, account).add_line(line_of(values))
