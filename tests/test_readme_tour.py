@@ -8,6 +8,7 @@ import pytest
 from tests.readme_tour import README, Command, blocks, mismatches, tour, updated
 
 
+@pytest.mark.slow  # about 30 s: the tour's 1,000-lead batch waits 1 s per auction on slowpoke
 def test_the_readme_console_blocks_print_what_they_show() -> None:
     text = README.read_text(encoding="utf-8")
     found = blocks(text)
