@@ -19,6 +19,9 @@ pytest_plugins = ["tests.trace_cli_fixtures"]
 # (tests/integration/sandbox_fixtures.py)
 pytest_plugins += ["tests.integration.sandbox_fixtures"]
 
+# The store: `postgres_database`, `postgres_url` (tests/store/fixtures.py)
+pytest_plugins += ["tests.store.fixtures"]
+
 
 # Timing (P1: the ping round ends by ping_deadline + at most 50 ms). A loaded machine only
 # ever makes things later, never earlier, so the best of a few runs is the code's own

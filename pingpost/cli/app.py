@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from pingpost import __version__
-from pingpost.cli import deliver, demo, exchange, render, sandbox, serve, validate
+from pingpost.cli import deliver, demo, exchange, render, sandbox, serve, store, validate
 from pingpost.cli.help import Command
 
 app = typer.Typer(
@@ -56,6 +56,7 @@ command("schema", validate.schema)
 command("sandbox", sandbox.sandbox)
 command("serve", serve.serve)
 command("demo", demo.demo)
+app.add_typer(store.app, name="store")
 
 
 def main() -> None:

@@ -93,6 +93,25 @@ ShowSecretsOption = Annotated[
 ShowPiiOption = Annotated[
     bool, typer.Option("--show-pii", help="Show lead fields marked pii (masked by default).")
 ]
+StoreOption = Annotated[
+    str | None,
+    typer.Option(
+        "--store",
+        metavar="URL",
+        help="Store URL: sqlite:///PATH (relative), sqlite:////ABS/PATH or "
+        "postgresql://USER@HOST:PORT/DB (default: $PINGPOST_STORE, settings `store:`, "
+        "else .pingpost/store.db beside the config directory).",
+        show_default=False,
+    ),
+]
+NoStoreOption = Annotated[
+    bool,
+    typer.Option(
+        "--no-store",
+        help="Run without a store: nothing is logged; caps, duplicate checks and round "
+        "robin refuse to run.",
+    ),
+]
 
 
 def config_dir(option: Path | None) -> Path:
@@ -107,6 +126,17 @@ def load(option: Path | None) -> Config:
     from pingpost.config import load_config
 
     return load_config(config_dir(option))
+
+
+def store_url(option: str | None, no_store: bool, config: Path | None) -> str | None:
+    """The store a command uses (None with --no-store): --store, $PINGPOST_STORE, settings
+    `store:`, else .pingpost/store.db beside the config directory. The configs are read
+    only when the first two say nothing."""
+    from pingpost.store.url import ENV_VAR, resolve_store_url
+
+    if no_store or option or os.environ.get(ENV_VAR):
+        return resolve_store_url(option, no_store, None, config_dir(config))
+    return resolve_store_url(None, False, load(config).settings, config_dir(config))
 
 
 def console(*, stderr: bool = False, no_color: bool = False) -> Console:

@@ -28,6 +28,13 @@ from pingpost.errors import (
     UsageError,
 )
 from pingpost.serve.errors import ListenError, NoSources
+from pingpost.store.errors import (
+    BadStoreUrl,
+    StoreMissing,
+    StoreTooNew,
+    StoreTooOld,
+    StoreUnavailable,
+)
 
 EXIT_CANNOT_RUN = 2
 V = TypeVar("V")
@@ -40,6 +47,10 @@ EXIT_CODES: Mapping[type[PingpostError], int] = {
     RenderError: EXIT_CANNOT_RUN,
     UsageError: EXIT_CANNOT_RUN,
     UnknownName: EXIT_CANNOT_RUN,
+    BadStoreUrl: EXIT_CANNOT_RUN,
+    StoreUnavailable: EXIT_CANNOT_RUN,
+    StoreTooNew: EXIT_CANNOT_RUN,
+    StoreTooOld: EXIT_CANNOT_RUN,
 }
 
 # The option that fixes an error, added to its message: ` (pass --lead-type NAME)`.
@@ -52,6 +63,13 @@ HINTS: Mapping[type[PingpostError], Callable[[PingpostError], str]] = {
     CannotShow: lambda e: "use --as http or --as json",
     NoSources: lambda e: "or pass --insecure-no-auth to take leads without keys",
     ListenError: lambda e: "pass --port; 0 picks a free one",
+    BadStoreUrl: lambda e: "fix --store, $PINGPOST_STORE or the settings' `store:`",
+    StoreMissing: lambda e: "create it with `pingpost store migrate`, or check --store",
+    StoreTooOld: lambda e: "run `pingpost store migrate`",
+    StoreUnavailable: lambda e: (
+        "check --store, $PINGPOST_STORE or the settings' `store:`, and that the store is "
+        "reachable and writable; --no-store runs without one"
+    ),
 }
 
 

@@ -29,6 +29,7 @@ from pydantic import (
 from pingpost.config.control_models import (
     AccountDedupe,
     Cap,
+    Duration,
     Health,
     LeadDedupe,
     Schedule,
@@ -632,12 +633,31 @@ class ServeSettings(Model):
     admin_key: str | None = Field(default=None, min_length=1)  # else $PINGPOST_ADMIN_KEY
 
 
+class LogSettings(Model):
+    retention: Duration | None = None  # None: keep every auction until purged by hand
+
+
 class Settings(Model):
     kind: Literal["settings"] = "settings"
     timezone: TimeZoneName | None = None  # accounts' default zone for caps and schedules; UTC
     auction: AuctionSettings = Field(default_factory=AuctionSettings)
     http: HttpSettings = Field(default_factory=HttpSettings)
     serve: ServeSettings = Field(default_factory=ServeSettings)
+    store: str | None = None  # a store URL (see pingpost/store/url.py)
+    log: LogSettings = Field(default_factory=LogSettings)
+
+    @field_validator("store")
+    @classmethod
+    def _store_url(cls, value: str | None) -> str | None:
+        if value is not None:
+            from pingpost.store.errors import BadStoreUrl
+            from pingpost.store.url import parse_store_url
+
+            try:
+                parse_store_url(value)
+            except BadStoreUrl as exc:
+                raise ValueError(str(exc)) from None
+        return value
 
 
 # --------------------------------------------------------------------------- sources

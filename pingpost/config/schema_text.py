@@ -37,8 +37,9 @@ MODEL_DESCRIPTIONS = {
     "DeliveryAccount": "A buyer: which method, pricing, filters, priority and vars.",
     "Pricing": "Bid floor, ceiling and the price of buyers that accept without bidding.",
     "Filter": "A rule the lead must meet for the account to be pinged (one operator).",
-    "Settings": "Auction, HTTP and service settings (optional; defaults apply).",
+    "Settings": "Auction, HTTP, service, store and log settings (optional; defaults apply).",
     "ServeSettings": "`pingpost serve`: auctions at once, and the admin key for reloads.",
+    "LogSettings": "The delivery log: how long auctions are kept.",
     "Source": "A lead source of `pingpost serve`: its API key, lead types and rate limit.",
     "NoAuth": "No authentication.",
     "BasicAuth": "HTTP basic authentication.",
@@ -161,6 +162,10 @@ DESCRIPTIONS = {
     "AuctionSettings.in_doubt": "After a post that may have arrived: hold (stop) or fallback.",
     "AuctionSettings.tie_break": "Equal bids: priority, or latency (faster first).",
     "AuctionSettings.post_timeout": "Seconds for a post whose method sets no timeout.",
+    "Settings.store": "The store URL: sqlite:///PATH (relative), sqlite:////ABS/PATH, "
+    "postgresql://USER@HOST:PORT/DB (default: .pingpost/store.db beside the config directory).",
+    "LogSettings.retention": "Auctions older than this are purged by `pingpost log purge` "
+    "(30d, 12h, 90m, 3600s); none: kept until purged.",
     "HttpSettings.max_response_bytes": "Larger responses are refused unread.",
     "HttpSettings.max_connections_per_account": "Concurrent connections per account.",
     "ServeSettings.max_in_flight": "Auctions at once per instance; past it, 503 with Retry-After.",

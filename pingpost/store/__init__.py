@@ -8,6 +8,7 @@ from pingpost.store.api import SCHEMA_VERSION, Store
 from pingpost.store.errors import (
     BadStoreUrl,
     StoreError,
+    StoreMissing,
     StoreTooNew,
     StoreTooOld,
     StoreUnavailable,
@@ -21,6 +22,7 @@ __all__ = [
     "MemoryStore",
     "Store",
     "StoreError",
+    "StoreMissing",
     "StoreTooNew",
     "StoreTooOld",
     "StoreUnavailable",

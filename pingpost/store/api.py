@@ -56,12 +56,14 @@ class Store(Protocol):
         `StoreUnavailable` when it cannot be reached."""
 
     async def close(self) -> None:
-        """Finish pending writes and disconnect."""
+        """Finish pending writes (and fold this process's results into the stats
+        rollups), then disconnect."""
 
     async def info(self) -> StoreInfo: ...
 
     async def migrate(self) -> tuple[int, int]:
-        """Bring the schema to `SCHEMA_VERSION`; (version before, version after)."""
+        """Bring the schema to `SCHEMA_VERSION`; (version before, version after). On a
+        store not yet open, this opens it (creating it if need be), as `open()` does."""
 
     # -- write-ahead (W1-W3) ------------------------------------------------------
 
@@ -72,7 +74,9 @@ class Store(Protocol):
     async def post_intent(self, lead: LeadRecord, intent: PostIntent) -> CapReached | None:
         """Make the intent durable, with the auction's lead record the first time.
         Its cap claims are checked and counted atomically with it, across processes:
-        if one has no room, nothing is written and the first cap reached is returned."""
+        if one has no room, nothing is written and the first cap reached is returned.
+        The same intent again (auction, account, attempt) is a no-op returning None, so
+        that a call retried after an error it may have survived counts once."""
 
     async def post_outcome(self, outcome: PostOutcome) -> None:
         """Record what the post became; release or adjust its reservation (see
@@ -89,7 +93,9 @@ class Store(Protocol):
     async def auction(self, auction_id: str) -> StoredAuction | None: ...
 
     async def stats(self, since: float, until: float, *, by: str = "account") -> list[StatsRow]:
-        """Figures per account (`by="account"`) or per source (`by="source"`)."""
+        """Figures per account (`by="account"`) or per source (`by="source"`) of the
+        finished auctions that started in [since, until). Counts and revenue are exact;
+        the SQL backends give percentiles within 1% (tally.py), the memory store exact."""
 
     async def open_auctions(self) -> list[OpenAuction]:
         """Interrupted auctions, and finished ones with a post still in doubt."""
@@ -105,12 +111,13 @@ class Store(Protocol):
         reason: str,
     ) -> None:
         """Record what the buyer confirmed for an open post: sold (at `price`, else the
-        bid) or not (its reservation is released). The auction's result follows."""
+        bid) or not (its reservation is released). The auction's result follows, and so
+        does the account's line (its status and price), so that stats agree."""
 
     async def purge(self, *, before: float | None = None, auction_id: str | None = None) -> int:
         """Delete auctions (lead, document, posts, lines) finished before `before`, or
-        the one named; keep hashed keys and counters. Returns how many were deleted.
-        Open auctions are never purged by age."""
+        the one named, and take them out of the stats; keep hashed keys and cap
+        counters. Returns how many were deleted. Open auctions are never purged by age."""
 
     # -- the controls' state ---------------------------------------------------------
 
@@ -143,7 +150,8 @@ class Store(Protocol):
         self, source: str, key: str, body_hash: str, *, at: float
     ) -> RequestClaim: ...
 
-    async def complete_request(self, source: str, key: str, status: int, body: bytes) -> None: ...
+    async def complete_request(self, source: str, key: str, status: int, body: bytes) -> None:
+        """Store the answer of a claimed key (a key that is not claimed is ignored)."""
 
     async def release_request(self, source: str, key: str) -> None:
         """Give a claimed key back unanswered (the auction could not run)."""

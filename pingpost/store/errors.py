@@ -19,6 +19,13 @@ class StoreUnavailable(StoreError):
         super().__init__(f"store unavailable: {url}: {cause}")
 
 
+class StoreMissing(StoreUnavailable):
+    """Asked not to create a store (`open(migrate=False)`), and there is none at the URL."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(url, "no store there yet (it is created when first used)")
+
+
 class StoreTooNew(StoreError):
     """The store's schema was written by a newer pingpost."""
 

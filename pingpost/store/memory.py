@@ -11,15 +11,23 @@ from __future__ import annotations
 import math
 import secrets
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from decimal import Decimal
-from typing import Literal, TypeVar
+from typing import Literal
 
 from pingpost.store.api import SCHEMA_VERSION
 from pingpost.store.errors import UnknownAuction
+from pingpost.store.memory_auctions import (
+    Auction,
+    Post,
+    is_sold,
+    resolved_record,
+    same,
+    wanted,
+    windows,
+)
+from pingpost.store.memory_stats import by_account, by_source
 from pingpost.store.records import (
-    RELEASING,
-    AccountLine,
     AccountState,
     AuctionRecord,
     CapReached,
@@ -28,14 +36,11 @@ from pingpost.store.records import (
     KeyMismatch,
     KeyPending,
     LeadRecord,
-    LoggedResult,
     LogQuery,
     LogRow,
     OpenAuction,
-    OpenPost,
     PostIntent,
     PostOutcome,
-    PostRecord,
     PostStatus,
     PriorAuction,
     RequestClaim,
@@ -44,69 +49,7 @@ from pingpost.store.records import (
     StoreInfo,
     Usage,
 )
-
-N = TypeVar("N", float, Decimal)
-
-
-@dataclass
-class _Post:
-    intent: PostIntent
-    outcome: PostOutcome | None = None
-
-    def record(self) -> PostRecord:
-        o = self.outcome
-        return PostRecord(
-            account=self.intent.account,
-            attempt=self.intent.attempt,
-            sent_at=self.intent.sent_at,
-            amount=self.intent.amount,
-            idempotency_key=self.intent.idempotency_key,
-            status=o.status if o else None,
-            price=o.price if o else None,
-            reason=o.reason if o else None,
-            answered_at=o.answered_at if o else None,
-        )
-
-    @property
-    def open(self) -> bool:
-        return self.outcome is None or self.outcome.status == "in_doubt"
-
-    def open_post(self) -> OpenPost:
-        i = self.intent
-        status: Literal["in_doubt"] | None = "in_doubt" if self.outcome is not None else None
-        reason = self.outcome.reason if self.outcome is not None else None
-        return OpenPost(
-            i.account, i.attempt, i.sent_at, i.amount, i.idempotency_key, status, reason
-        )
-
-
-@dataclass
-class _Auction:
-    lead: LeadRecord
-    record: AuctionRecord | None = None
-    posts: list[_Post] = field(default_factory=list)
-
-    def row(self) -> LogRow:
-        r = self.record
-        return LogRow(
-            auction_id=self.lead.auction_id,
-            started_at=self.lead.started_at,
-            lead_type=self.lead.lead_type,
-            source=self.lead.source,
-            result=r.result if r else "interrupted",
-            sold_to=r.sold_to if r else None,
-            price=r.price if r else None,
-            duration_ms=r.duration_ms if r else None,
-            reason=r.reason if r else None,
-        )
-
-    def took_part(self, account: str) -> bool:
-        if any(p.intent.account == account for p in self.posts):
-            return True
-        lines = self.record.accounts if self.record else ()
-        return any(
-            a.account == account and (a.ping_ms is not None or a.post_ms is not None) for a in lines
-        )
+from pingpost.store.settle import settle
 
 
 class MemoryStore:
@@ -115,8 +58,8 @@ class MemoryStore:
     backend = "memory"
 
     def __init__(self) -> None:
-        self._auctions: dict[str, _Auction] = {}
-        self._by_key: dict[str, str] = {}  # lead key -> the latest auction id
+        self._auctions: dict[str, Auction] = {}
+        self._by_key: dict[str, list[str]] = {}  # lead key -> its auction ids, oldest first
         self._usage: dict[tuple[str, str], Usage] = {}
         self._leads_seen: dict[tuple[str, str], tuple[float, str]] = {}
         self._bought: dict[tuple[str, str], float] = {}
@@ -145,11 +88,12 @@ class MemoryStore:
     # -- write-ahead ---------------------------------------------------------------------
 
     async def prior(self, lead_key: str) -> PriorAuction | None:
-        auction_id = self._by_key.get(lead_key)
-        if auction_id is None or auction_id not in self._auctions:
+        ids = [i for i in self._by_key.get(lead_key, ()) if i in self._auctions]
+        if not ids:
             return None
+        auction_id = ids[-1]
         a = self._auctions[auction_id]
-        sold = tuple(p.intent.account for p in a.posts if _sold(p))
+        sold = tuple(p.intent.account for p in a.posts if is_sold(p))
         open_posts = tuple(p.open_post() for p in a.posts if p.open)
         if a.record is not None:
             r = a.record
@@ -157,16 +101,19 @@ class MemoryStore:
         return PriorAuction(auction_id, "interrupted", None, sold, open_posts, a.lead.started_at)
 
     async def post_intent(self, lead: LeadRecord, intent: PostIntent) -> CapReached | None:
+        known = self._auctions.get(lead.auction_id)
+        if known is not None and any(same(p.intent, intent) for p in known.posts):
+            return None  # written before (a retried call): counted once
         for claim in intent.claims:
             used = self._usage.get((intent.account, claim.window), Usage())
             if claim.leads is not None and used.leads + 1 > claim.leads:
                 return CapReached(intent.account, claim, used.leads, used.spend)
             if claim.spend is not None and used.spend + intent.amount > claim.spend:
                 return CapReached(intent.account, claim, used.leads, used.spend)
-        for claim in intent.claims:
-            self._count(intent.account, claim.window, 1, intent.amount)
+        for window in windows(intent):
+            self._count(intent.account, window, 1, intent.amount)
         auction = self._auction(lead)
-        auction.posts.append(_Post(intent))
+        auction.posts.append(Post(intent, counted=intent.amount))
         return None
 
     async def post_outcome(self, outcome: PostOutcome) -> None:
@@ -179,7 +126,7 @@ class MemoryStore:
     # -- the log ---------------------------------------------------------------------------
 
     async def log(self, query: LogQuery) -> list[LogRow]:
-        rows = [a.row() for a in self._auctions.values() if _wanted(a, query)]
+        rows = [a.row() for a in self._auctions.values() if wanted(a, query)]
         rows.sort(key=lambda r: (r.started_at, r.auction_id), reverse=True)
         return rows[: query.limit]
 
@@ -197,8 +144,8 @@ class MemoryStore:
             if a.record is not None and since <= a.lead.started_at < until
         ]
         if by == "source":
-            return _by_source(finished)
-        return _by_account(finished)
+            return by_source(finished)
+        return by_account(finished)
 
     async def open_auctions(self) -> list[OpenAuction]:
         found = []
@@ -239,7 +186,7 @@ class MemoryStore:
             auction_id, account, post.intent.attempt, status, at, price=price, reason=reason
         )
         self._settle(post, outcome)
-        a.record = _resolved(a, at, reason)
+        a.record = resolved_record(a, outcome, at, reason)
 
     async def purge(self, *, before: float | None = None, auction_id: str | None = None) -> int:
         doomed = [
@@ -305,22 +252,23 @@ class MemoryStore:
         return known[1] if known[1] is not None else KeyPending()
 
     async def complete_request(self, source: str, key: str, status: int, body: bytes) -> None:
-        body_hash, _ = self._requests[(source, key)]
-        self._requests[(source, key)] = (body_hash, KeyAnswered(status, body))
+        known = self._requests.get((source, key))
+        if known is not None:  # a key released meanwhile stays released
+            self._requests[(source, key)] = (known[0], KeyAnswered(status, body))
 
     async def release_request(self, source: str, key: str) -> None:
         self._requests.pop((source, key), None)
 
     # -- helpers ---------------------------------------------------------------------------
 
-    def _auction(self, lead: LeadRecord) -> _Auction:
+    def _auction(self, lead: LeadRecord) -> Auction:
         auction = self._auctions.get(lead.auction_id)
         if auction is None:
-            auction = self._auctions[lead.auction_id] = _Auction(lead)
-            self._by_key[lead.lead_key] = lead.auction_id
+            auction = self._auctions[lead.auction_id] = Auction(lead)
+            self._by_key.setdefault(lead.lead_key, []).append(lead.auction_id)
         return auction
 
-    def _post(self, auction_id: str, account: str, attempt: int) -> _Post:
+    def _post(self, auction_id: str, account: str, attempt: int) -> Post:
         a = self._auctions.get(auction_id)
         for post in a.posts if a is not None else ():
             if post.intent.account == account and post.intent.attempt == attempt:
@@ -331,130 +279,22 @@ class MemoryStore:
         used = self._usage.get((account, window), Usage())
         self._usage[(account, window)] = Usage(used.leads + leads, used.spend + spend)
 
-    def _settle(self, post: _Post, outcome: PostOutcome) -> None:
+    def _settle(self, post: Post, outcome: PostOutcome) -> None:
         intent = post.intent
-        if outcome.status in RELEASING:
-            for claim in intent.claims:
-                self._count(intent.account, claim.window, -1, -intent.amount)
-        elif outcome.status == "sold":
-            if outcome.price is not None:
-                for claim in intent.claims:
-                    self._count(intent.account, claim.window, 0, outcome.price - intent.amount)
+        before = post.outcome.status if post.outcome is not None else None
+        change = settle(before, post.counted, outcome.status, outcome.price, intent.amount)
+        for window in windows(intent):
+            self._count(intent.account, window, change.leads, change.spend)
+        post.counted = change.counted
+        if outcome.status == "sold":
             state = self._states.get(intent.account, AccountState())
-            self._states[intent.account] = replace(state, last_sale_at=outcome.answered_at)
+            last = max(state.last_sale_at or -math.inf, outcome.answered_at)
+            self._states[intent.account] = replace(state, last_sale_at=last)
             if outcome.dedupe_key is not None:
-                self._bought[(intent.account, outcome.dedupe_key)] = outcome.answered_at
+                key = (intent.account, outcome.dedupe_key)
+                self._bought[key] = max(self._bought.get(key, -math.inf), outcome.answered_at)
         post.outcome = outcome
 
     def _is_open(self, auction_id: str) -> bool:
         a = self._auctions[auction_id]
         return a.record is None or any(p.open for p in a.posts)
-
-
-def _sold(post: _Post) -> bool:
-    return post.outcome is not None and post.outcome.status == "sold"
-
-
-def _wanted(a: _Auction, q: LogQuery) -> bool:
-    row = a.row()
-    return (
-        (q.since is None or row.started_at >= q.since)
-        and (q.until is None or row.started_at < q.until)
-        and (q.result is None or row.result == q.result)
-        and (q.lead_id is None or row.auction_id == q.lead_id)
-        and (q.source is None or row.source == q.source)
-        and (q.account is None or a.took_part(q.account))
-    )
-
-
-def _resolved(a: _Auction, at: float, reason: str) -> AuctionRecord:
-    """The auction's result after an operator resolved one of its posts."""
-    sales = [p.outcome for p in a.posts if p.outcome is not None and p.outcome.status == "sold"]
-    prices = {
-        o.account: o.price if o.price is not None else p.intent.amount
-        for p in a.posts
-        if (o := p.outcome) is not None and o.status == "sold"
-    }
-    still_open = any(p.open for p in a.posts)
-    result: LoggedResult = "sold" if sales else ("in_doubt" if still_open else "unsold")
-    best = max(prices.items(), key=lambda kv: kv[1]) if prices else None
-    base = a.record or AuctionRecord(lead=a.lead, result="unsold", finished_at=at, duration_ms=0.0)
-    return replace(
-        base,
-        result=result,
-        sold_to=best[0] if best else None,
-        price=best[1] if best else None,
-        revenue=sum(prices.values(), Decimal(0)),
-        reason=reason if result != "sold" else None,
-    )
-
-
-def percentile(values: Sequence[N], p: float) -> N:
-    """Nearest-rank percentile of sorted `values` (p in 0..100)."""
-    rank = max(1, math.ceil(p / 100 * len(values)))
-    return values[rank - 1]
-
-
-ACCEPTED_PING = frozenset(
-    {
-        "accepted",
-        "below_floor",
-        "above_max",
-        "outbid",
-        "sold",
-        "post_rejected",
-        "post_error",
-        "in_doubt",
-    }
-)
-POSTED = frozenset({"sold", "post_rejected", "post_error", "in_doubt"})
-
-
-def _by_account(records: list[AuctionRecord]) -> list[StatsRow]:
-    lines: dict[str, list[AccountLine]] = {}
-    for r in records:
-        for line in r.accounts:
-            if line.ping_ms is not None or line.post_ms is not None:
-                lines.setdefault(line.account, []).append(line)
-    rows = []
-    for name, ls in sorted(lines.items()):
-        pinged = [x for x in ls if x.ping_ms is not None]
-        bids = sorted(x.bid for x in ls if x.bid is not None)
-        latency = sorted(x.ping_ms for x in pinged if x.ping_ms is not None)
-        posts: dict[str, int] = {}
-        errors: dict[str, int] = {}
-        for x in ls:
-            if x.status in POSTED:
-                posts[x.status] = posts.get(x.status, 0) + 1
-            if x.error_kind:
-                errors[x.error_kind] = errors.get(x.error_kind, 0) + 1
-        rows.append(
-            StatsRow(
-                name=name,
-                auctions=len(ls),
-                pings=len(pinged),
-                accepted=sum(1 for x in pinged if x.status in ACCEPTED_PING),
-                bids=tuple(percentile(bids, p) for p in (50, 95)) if bids else (),
-                wins=sum(1 for x in ls if x.status == "sold"),
-                posts=posts,
-                revenue=sum((x.price for x in ls if x.price is not None), Decimal(0)),
-                latency_ms=tuple(percentile(latency, p) for p in (50, 95, 99)) if latency else (),
-                errors=errors,
-            )
-        )
-    return rows
-
-
-def _by_source(records: list[AuctionRecord]) -> list[StatsRow]:
-    groups: dict[str, list[AuctionRecord]] = {}
-    for r in records:
-        groups.setdefault(r.lead.source or "-", []).append(r)
-    return [
-        StatsRow(
-            name=name,
-            auctions=len(rs),
-            wins=sum(1 for r in rs if r.result == "sold"),
-            revenue=sum((r.revenue for r in rs), Decimal(0)),
-        )
-        for name, rs in sorted(groups.items())
-    ]

@@ -38,7 +38,9 @@ class LeadRecord:
 @dataclass(frozen=True, slots=True)
 class CapClaim:
     """One cap a sale must fit in. `window` names the counter: the controls compute it
-    from the account's calendar (`day:2026-12-03`, `total`), the store only counts."""
+    from the account's calendar (`day:2026-12-03`, `total`), the store only counts.
+    Claims of one intent that name the same window share its counter: a sale counts
+    once in it, and each claim's limit is checked against it."""
 
     window: str
     leads: int | None = None  # at most this many sales in the window

@@ -1,0 +1,5 @@
+"""The SQLite backend: the embedded default store (see store.py)."""
+
+from pingpost.store.sqlite.store import SqliteStore
+
+__all__ = ["SqliteStore"]
