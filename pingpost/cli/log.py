@@ -133,8 +133,13 @@ def log(
 @app.command("show", cls=Command)
 def show(
     auction_id: Annotated[
-        str, typer.Argument(metavar="AUCTION_ID", help="The auction's id (see `pingpost log`).")
-    ],
+        str | None,
+        typer.Argument(
+            metavar="AUCTION_ID",
+            help="The auction's id (see `pingpost log`); none: the newest auction.",
+            show_default=False,
+        ),
+    ] = None,
     json_: JsonOption = False,
     verbose: VerboseOption = False,
     show_pii: ShowPiiOption = False,
@@ -144,15 +149,17 @@ def show(
     debug: DebugOption = False,
     _test: UnusedTest = False,
 ) -> None:
-    """Print one auction as `deliver` printed it: the trace (-v: every exchange) or --json."""
+    """Print one auction as `deliver` printed it: the trace (-v: every exchange) or --json.
+    Without AUCTION_ID, the newest auction of the log."""
 
     def body() -> int:
         from pingpost.cli.log_output import print_logged
         from pingpost.cli.log_session import with_log
-        from pingpost.log.shown import logged_auction
+        from pingpost.log.shown import logged_auction, newest_auction
 
         async def showing(session: LogSession) -> int:
-            logged = await logged_auction(session.store, auction_id, session.config)
+            chosen = auction_id or await newest_auction(session.store)
+            logged = await logged_auction(session.store, chosen, session.config)
             print_logged(
                 session,
                 logged,

@@ -36,3 +36,10 @@ class CannotRepost(UsageError):
         self.account = account
         self.why = why
         super().__init__(f"cannot re-post auction {auction_id} to {account}: {why}")
+
+
+class EmptyLog(UsageError):
+    """The newest auction was asked for, and the log has none."""
+
+    def __init__(self) -> None:
+        super().__init__("the delivery log has no auction yet: nothing to show")

@@ -18,9 +18,10 @@ from pingpost.auction.result import AuctionResult
 from pingpost.config.bundle import Config
 from pingpost.errors import LeadError
 from pingpost.leads import Lead, coerce_lead, decode_lead_json
+from pingpost.log.errors import EmptyLog
 from pingpost.store.api import Store
 from pingpost.store.errors import UnknownAuction
-from pingpost.store.records import LeadRecord, PostRecord, StoredAuction
+from pingpost.store.records import LeadRecord, LogQuery, PostRecord, StoredAuction
 from pingpost.trace.stored import rebuilt_result, stored_test_mode
 
 
@@ -65,6 +66,14 @@ async def logged_auction(store: Store, auction_id: str, config: Config) -> Logge
     document = json.loads(stored.document)
     result = rebuilt_result(document, lead)
     return LoggedAuction(stored, lead, document, result, later_posts(stored, document))
+
+
+async def newest_auction(store: Store) -> str:
+    """The id of the auction that started last; raises EmptyLog."""
+    rows = await store.log(LogQuery(limit=1))
+    if not rows:
+        raise EmptyLog()
+    return rows[0].auction_id
 
 
 def stored_lead(record: LeadRecord, config: Config) -> Lead:

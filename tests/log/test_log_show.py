@@ -163,3 +163,13 @@ def test_a_lead_type_no_longer_configured_masks_every_field(logbook: Logbook) ->
     assert "94107" not in run.stdout  # even fields that were not pii: nothing says now
     assert "lead type `auto_insurance` is no longer configured" in run.stderr
     assert "Canaryfirst" in logbook.cli("log", "show", "G-1", "--show-pii").stdout
+
+
+def test_without_an_id_the_newest_auction_is_shown(logbook: Logbook) -> None:
+    empty = logbook.cli("log", "show")
+    assert empty.exit_code == 2 and "the delivery log has no auction yet" in empty.stderr
+    logbook.auction("N-1", ago=60)
+    newest = logbook.auction("N-2")
+    run = logbook.cli("log", "show")
+    assert run.exit_code == 0, run.output
+    assert run.stdout.splitlines() == logbook.printed(newest).splitlines()
