@@ -223,3 +223,19 @@ def settle_as_the_buyers_say(market: Market) -> None:
             args: Sequence[str] = ("--resolve", auction_id, "--as", verdict, "--account", account)
             run = market.cli("recover", *args)
             assert run.code == 0, run.out + run.err
+
+
+def settle_and_finish(market: Market, deliver: tuple[str, ...], leads: int) -> None:
+    """Settle what `recover` lists as the buyers say; then a rerun posts nothing more."""
+    settle_as_the_buyers_say(market)
+    assert market.open_auctions() == {}
+    posts_before = market.sandbox.post_counts()
+    final = market.pingpost(*deliver)
+    assert market.sandbox.post_counts() == posts_before  # nothing more was posted
+    assert {doc["result"] for doc in final.documents} == {"skipped"}, final.out
+    assert len(final.documents) == leads
+    check_the_buyers_ledger(market)
+    bought = {e["lead"] for e in market.sandbox.ledger(phase="post") if e["outcome"] == "accepted"}
+    sold = {base_ref(doc["lead_id"]) for doc in final.documents if "(sold to" in doc["reason"]}
+    assert sold == bought  # every lead a buyer has is sold in the log, and no other
+    assert final.code == (0 if len(sold) == leads else 1)

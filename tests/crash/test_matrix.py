@@ -18,7 +18,7 @@ from .market import (
     Run,
     base_ref,
     check_the_buyers_ledger,
-    settle_as_the_buyers_say,
+    settle_and_finish,
     write_leads,
 )
 
@@ -59,24 +59,8 @@ def crash_and_rerun(
             assert doc["result"] == "skipped", doc
         if doc["result"] == "in_doubt":  # held for `recover`, never auctioned again
             assert doc["lead_id"] in open_after_crash, doc
-    settle_and_finish(market, deliver)
+    settle_and_finish(market, deliver, LEADS)
     return crashed, open_after_crash, rerun
-
-
-def settle_and_finish(market: Market, deliver: tuple[str, ...]) -> None:
-    """Settle what `recover` lists as the buyers say; then a rerun posts nothing more."""
-    settle_as_the_buyers_say(market)
-    assert market.open_auctions() == {}
-    posts_before = market.sandbox.post_counts()
-    final = market.pingpost(*deliver)
-    assert market.sandbox.post_counts() == posts_before  # nothing more was posted
-    assert {doc["result"] for doc in final.documents} == {"skipped"}, final.out
-    assert len(final.documents) == LEADS
-    check_the_buyers_ledger(market)
-    bought = {e["lead"] for e in market.sandbox.ledger(phase="post") if e["outcome"] == "accepted"}
-    sold = {doc["lead_id"] for doc in final.documents if "(sold to" in doc["reason"]}
-    assert sold == bought  # every lead a buyer has is sold in the log, and no other
-    assert final.code == (0 if len(sold) == LEADS else 1)
 
 
 def open_posts(listed: dict[str, dict[str, Any]]) -> list[tuple[str, str]]:
