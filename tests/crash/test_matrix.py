@@ -87,6 +87,7 @@ def test_a_crash_at_each_stage_loses_nothing_and_sells_nothing_twice(
     if stage == "post_in_flight":  # the buyer has it, the log has its intent: in doubt
         assert any(post in posts for post in open_posts(listed)), listed
         assert "in_doubt" in {doc["result"] for doc in rerun.documents}
+        assert "may have reached a buyer without a known answer: `pingpost recover`" in rerun.err
     if stage == "after_answer":  # answered, the answer lost: listed, never run again
         assert any(posts.get(post) is not None for post in open_posts(listed)), listed
     if stage == "after_result":  # durable though never printed: the rerun skips it
