@@ -52,7 +52,7 @@ class Run:
 
 def run(buyers: Buyers, config: Path, plan: Plan, *args: str, leads: int = 1) -> Run:
     """Run `deliver` on `leads` leads in a process of its own and send the signals of
-    `plan`. Each signal sent is classed by what the buyers had seen when it left
+    `plan`. Each signal sent is classed by what the buyers had seen once it was sent
     (`Buyers.busy_at`): on a loaded machine a sleep can overshoot until the process is
     done, and only then may a signal miss the report."""
     command = [sys.executable, "-m", "pingpost", "deliver", *args, "-c", str(config)]
@@ -66,8 +66,8 @@ def run(buyers: Buyers, config: Path, plan: Plan, *args: str, leads: int = 1) ->
                 assert event.wait(30), f"no {after} reached the buyers"
             time.sleep(seconds)
             if proc.poll() is None:
-                sent.append(time.monotonic())
                 proc.send_signal(sig)
+                sent.append(time.monotonic())  # after the kill: an answer later came after it
         out, err = proc.communicate(timeout=60)
     sure = [buyers.busy_at(when, first=i == 0, leads=leads) for i, when in enumerate(sent)]
     # once a signal may have come too late, so may the ones after it
