@@ -32,6 +32,7 @@ from pingpost.cli.interrupt import Interrupts
 from pingpost.config.bundle import Config
 from pingpost.config.models import LeadType
 from pingpost.errors import UsageError
+from pingpost.runloop import run
 from pingpost.trace.batch import summary_table
 from pingpost.transport import HttpTransport
 
@@ -78,7 +79,7 @@ def deliver_file(
             store_url=store_url,
             again=again,
         )
-        stats = asyncio.run(batch)
+        stats = run(batch)
         output.err.print()
         output.err.print(summary_table(stats, dry_run=dry_run))
         if stop.why:
@@ -151,7 +152,7 @@ async def deliver_batch(
     writes = not (dry_run or test)
     with progress, signals:
         delivery = delivery_for(config, None, writes=writes, again=again)
-        async with HttpTransport.for_config(config) as transport:
+        async with HttpTransport.for_config(config, concurrency=concurrency) as transport:
             items = run_batch(
                 lines,
                 config,

@@ -54,7 +54,8 @@ async def serve(
     current = await asyncio.to_thread(load_service_config, options.config_path, auth=options.auth)
     await store.open()
     try:
-        async with HttpTransport.for_config(current.config) as transport:
+        in_flight = current.config.settings.serve.max_in_flight
+        async with HttpTransport.for_config(current.config, concurrency=in_flight) as transport:
             service = Service(
                 current, config_path=options.config_path, store=store, transport=transport,
                 log=log, test=options.test,
