@@ -287,3 +287,11 @@ def test_no_test_module_imports_another_or_leans_on_sys_path() -> None:
             if bare or any(n.split(".")[-1].startswith("test_") for n in names):
                 found.append(f"{path.relative_to(TESTS)}:{node.lineno}: {ast.unparse(node)}")
     assert found == []
+
+
+def test_the_architecture_page_names_every_package() -> None:
+    """docs/architecture.md gives each package under pingpost/ its row."""
+    page = (PACKAGE.parent / "docs" / "architecture.md").read_text(encoding="utf-8")
+    rows = set(re.findall(r"^\| `(\w+)/` \|", page, re.MULTILINE))
+    packages = {p.name for p in PACKAGE.iterdir() if p.is_dir() and p.name != "__pycache__"}
+    assert rows == packages
