@@ -12,7 +12,7 @@ import pytest
 
 from .market import Market, check_the_buyers_ledger, write_leads
 
-LEADS = 15
+LEADS = 10
 
 
 def deliver_two_batches_at_once(market: Market) -> dict[str, dict[str, Any]]:
