@@ -65,11 +65,6 @@ def _phone(post_body: str) -> str:
     return str(json.loads(post_body)["phone"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs the SQLite/PostgreSQL store wired into the engine and `serve` (issue 9) "
-    "and caps reserved in the engine (issue 10)",
-)
 def test_two_instances_share_caps_and_never_post_a_lead_twice(
     buyers: Callable[..., Sandbox], tmp_path: Path, postgres_url: str
 ) -> None:
