@@ -32,8 +32,10 @@ def test_deliver_logs_to_the_default_store_and_skips_a_rerun(runner, acme, monke
     assert (row["auction_id"], row["result"], row["sold_to"]) == (auction_id, "sold", "acme-main")
     again = runner.invoke(app, ["deliver", lead, "-c", str(acme.dir)])
     assert again.exit_code == 0, again.output
-    assert again.stdout.rstrip().splitlines()[-1].startswith(
-        f"SKIPPED: delivered before in auction {auction_id} (sold to acme-main)"
+    assert (
+        again.stdout.rstrip()
+        .splitlines()[-1]
+        .startswith(f"SKIPPED: delivered before in auction {auction_id} (sold to acme-main)")
     )
     assert len(acme.requests("acme", "post")) == 1  # never sold twice
 
