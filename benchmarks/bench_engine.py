@@ -8,23 +8,34 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import cProfile
 import dataclasses
 import io
 import os
 import pstats
 import statistics
+import tempfile
 import time
 from collections import defaultdict
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 from harness import CONFIGS, URL_VARIABLE
 
 from pingpost.auction import AuctionResult, BatchStats, run_auction, run_batch
+from pingpost.auction.setup import delivery_for
 from pingpost.config import Config, load_config
 from pingpost.leads import coerce_lead
+from pingpost.store.api import Store
+from pingpost.store.backends import store_for_url
 from pingpost.transport import HttpTransport
+
+try:  # the commands' event loop (uvloop where installed); older checkouts: asyncio's
+    from pingpost.runloop import run
+except ImportError:  # pragma: no cover
+    run = asyncio.run
 
 
 def bench_config(url: str) -> Config:
@@ -47,14 +58,26 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[index]
 
 
+@contextlib.asynccontextmanager
+async def fresh_store() -> AsyncIterator[Store]:
+    """An SQLite store in a new temporary directory, open (the default backend)."""
+    with tempfile.TemporaryDirectory(prefix="pingpost-bench-") as tmp:
+        store = store_for_url(f"sqlite:///{Path(tmp) / 'store.db'}")
+        await store.open()
+        try:
+            yield store
+        finally:
+            await store.close()
+
+
 async def _overhead(url: str, lines: list[str], warmup: int) -> list[AuctionResult]:
     config = bench_config(url)
     lead_type = config.lead_type()
     leads = [coerce_lead(_json(line), lead_type) for line in lines]
     results = []
-    async with HttpTransport.for_config(config) as transport:
+    async with fresh_store() as store, HttpTransport.for_config(config) as transport:
         for i, lead in enumerate(leads):
-            result = await run_auction(lead, config, transport=transport)
+            result = await run_auction(lead, config, transport=transport, store=store)
             if i >= warmup:
                 results.append(result)
     return results
@@ -63,7 +86,7 @@ async def _overhead(url: str, lines: list[str], warmup: int) -> list[AuctionResu
 def overhead(url: str, leads_file: Path, count: int = 300, warmup: int = 30) -> dict[str, Any]:
     """Auctions one at a time, so nothing else shares the loop: the engine's own cost."""
     lines = leads_file.read_text().splitlines()[: count + warmup]
-    results = asyncio.run(_overhead(url, lines, warmup))
+    results = run(_overhead(url, lines, warmup))
     costs = [overhead_ms(r) for r in results]
     return {
         "auctions": len(results),
@@ -80,10 +103,11 @@ async def _batch(
 ) -> tuple[BatchStats, list[float]]:
     stats = BatchStats()
     costs: list[float] = []
-    async with HttpTransport.for_config(config) as transport:
+    async with fresh_store() as store, _transport(config, concurrency) as transport:
         batch = run_batch(
-            lines, config, config.lead_type(), transport=transport, concurrency=concurrency
-        )
+            lines, config, config.lead_type(), transport=transport, concurrency=concurrency,
+            delivery=delivery_for(config, store),
+        )  # fmt: skip
         async for item in batch:
             stats.add(item)
             if item.result is not None:
@@ -101,7 +125,7 @@ def batch(
     started = time.monotonic()
     if profiler:
         profiler.enable()
-    stats, costs = asyncio.run(_batch(config, lines, concurrency))
+    stats, costs = run(_batch(config, lines, concurrency))
     if profiler:
         profiler.disable()
     elapsed = time.monotonic() - started
@@ -149,17 +173,18 @@ def deadline(
     rounds: list[float] = []
 
     async def main() -> None:
-        async with HttpTransport.for_config(config) as transport:
+        async with fresh_store() as store, _transport(config, concurrency) as transport:
             batch = run_batch(
-                lines, config, config.lead_type(), transport=transport, concurrency=concurrency
-            )
+                lines, config, config.lead_type(), transport=transport, concurrency=concurrency,
+                delivery=delivery_for(config, store),
+            )  # fmt: skip
             async for item in batch:
                 assert item.result is not None
                 statuses = {a.account: a.status for a in item.result.accounts}
                 assert statuses["hang-main"] == "error", statuses
                 rounds.append(item.result.ping_round_ms)
 
-    asyncio.run(main())
+    run(main())
     return {
         "auctions": len(rounds),
         "ping_deadline_ms": ping_deadline * 1000,
@@ -212,6 +237,13 @@ def _area(file: str) -> str:
     if path.startswith("~") or path.startswith("<"):
         return "builtins"
     return "other"
+
+
+def _transport(config: Config, concurrency: int) -> HttpTransport:
+    try:
+        return HttpTransport.for_config(config, concurrency=concurrency)
+    except TypeError:  # an older checkout: limits from the config alone
+        return HttpTransport.for_config(config)
 
 
 def _json(line: str) -> Any:

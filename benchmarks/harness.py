@@ -8,9 +8,11 @@ from __future__ import annotations
 import json
 import os
 import random
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -66,12 +68,30 @@ class SandboxProcess:
         return (int(fields[11]) + int(fields[12])) / ticks
 
 
+def split_cpus() -> tuple[set[int] | None, set[int] | None]:
+    """(the buyers' CPUs, the measured client's CPUs): on a machine of 2 cores or more
+    the sandbox gets the last core and every client the others, so the buyer farm never
+    takes CPU time from the client being measured (nor the baseline's from pingpost's).
+    None, None where affinity cannot be set (not Linux) or there is one core."""
+    if not hasattr(os, "sched_getaffinity"):
+        return None, None
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2:
+        return None, None
+    return {cpus[-1]}, set(cpus[:-1])
+
+
 @contextmanager
-def sandbox_process(port: int | None = None) -> Iterator[SandboxProcess]:
-    """The benchmark buyers in their own process, stopped (SIGTERM) on exit."""
+def sandbox_process(
+    port: int | None = None, cpus: set[int] | None = None
+) -> Iterator[SandboxProcess]:
+    """The benchmark buyers in their own process (on `cpus` when given), stopped
+    (SIGTERM) on exit."""
     port = port or free_port()
     command = [sys.executable, "-m", "pingpost.sandbox", str(SANDBOX_FILE), "--port", str(port)]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT)
+    if cpus:
+        os.sched_setaffinity(process.pid, cpus)
     try:
         _wait_until_listening(process)
         yield SandboxProcess(f"http://127.0.0.1:{port}", process)
@@ -118,16 +138,24 @@ def child_env(extra: dict[str, str]) -> dict[str, str]:
     return env
 
 
-def run_timed(command: list[str], env: dict[str, str], stdout_to: Path | None = None) -> Timed:
-    """Run a child to completion; its wall time and its own peak RSS (from wait4)."""
+def run_timed(
+    command: list[str],
+    env: dict[str, str],
+    stdout_to: Path | None = None,
+    cpus: set[int] | None = None,
+    cwd: Path = ROOT,
+) -> Timed:
+    """Run a child to completion (on `cpus` when given); its wall time and its own peak
+    RSS (from wait4)."""
     out = stdout_to.open("wb") if stdout_to else None
     started = time.monotonic()
     process = subprocess.Popen(
         command,
         stdout=out or subprocess.PIPE,
         stderr=subprocess.DEVNULL,
-        cwd=ROOT,
+        cwd=cwd,
         env=child_env(env),
+        preexec_fn=(lambda: os.sched_setaffinity(0, cpus)) if cpus else None,
     )
     captured = b""
     if out is None:
@@ -140,6 +168,21 @@ def run_timed(command: list[str], env: dict[str, str], stdout_to: Path | None = 
         out.close()
     cpu = usage.ru_utime + usage.ru_stime
     return Timed(wall, cpu, usage.ru_maxrss / 1024, process.returncode, captured)
+
+
+@contextmanager
+def fresh_configs() -> Iterator[Path]:
+    """A copy of the benchmark configs in a new temporary directory, so that the default
+    store (`.pingpost/store.db` beside the config directory) starts empty each run."""
+    with tempfile.TemporaryDirectory(prefix="pingpost-bench-") as tmp:
+        configs = Path(tmp) / "configs"
+        shutil.copytree(CONFIGS, configs)
+        yield configs
+
+
+def default_store(configs: Path) -> Path:
+    """Where `pingpost deliver -c CONFIGS` keeps its store when nothing says otherwise."""
+    return configs.parent / ".pingpost" / "store.db"
 
 
 def pingpost_command(*args: str) -> list[str]:

@@ -32,6 +32,7 @@ from pingpost.cli.interrupt import Interrupts
 from pingpost.config.bundle import Config
 from pingpost.config.models import LeadType
 from pingpost.errors import UsageError
+from pingpost.runloop import run
 from pingpost.store.backends import opened_store
 from pingpost.trace.batch import summary_table
 from pingpost.transport import HttpTransport
@@ -79,7 +80,7 @@ def deliver_file(
             store_url=store_url,
             again=again,
         )
-        stats = asyncio.run(batch)
+        stats = run(batch)
         output.err.print()
         output.err.print(summary_table(stats, dry_run=dry_run))
         if stop.why:
@@ -153,7 +154,7 @@ async def deliver_batch(
     with progress, signals:
         async with (
             opened_store(store_url, create=writes) as store,
-            HttpTransport.for_config(config) as transport,
+            HttpTransport.for_config(config, concurrency=concurrency) as transport,
         ):
             delivery = delivery_for(config, store, writes=writes, again=again)
             items = run_batch(

@@ -622,7 +622,8 @@ class AuctionSettings(Model):
 
 class HttpSettings(Model):
     max_response_bytes: int = Field(default=65536, ge=256, le=64 * 1024 * 1024)
-    max_connections_per_account: int = Field(default=10, ge=1, le=1000)
+    # None: sized from the run (deliver --concurrency, serve.max_in_flight; transport/limits.py)
+    max_connections_per_account: int | None = Field(default=None, ge=1, le=1000)
     user_agent: str = "pingpost"
 
 

@@ -167,7 +167,10 @@ DESCRIPTIONS = {
     "LogSettings.retention": "Auctions older than this are purged by `pingpost log purge` "
     "(30d, 12h, 90m, 3600s); none: kept until purged.",
     "HttpSettings.max_response_bytes": "Larger responses are refused unread.",
-    "HttpSettings.max_connections_per_account": "Concurrent connections per account.",
+    "HttpSettings.max_connections_per_account": (
+        "A cap on concurrent connections per account; unset: as many as the run's concurrent "
+        "auctions (deliver --concurrency, serve.max_in_flight), at least 10."
+    ),
     "ServeSettings.max_in_flight": "Auctions at once per instance; past it, 503 with Retry-After.",
     "ServeSettings.admin_key": "Key for POST /v1/admin/reload (use ${ENV}); else "
     "$PINGPOST_ADMIN_KEY.",

@@ -53,7 +53,11 @@ async def serve(
     log = log or ServiceLog()
     current = await asyncio.to_thread(load_service_config, options.config_path, auth=options.auth)
     # refused here, before the port is bound: unreachable, or from a newer pingpost
-    async with _opened(store) as opened, HttpTransport.for_config(current.config) as transport:
+    in_flight = current.config.settings.serve.max_in_flight
+    async with (
+        _opened(store) as opened,
+        HttpTransport.for_config(current.config, concurrency=in_flight) as transport,
+    ):
         service = Service(
             current, config_path=options.config_path, store=opened, transport=transport,
             log=log, test=options.test,

@@ -23,6 +23,7 @@ from pingpost.serve.metrics import Metrics
 from pingpost.serve.sources import RateLimits
 from pingpost.serve.state import ServiceConfig, load_service_config
 from pingpost.store.memory import MemoryStore
+from pingpost.transport.limits import pool_limits
 
 if TYPE_CHECKING:
     from pingpost.store.api import Store
@@ -140,8 +141,8 @@ class Service:
 
 def _pool_limits(current: ServiceConfig) -> dict[str, Any]:
     config = current.config
-    limits = {n: a.max_connections for n, a in config.accounts.items() if a.max_connections}
-    return {"default": config.settings.http.max_connections_per_account, "limits": limits}
+    limits = pool_limits(config, config.settings.serve.max_in_flight)
+    return {"default": limits.default, "limits": limits.limits}
 
 
 def _problems(exc: Exception) -> list[str] | None:

@@ -26,6 +26,7 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_result
 
 from pingpost.exchange import RawResponse, RenderedRequest
 from pingpost.transport.authflow import AuthFlows
+from pingpost.transport.limits import pool_limits
 from pingpost.transport.options import POST_MAX_IDLE, SendOptions
 from pingpost.transport.policy import (
     BadEncoding,
@@ -125,14 +126,14 @@ class HttpTransport:
         self._auth: AuthFlows | None = None  # digest challenges, oauth2 tokens: per session
 
     @classmethod
-    def for_config(cls, config: Config) -> HttpTransport:
-        """A transport with the config's limits: one pool per account (P3)."""
-        http = config.settings.http
-        limits = {n: a.max_connections for n, a in config.accounts.items() if a.max_connections}
+    def for_config(cls, config: Config, *, concurrency: int | None = None) -> HttpTransport:
+        """A transport with the config's limits: one pool per account (P3), each as
+        large as `concurrency` auctions at once need unless the config caps it."""
+        limits = pool_limits(config, concurrency)
         return cls(
-            max_connections_per_pool=http.max_connections_per_account,
-            pool_limits=limits,
-            user_agent=http.user_agent,
+            max_connections_per_pool=limits.default,
+            pool_limits=limits.limits,
+            user_agent=config.settings.http.user_agent,
         )
 
     async def __aenter__(self) -> HttpTransport:

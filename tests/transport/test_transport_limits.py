@@ -227,6 +227,53 @@ def test_for_config_takes_limits_and_user_agent_from_settings_and_accounts() -> 
     assert transport._user_agent == "acme-router/2"
 
 
+def test_unset_limits_follow_the_run_s_concurrency_and_written_ones_cap_it() -> None:
+    """An auction holds at most one exchange per account at a time: a run of N auctions
+    gets pools of N (at least 10); a written limit, the settings' or an account's, wins."""
+    from pingpost.config.bundle import Config
+    from pingpost.config.models import DeliveryAccount, Settings
+
+    def config(http: dict[str, int]) -> Config:
+        accounts = {
+            name: DeliveryAccount.model_validate(
+                {"kind": "delivery_account", "name": name, "method": "m", "max_connections": cap}
+            )
+            for name, cap in (("a", None), ("b", 3))
+        }
+        settings = Settings.model_validate({"http": http})
+        return Config(lead_types={}, methods={}, accounts=accounts, settings=settings)
+
+    def limits(transport: HttpTransport) -> tuple[int, int]:
+        return transport._limit("a"), transport._limit("b")
+
+    assert limits(HttpTransport.for_config(config({}), concurrency=50)) == (50, 3)
+    assert limits(HttpTransport.for_config(config({}), concurrency=2)) == (10, 3)
+    assert limits(HttpTransport.for_config(config({}))) == (10, 3)
+    capped = config({"max_connections_per_account": 8})
+    assert limits(HttpTransport.for_config(capped, concurrency=50)) == (8, 3)
+
+
+def test_a_batch_is_not_held_to_ten_connections_per_account() -> None:
+    """40 auctions at once against one account answering in 0.2 s: with pools sized from
+    the concurrency they all run together (about 0.2 s), not ten at a time (0.8 s)."""
+    from pingpost.config.bundle import Config
+    from pingpost.config.models import Settings
+
+    async def scenario() -> float:
+        cfg = Config(lead_types={}, methods={}, accounts={}, settings=Settings())
+        transport = HttpTransport.for_config(cfg, concurrency=40)
+        async with RawServer(slow(0.2)) as server, transport:
+            started = time.monotonic()
+            results = await asyncio.gather(
+                *(transport.send(post(server.url), options(5.0, pool="a")) for _ in range(40))
+            )
+            took = time.monotonic() - started
+        assert [r.status for r in results] == [200] * 40
+        return took
+
+    assert asyncio.run(scenario()) < 0.6
+
+
 def test_a_transport_can_be_opened_again_in_another_event_loop() -> None:
     transport = HttpTransport(max_connections_per_pool=1)  # contended: slots are used
 
