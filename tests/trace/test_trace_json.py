@@ -129,3 +129,24 @@ def test_a_body_is_decoded_with_its_charset_before_masking(masker):
     body = '{"name": "Zelda", "note": "ë"}'.encode("utf-16")
     doc = response_json(RawResponse(200, headers, body), masker)
     assert doc["body"] == '{"name": "****", "note": "ë"}'
+
+
+def test_compact_lines_are_byte_for_byte_what_the_json_module_writes() -> None:
+    """orjson writes batch lines; where it would write otherwise the json module does."""
+    import json as json_module
+    from decimal import Decimal
+
+    from pingpost.masking import Name
+    from pingpost.trace.json import dumps
+
+    documents = [
+        {"ms": 12.3, "price": Decimal("12.50"), "none": None, "flag": True, "name": Name("a")},
+        {"text": 'é \u2028 \x1f \x7f "q" \\ / <&>', "neg": -0.0, "big": 1e300, "small": 1e-07},
+        {"int": 2**63 - 1, "huge": 10**20, "nested": [{"a": [1, 2.5, "b"]}, []]},
+        {"surrogate": "\ud800", 5: "an int key"},
+    ]
+    for document in documents:
+        expected = json_module.dumps(
+            document, ensure_ascii=False, separators=(",", ":"), default=str
+        )
+        assert dumps(document, pretty=False) == expected
