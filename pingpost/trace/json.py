@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from orjson import OPT_NON_STR_KEYS
 from orjson import dumps as _orjson_dumps
 
 from pingpost.exchange import Headers, RawResponse, RenderedRequest
@@ -121,13 +122,15 @@ def dumps(document: Mapping[str, Any], *, pretty: bool = True) -> str:
 
     Compact lines go through orjson (a batch writes one per lead: several times cheaper
     than the json module) and come out byte for byte as the json module writes them.
-    Where the two could differ it is the json module's output: an integer past 64 bits
+    Keys that are str subclasses (aiohttp's header names) or numbers are written as the
+    json module writes them. Where the two could differ it is the json module's output:
+    an integer past 64 bits
     or a string that is not valid UTF-8 (orjson refuses them), a float with a one-digit
     negative exponent (`1e-07` against `1e-7`). Floats are only pingpost's own timings
     (buyers' and leads' numbers are Decimals, written as strings), so no NaN reaches it."""
     if not pretty:
         try:
-            line = _orjson_dumps(document, default=str)
+            line = _orjson_dumps(document, default=str, option=OPT_NON_STR_KEYS)
         except TypeError:  # orjson.JSONEncodeError
             pass
         else:
