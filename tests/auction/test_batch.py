@@ -411,6 +411,12 @@ def test_a_single_run_auction_runs_under_the_same_gc_policy() -> None:
     assert gc.get_threshold() == before
 
 
+def test_the_docs_give_the_gc_threshold_the_code_uses() -> None:
+    docs = Path(__file__).resolve().parents[2] / "docs" / "auction.md"
+    text = " ".join(docs.read_text(encoding="utf-8").split())
+    assert f"Python's 700 to {batch_module.BATCH_GC_THRESHOLD:,} allocations" in text
+
+
 def test_abort_cuts_the_auctions_off_and_still_yields_every_line_read() -> None:
     """A second Ctrl-C: posts in flight are reported in doubt, auctions that had not
     posted as interrupted, auctions not yet started too; no line read is lost."""
