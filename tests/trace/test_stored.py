@@ -13,12 +13,12 @@ from rich.console import Console
 from werkzeug import Response
 
 from pingpost.auction import run_auction_sync
-from pingpost.store import MemoryStore
 from pingpost.auction.result import AuctionResult
 from pingpost.config import load_config
 from pingpost.config.bundle import Config
 from pingpost.leads import load_lead
 from pingpost.masking import Masker
+from pingpost.store import MemoryStore
 from pingpost.trace.auction import auction_trace
 from pingpost.trace.json import auction_json, dumps
 from pingpost.trace.stored import rebuilt_result, stored_document, stored_test_mode
