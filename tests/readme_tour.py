@@ -56,6 +56,7 @@ VARY = {
     # last sales in a batch)
     "money": r"\$\d[\d,]*\.\d\d",
     "date": r"[A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d GMT",  # HTTP Date
+    "time": r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d",  # a time in the log's tables
 }
 _DIRECTIVE = re.compile(r"<!--\s*tour:\s*(\w+)\s*(.*?)\s*-->")
 _COMMAND_TIMEOUT = 180  # seconds; the 1,000-lead batch is the longest

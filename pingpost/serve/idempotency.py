@@ -81,6 +81,11 @@ class Idempotency:
         finally:
             self._settle(source, key, None)
 
+    def keep(self, source: str, key: str) -> None:
+        """Leave a claimed key unanswered in the store (it was taken over: giving it back
+        would let a fresh claim skip W3); only this process's waiters are told."""
+        self._settle(source, key, None)
+
     def _settle(self, source: str, key: str, answer: KeyAnswered | None) -> None:
         future = self._owned.pop((source, key), None)
         if future is not None and not future.done():

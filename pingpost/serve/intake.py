@@ -104,7 +104,7 @@ async def _auction(
     does not cancel it) and answer its result."""
     if not service.admit():
         if claim is not None:
-            await service.idempotency.release(*claim)
+            await _give_back(service, claim, taken_over)
         raise Refusal(_busy(service))
     task = service.spawn(_run(service, current, lead, source, claim, taken_over))
     status, body, auction_id, result = await asyncio.shield(task)
@@ -137,7 +137,7 @@ async def _run(
     except StoreUnavailable as exc:  # before any post could leave (W1): nothing was sent
         service.log.event("store_unavailable", where="auction", error=exc.cause[:200])
         if claim is not None:
-            await _release(service, claim)
+            await _give_back(service, claim, taken_over)
         status, body = 503, problem_body(503, "store_unavailable", str(exc))
         return status, body, None, None
     except Exception as exc:  # a bug: the lead's key is kept (a post may have left)
@@ -152,7 +152,12 @@ async def _run(
     return (status, body, *auction) if auction else (status, body, None, None)
 
 
-async def _release(service: Service, claim: tuple[str, str]) -> None:
+async def _give_back(service: Service, claim: tuple[str, str], taken_over: bool) -> None:
+    """No auction ran: the key is free again, unless it was taken over from a dead
+    instance (then it stays claimed until stale: a fresh claim would skip W3)."""
+    if taken_over:
+        service.idempotency.keep(*claim)
+        return
     with contextlib.suppress(PingpostError):  # the store is down: the key stays pending
         await service.idempotency.release(*claim)
 
@@ -224,12 +229,16 @@ def _replayed(body: bytes) -> dict[str, Any]:
 
 def _wait_budget(current: ServiceConfig) -> float:
     """How long a retry waits for the first request's auction: the longest one can take."""
+    return min(_longest_auction(current) + 1.0, 120.0)
+
+
+def _longest_auction(current: ServiceConfig) -> float:
+    """Seconds: every round's ping deadline, then every post's timeout."""
     settings = current.config.settings.auction
     posts = [m.post.timeout or settings.post_timeout for m in current.config.methods.values()]
     tiers = len({a.priority for a in current.config.accounts.values()}) or 1
     rounds = tiers if settings.strategy == "priority" else 1
-    longest = rounds * settings.ping_deadline + settings.max_posts * max(posts, default=0.0)
-    return min(longest + 1.0, 120.0)
+    return rounds * settings.ping_deadline + settings.max_posts * max(posts, default=0.0)
 
 
 STALE_AFTER = 300.0  # seconds: an unanswered Idempotency-Key claim older than this is stale
@@ -239,4 +248,4 @@ def _stale_after(current: ServiceConfig) -> float:
     """`serve.idempotency_stale_after`, else 5 minutes, or twice the longest auction when
     that is longer: a live instance's claim is never taken from it."""
     chosen = current.config.settings.serve.idempotency_stale_after
-    return chosen if chosen is not None else max(STALE_AFTER, 2 * _wait_budget(current))
+    return chosen if chosen is not None else max(STALE_AFTER, 2 * _longest_auction(current))

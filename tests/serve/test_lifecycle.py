@@ -79,6 +79,8 @@ def test_sigterm_finishes_every_post_in_flight_answers_it_and_exits_0(
     rows = [json.loads(line) for line in logged.splitlines()]
     assert sorted(r["auction_id"] for r in rows) == sorted(a.json()["lead_id"] for a in answers)
     assert {(r["result"], r["source"]) for r in rows} == {("sold", "web-form")}
+    shown = _pingpost("log", "show", rows[0]["auction_id"], "-c", str(config))
+    assert "SOLD to slow-acct for $10.00" in shown
     stats = json.loads(_pingpost("stats", "-c", str(config), "--by", "source", "--json"))
     assert stats["rows"] == [{"source": "web-form", "leads": 6, "sold": 6, "revenue": "60.00"}]
 
