@@ -76,4 +76,9 @@ app.add_typer(log.app, name="log")
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    finally:  # a late Ctrl-C must not turn a finished command into a traceback
+        from pingpost.cli.interrupt import end_as_signals_do  # loads asyncio: not at start-up
+
+        end_as_signals_do()

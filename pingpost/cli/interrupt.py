@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -73,3 +75,22 @@ class Interrupts:
         if loop is not None:
             with contextlib.suppress(RuntimeError):  # the loop is closing: it stays counted
                 loop.call_soon_threadsafe(self._on_signal, self.count, why)
+
+
+def end_as_signals_do() -> None:
+    """Once a command has returned: SIGINT and SIGTERM flush what was printed and end the
+    process as the signal does by default (exit -2 / -15 to the shell), instead of a
+    `KeyboardInterrupt` traceback from the interpreter's shutdown. The report and the
+    exit code were decided already; nothing is left to stop. Main thread only."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for sig in _WHY:
+        signal.signal(sig, _end)
+
+
+def _end(signum: int, frame: FrameType | None) -> None:
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):  # a closed pipe: nothing left to save
+            stream.flush()
+    signal.signal(signum, signal.SIG_DFL)
+    os.kill(os.getpid(), signum)

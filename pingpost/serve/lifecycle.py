@@ -20,7 +20,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from pingpost.auction.batch import BATCH_GC_THRESHOLD
+from pingpost.gcpolicy import fewer_collections
 from pingpost.serve.accesslog import ServiceLog
 from pingpost.serve.app import build_app
 from pingpost.serve.errors import ListenError
@@ -128,14 +128,12 @@ def _fewer_collections() -> Iterator[None]:
     short-lived objects, and Python's default young-generation threshold (700) would
     re-scan the auctions in flight about once a millisecond. What was loaded before
     serving (modules, configs) is frozen out of the collections altogether."""
-    saved = gc.get_threshold()
     gc.collect()
     gc.freeze()
-    gc.set_threshold(max(BATCH_GC_THRESHOLD, saved[0]), *saved[1:])
     try:
-        yield
+        with fewer_collections():
+            yield
     finally:
-        gc.set_threshold(*saved)
         gc.unfreeze()
 
 

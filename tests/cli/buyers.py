@@ -102,6 +102,19 @@ class Buyers:
             (root / f"{name}-account.yaml").write_text(ACCOUNT.format(name=name))
         return root
 
+    def busy_at(self, when: float, *, first: bool, leads: int) -> bool:
+        """Whether a `deliver` of `leads` leads was surely still at work at `when` (a
+        `time.monotonic()`), as the buyers saw it. A post answered after `when` (or not
+        at all) was sent or awaited after it: a post is cut off only on a second signal,
+        in answer to it. Before any signal (`first`), the command runs until every lead's
+        post is answered (all these buyers accept). False: it may have finished by then."""
+        with self.lock:
+            posts = list(self.posts)
+        if any(p.answered is None or p.answered > when for p in posts):
+            return True
+        answered = sum(p.answered is not None and p.answered <= when for p in posts)
+        return first and answered < leads
+
     def bought(self) -> dict[str, str]:
         """lead id -> the buyer that received its post (at most one post a lead here)."""
         with self.lock:

@@ -128,9 +128,13 @@ def test_a_batch_where_every_lead_sold_exits_0_whatever_the_other_buyers_did(
     ]
     statuses = {a["account"]: a["status"] for a in documents[0]["accounts"]}
     assert statuses == {"acme-main": "sold", "broken-main": "error", "slow-main": "error"}
-    setup.answer("acme", "post", {"result": "failure"})  # no longer first: a later expectation
-    unsold = deliver(runner, setup, str(setup.leads_file([json.dumps(LEAD)], name="one.jsonl")))
-    assert unsold.exit_code in (0, 1)
+    setup.server.clear_all_handlers()  # the same buyers, but the post is refused: unsold
+    setup.answer("acme", "ping", {"status": "accepted", "price": "12.50", "ping_id": "a"})
+    setup.answer("acme", "post", {"result": "failure"})
+    setup.answer("broken", "ping", "boom", status=500)
+    unsold = deliver(runner, setup, str(setup.leads_file([json.dumps(LEAD)] * 2, name="two.jsonl")))
+    assert unsold.exit_code == 1, unsold.output
+    assert unsold.stdout.count("UNSOLD") == 2, unsold.stdout
 
 
 def test_a_dry_run_batch_exits_1_when_a_request_cannot_be_rendered(runner, buyer_setup):
