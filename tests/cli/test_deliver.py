@@ -177,8 +177,11 @@ def test_dry_run_sends_nothing(runner, market):
     assert_no_canaries(result.output)
 
 
-def test_dry_run_against_the_sandbox_leaves_the_ledger_empty(runner, monkeypatch):
+def test_dry_run_against_the_sandbox_leaves_the_ledger_empty(runner, monkeypatch, tmp_path):
     from pingpost.sandbox import load_sandbox_spec, start_sandbox
+
+    # a store of its own: the sample configs' caps and dedupe read it (never the checkout's)
+    monkeypatch.setenv("PINGPOST_STORE", f"sqlite:///{tmp_path / 'store.db'}")
 
     with start_sandbox(load_sandbox_spec(), port=0) as sandbox:
         monkeypatch.setenv("PINGPOST_SANDBOX_URL", sandbox.url)
