@@ -49,7 +49,7 @@ class OAuth2Client:
 SendAuth = DigestCredentials | OAuth2Client
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RenderedRequest:
     """The exact request, ready to send. `body` is empty for GET/query requests.
 
@@ -78,7 +78,7 @@ class RenderedRequest:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Failure:
     """Why there is no usable HTTP response."""
 
@@ -87,7 +87,7 @@ class Failure:
     may_have_arrived: bool  # False only when it is proven the request never left
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RawResponse:
     """What came back from one exchange (after any retries)."""
 

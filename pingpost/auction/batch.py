@@ -10,11 +10,9 @@ aborted: nothing read goes unreported.
 from __future__ import annotations
 
 import asyncio
-import gc
 import time
 import uuid
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Coroutine, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Coroutine, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +25,7 @@ from pingpost.auction.result import AuctionResult
 from pingpost.config.bundle import Config
 from pingpost.config.models import LeadType
 from pingpost.errors import LeadError
+from pingpost.gcpolicy import AUCTION_GC_THRESHOLD, fewer_collections
 from pingpost.leads import Lead, parse_lead_line
 from pingpost.store.errors import StoreUnavailable
 
@@ -36,29 +35,8 @@ if TYPE_CHECKING:
     from pingpost.transport import Transport
 
 
-# Objects allocated between two young-generation collections while a batch runs (Python's
-# default is 700). Each lead allocates thousands of short-lived objects, and with the
-# default the collector re-scans the in-flight auctions' objects about once a millisecond:
-# a quarter of the batch's CPU, measured (benchmarks/run.py). Collections still happen.
-BATCH_GC_THRESHOLD = 50_000
-_gc_users = 0
-_gc_saved: tuple[int, int, int] = gc.get_threshold()
-
-
-@contextmanager
-def _fewer_collections() -> Iterator[None]:
-    """Raise the young-generation threshold while at least one batch runs, then restore it."""
-    global _gc_users, _gc_saved
-    if _gc_users == 0:
-        _gc_saved = gc.get_threshold()
-        gc.set_threshold(max(BATCH_GC_THRESHOLD, _gc_saved[0]), *_gc_saved[1:])
-    _gc_users += 1
-    try:
-        yield
-    finally:
-        _gc_users -= 1
-        if _gc_users == 0:
-            gc.set_threshold(*_gc_saved)
+# the batch's GC policy, shared with run_auction and serve (pingpost/gcpolicy.py)
+BATCH_GC_THRESHOLD = AUCTION_GC_THRESHOLD
 
 
 @dataclass(frozen=True)
@@ -129,7 +107,7 @@ async def run_batch(
         if event is not None
     ]
     try:
-        with _fewer_collections():
+        with fewer_collections():
             while (item := await feed.next()) is not None:
                 yield item
     finally:

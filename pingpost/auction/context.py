@@ -24,7 +24,7 @@ from pingpost.transport import SendOptions, Transport
 Phase = Literal["ping", "post"]
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Entry:
     """One account in one auction."""
 

@@ -37,6 +37,7 @@ from pingpost.auction.result import AuctionResult, Exchange
 from pingpost.auction.rounds import run_rounds
 from pingpost.auction.writeahead import LeadClaimed, Recorder
 from pingpost.config.bundle import Config
+from pingpost.gcpolicy import fewer_collections
 from pingpost.ids import new_auction_id
 from pingpost.leads import Lead
 from pingpost.render import placeholder_captures
@@ -109,7 +110,8 @@ async def run_auction(
         clock=clock, started_at=clock(), source=source, again_of=again_of,
     )  # fmt: skip
     auction = _Auction(ctx, recorder, controls, control)
-    return await auction.run(dry_run=dry_run)
+    with fewer_collections():  # as batches do: the GC's policy for auctions (gcpolicy.py)
+        return await auction.run(dry_run=dry_run)
 
 
 class _Auction:

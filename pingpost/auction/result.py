@@ -40,7 +40,7 @@ AccountStatus = Literal[
 AuctionStatus = Literal["sold", "unsold", "in_doubt", "duplicate", "skipped"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Exchange:
     """One phase (ping or post) with one account: what was sent, what came back, what it meant."""
 
@@ -51,7 +51,7 @@ class Exchange:
     attempts: int = 0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AccountResult:
     account: str
     method: str
@@ -63,7 +63,7 @@ class AccountResult:
     post: Exchange | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Sale:
     """One sale of a lead: an accepted post and its price (the bid, or the price the
     buyer confirmed). A shared lead sells several times."""
@@ -72,7 +72,7 @@ class Sale:
     price: Decimal
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Earlier:
     """The earlier auction a result points to: the one that delivered this very lead
     (`skipped`, or `in_doubt` while its post is open) or the lead it duplicates."""
@@ -82,7 +82,7 @@ class Earlier:
     sold_to: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AuctionResult:
     lead_id: str
     lead: Lead

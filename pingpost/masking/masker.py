@@ -13,6 +13,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 from urllib.parse import unquote_plus, urlsplit, urlunsplit
 
@@ -39,6 +40,10 @@ if TYPE_CHECKING:
     from pingpost.leads import Lead
 
 T = TypeVar("T")
+
+
+# scalar types a document keeps as they are (`_collect` would return them unchanged)
+_KEPT = frozenset({int, float, bool, Decimal})
 
 
 class Name(str):
@@ -217,6 +222,8 @@ class Masker:
                     else:
                         out[key] = value
                         slots.append((out, key))
+                elif value is None or type(value) in _KEPT:  # no call for what is kept as is
+                    out[key] = value
                 elif isinstance(value, Name):
                     out[key] = str(value)
                 elif isinstance(value, str):
@@ -230,6 +237,8 @@ class Masker:
             for value in obj:
                 if type(value) is str:
                     slots.append((items, len(items)))
+                    items.append(value)
+                elif value is None or type(value) in _KEPT:
                     items.append(value)
                 else:
                     items.append(self._collect(value, slots))

@@ -10,7 +10,7 @@ from typing import Any, Literal
 OutcomeStatus = Literal["accepted", "rejected", "error", "in_doubt"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RuleVerdict:
     """One rule's result, for the trace.
 
@@ -23,7 +23,7 @@ class RuleVerdict:
     detail: str = ""  # what was found, or why it failed
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Outcome:
     status: OutcomeStatus
     bid: Decimal | None = None

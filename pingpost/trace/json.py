@@ -10,9 +10,13 @@ methods, statuses, money). Money is a decimal string.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
+
+from orjson import OPT_NON_STR_KEYS
+from orjson import dumps as _orjson_dumps
 
 from pingpost.exchange import Headers, RawResponse, RenderedRequest
 from pingpost.masking import Masker, Name, requests_of
@@ -114,10 +118,45 @@ def check_json(result: CheckResult, masker: Masker) -> dict[str, Any]:
 
 
 def dumps(document: Mapping[str, Any], *, pretty: bool = True) -> str:
-    """Serialise a document: indented for one result, one compact line for batches."""
+    """Serialise a document: indented for one result, one compact line for batches
+    (written by orjson where that is exact: `_fast`)."""
     if pretty:
         return json.dumps(document, indent=2, ensure_ascii=False, default=str)
+    line = _fast(document, str)
+    if line is not None:
+        return line.decode()
     return json.dumps(document, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def compact_bytes(document: Mapping[str, Any]) -> bytes:
+    """`json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()`, byte
+    for byte (written by orjson where that is exact: `_fast`)."""
+    line = _fast(document, None)
+    if line is not None:
+        return line
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _fast(document: Mapping[str, Any], default: Callable[[Any], Any] | None) -> bytes | None:
+    """The compact JSON of `document` as the json module writes it (`ensure_ascii=False`,
+    `default`), in UTF-8, written by orjson: a batch writes one document per lead, and
+    the store another, several times cheaper so. None where the two could differ: an
+    integer past 64 bits or a string that is not valid UTF-8 (orjson refuses them), a
+    float with a one-digit negative exponent (`1e-07` against `1e-7`), a value orjson
+    cannot write without a `default`. Keys that are str subclasses (aiohttp's header
+    names) or numbers come out as the json module writes them. Floats are only
+    pingpost's own timings (buyers' and leads' numbers are Decimals): no NaN reaches it."""
+    try:
+        line = _orjson_dumps(document, default=default, option=OPT_NON_STR_KEYS)
+    except TypeError:  # orjson.JSONEncodeError
+        return None
+    if b"e-" in line and _SHORT_EXPONENT.search(line):
+        return None
+    return line
+
+
+# a number like 1e-7 (the json module: 1e-07); a string holding one only costs the fallback
+_SHORT_EXPONENT = re.compile(rb"[0-9]e-[0-9](?![0-9])")
 
 
 # --------------------------------------------------------------------------- plain parts

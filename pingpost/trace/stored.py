@@ -20,7 +20,6 @@ from the rebuilt result by `auction_json`, exactly as `deliver` built it.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -32,7 +31,7 @@ from pingpost.leads import Lead
 from pingpost.masking import Masker
 from pingpost.responses.decode import text_bytes
 from pingpost.responses.outcome import Outcome, RuleVerdict
-from pingpost.trace.json import auction_json
+from pingpost.trace.json import auction_json, compact_bytes
 
 STORED_VERSION = 1
 
@@ -49,7 +48,7 @@ def stored_document(result: AuctionResult, config: Config, *, test: bool = False
             if exchange is not None:
                 _exact(shown[phase], exchange, masker)
     document["stored"] = {"version": STORED_VERSION, "test": test}
-    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
+    return compact_bytes(document)
 
 
 def _exact(shown: dict[str, Any], exchange: Exchange, masker: Masker) -> None:

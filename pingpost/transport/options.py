@@ -17,7 +17,7 @@ NO_RETRY = Retry()
 POST_MAX_IDLE = 1.0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SendOptions:
     """How one exchange may run.
 

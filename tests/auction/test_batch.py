@@ -384,6 +384,33 @@ def test_the_gc_threshold_is_raised_while_batches_run_and_restored_after() -> No
     assert gc.get_threshold() == before
 
 
+def test_a_single_run_auction_runs_under_the_same_gc_policy() -> None:
+    """Library callers of run_auction (one lead at a time) get the batch's threshold too,
+    and the old one back afterwards."""
+    import gc
+
+    from pingpost.auction import run_auction
+    from pingpost.gcpolicy import AUCTION_GC_THRESHOLD
+    from pingpost.leads import parse_lead_line
+
+    before = gc.get_threshold()
+    seen: list[int] = []
+
+    class Watching(FakeTransport):
+        async def send(self, request: Any, options: Any) -> Any:
+            seen.append(gc.get_threshold()[0])
+            return await super().send(request, options)
+
+    async def main() -> None:
+        transport = Watching({"a/ping": reject()})
+        lead = parse_lead_line(lead_line(), LEAD_TYPE, line_no=1, source="-")
+        await run_auction(lead, config([account("a")]), transport=transport)
+
+    asyncio.run(main())
+    assert seen == [max(AUCTION_GC_THRESHOLD, before[0])]
+    assert gc.get_threshold() == before
+
+
 def test_the_docs_give_the_gc_threshold_the_code_uses() -> None:
     docs = Path(__file__).resolve().parents[2] / "docs" / "auction.md"
     text = " ".join(docs.read_text(encoding="utf-8").split())

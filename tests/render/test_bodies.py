@@ -241,3 +241,30 @@ def test_form_encoding_matches_urlencode_and_its_own_grammar(fields: dict[str, s
 def test_a_malformed_form_body_does_not_parse(body: bytes) -> None:
     with pytest.raises(BodyError, match="the rendered form body does not parse"):
         parse_back("form", body)
+
+
+def test_the_prebuilt_parse_back_decoder_reads_bytes_as_json_loads_does() -> None:
+    """Same values and same errors as `json.loads` (BOMs, UTF-16, NaN refused, bad bytes)."""
+    import json
+
+    from pingpost.render.bodies import _loads, _refuse_constant
+
+    cases = [
+        b'{"a": 1}',
+        b'\xef\xbb\xbf{"a": 1}',
+        '{"a": "é"}'.encode("utf-16"),
+        b'{"a": NaN}',
+        b'{"a": \xff}',
+        b"[1, 2",
+        b"",
+    ]
+
+    def outcome(parse: Any, body: bytes) -> tuple[str, str]:
+        try:
+            return "ok", repr(parse(body))
+        except ValueError as exc:
+            return type(exc).__name__, str(exc)
+
+    for body in cases:
+        expected = outcome(lambda b: json.loads(b, parse_constant=_refuse_constant), body)
+        assert outcome(_loads, body) == expected, body

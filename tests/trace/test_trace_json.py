@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
+import pytest
+
 from pingpost.exchange import Failure, RawResponse, RenderedRequest
 from pingpost.trace.json import (
     auction_json,
@@ -129,3 +131,47 @@ def test_a_body_is_decoded_with_its_charset_before_masking(masker):
     body = '{"name": "Zelda", "note": "ë"}'.encode("utf-16")
     doc = response_json(RawResponse(200, headers, body), masker)
     assert doc["body"] == '{"name": "****", "note": "ë"}'
+
+
+def test_compact_lines_are_byte_for_byte_what_the_json_module_writes() -> None:
+    """orjson writes batch lines; where it would write otherwise the json module does."""
+    import json as json_module
+    from decimal import Decimal
+
+    from multidict import istr
+
+    from pingpost.masking import Name
+    from pingpost.trace.json import dumps
+
+    documents = [
+        {"ms": 12.3, "price": Decimal("12.50"), "none": None, "flag": True, "name": Name("a")},
+        {"text": 'é \u2028 \x1f \x7f "q" \\ / <&>', "neg": -0.0, "big": 1e300, "small": 1e-07},
+        {"int": 2**63 - 1, "huge": 10**20, "nested": [{"a": [1, 2.5, "b"]}, []]},
+        {"surrogate": "\ud800", 5: "an int key", 1.5: "a float key", None: "none"},
+        {"headers": {istr("Content-Type"): "text/plain"}},  # aiohttp's header names
+    ]
+    for document in documents:
+        expected = json_module.dumps(
+            document, ensure_ascii=False, separators=(",", ":"), default=str
+        )
+        assert dumps(document, pretty=False) == expected
+
+
+def test_ordinary_documents_take_the_fast_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A document as a batch prints it (aiohttp header names, Decimals, Names) never
+    falls back to the json module: the fallback is for the rare values only."""
+    from decimal import Decimal
+
+    from multidict import istr
+
+    from pingpost.masking import Name
+    from pingpost.trace import json as trace_json
+
+    def refuse(*args: object, **kwargs: object) -> str:
+        raise AssertionError("fell back to the json module")
+
+    monkeypatch.setattr(trace_json.json, "dumps", refuse)
+    document = {"h": {istr("Server"): "x"}, "price": Decimal("1.50"), "n": Name("a"), "ms": 1.5}
+    assert trace_json.dumps(document, pretty=False) == (
+        '{"h":{"Server":"x"},"price":"1.50","n":"a","ms":1.5}'
+    )
