@@ -195,7 +195,8 @@ def check_the_buyers_ledger(market: Market) -> dict[str, dict[str, int]]:
     sold = {base_ref(a): doc["sold_to"] for a, doc in logged.items() if doc["result"] == "sold"}
     listed: dict[str, set[str]] = {}
     for auction_id, doc in open_.items():
-        accounts = {post["account"] for post in doc["posts"]}
+        # a post still open, or a sale recorded whose auction's result the crash cut off
+        accounts = {post["account"] for post in doc["posts"]} | set(doc["sold_to"])
         listed.setdefault(base_ref(auction_id), set()).update(accounts)
     for ref, buyer in bought.items():
         account = f"{buyer}-main"
