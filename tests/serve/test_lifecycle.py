@@ -49,8 +49,9 @@ def _started(config: Path, *args: str) -> Process:
 
 
 def test_sigterm_finishes_every_post_in_flight_answers_it_and_exits_0(
-    buyers: Callable[..., Sandbox], tmp_path: Path
+    buyers: Callable[..., Sandbox], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.delenv("PINGPOST_STORE")  # this test checks the default store
     sandbox = buyers(buyer("slow", 10, latency_ms=500))
     config = write_config(tmp_path / "configs", sandbox.url, ["slow"])
     service = _started(config)  # on the default store: .pingpost/store.db beside configs
