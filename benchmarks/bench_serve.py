@@ -69,10 +69,11 @@ def bench_configs(store: str | None) -> Path:
 
 
 def store_args(kind: str, name: str) -> list[str]:
-    """The store options of one run: a fresh SQLite file each, the memory store (serve
-    only: deliver has no use for a store it forgets), or none."""
+    """The store options of one run: a fresh SQLite file each (what both commands use by
+    default), the memory store (serve only: deliver has no use for a store it forgets,
+    it runs --no-store then), or none (--no-store)."""
     if kind == "none" or (kind == "memory" and name.startswith("deliver")):
-        return []
+        return ["--no-store"]
     if kind == "memory":
         return ["--store", "memory:"]
     path = RESULTS / f"{name}.db"
@@ -326,7 +327,7 @@ def main() -> int:
         "load_average_before": os.getloadavg(),
     }
     with sandbox_process() as sb:
-        serve_store = store_args(args.store, "serve") if args.store != "none" else []
+        serve_store = store_args(args.store, "serve")
         with serve_process(configs, sb.url, serve_store) as (process, url):
             load(url, leads, "closed", "--concurrency", "20", "--seconds", "2")  # warm-up
             print("rising rates:", file=sys.stderr)

@@ -52,7 +52,11 @@ VARY = {
     "uuid": r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
     "token": r"[A-Za-z0-9]{32}",  # the sandbox's ping tokens
     "rate": r"\d[\d,]*\.\d",  # leads/s
+    # money that depends on the order concurrent auctions finish in (a capped buyer's
+    # last sales in a batch)
+    "money": r"\$\d[\d,]*\.\d\d",
     "date": r"[A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d GMT",  # HTTP Date
+    "time": r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d",  # a time in the log's tables
 }
 _DIRECTIVE = re.compile(r"<!--\s*tour:\s*(\w+)\s*(.*?)\s*-->")
 _COMMAND_TIMEOUT = 180  # seconds; the 1,000-lead batch is the longest

@@ -4,6 +4,7 @@ a clone has everything the documentation refers to."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -90,3 +91,23 @@ def test_the_checker_sees_links_anchors_and_skips_code(tmp_path: Path) -> None:
     )
     assert links(page) == ["q.md#top", "../up.md"]
     assert anchors(page) == {"title", "a-b-c", "a-b-c-1"}
+
+
+def test_the_config_reference_names_every_key_of_the_language() -> None:
+    """docs/config.md is the whole language: every key the JSON Schema knows is in it."""
+    schema = json.loads((ROOT / "pingpost" / "schema" / "pingpost.schema.json").read_text())
+    keys: set[str] = set()
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            keys.update(node.get("properties") or {})
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(schema)
+    page = (ROOT / "docs" / "config.md").read_text(encoding="utf-8")
+    missing = sorted(k for k in keys if not re.search(rf"(?<![\w-]){re.escape(k)}(?![\w-])", page))
+    assert len(keys) > 100 and missing == []

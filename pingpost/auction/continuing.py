@@ -88,18 +88,18 @@ async def continuation(
     prior = await store.prior(key)
     base = lead_id or lead.lead_id
     if prior is None:
-        return Continuation(await _free_id(store, base, new_id))
+        return Continuation(await free_auction_id(store, base, new_id))
     if prior.open_posts:
         return Continuation(result=_held(lead, prior, clock()))
     if (prior.state == "finished" or prior.sold_to) and not again:
         return Continuation(result=_skipped(lead, prior, clock()))
     fresh = new_id if new_id != prior.auction_id else None
-    return Continuation(await _free_id(store, base, fresh), again_of=prior.auction_id)
+    return Continuation(await free_auction_id(store, base, fresh), again_of=prior.auction_id)
 
 
-async def _free_id(store: Store, base: str | None, new_id: str | None = None) -> str:
-    """`base` if no auction has it yet, else the first free `<base>~N`; without one,
-    `new_id` or a new uuid."""
+async def free_auction_id(store: Store, base: str | None, new_id: str | None = None) -> str:
+    """An auction id no auction in `store` has: `base` if none has it yet, else the first
+    free `<base>~N`; without one, `new_id` or a new uuid."""
     if base is None:
         return new_id or new_auction_id()
     candidate = base

@@ -87,7 +87,8 @@ def duplicate_result(
         accounts=tuple(entry.result() for entry in entries),
         reason=reason,
         started_at=started_at,
-        earlier=Earlier(earlier, "duplicate") if earlier is not None else None,
+        # only its id is known here: its result is not this one (it may have sold)
+        earlier=Earlier(earlier, None) if earlier is not None else None,
     )
 
 

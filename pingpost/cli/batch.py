@@ -33,6 +33,7 @@ from pingpost.config.bundle import Config
 from pingpost.config.models import LeadType
 from pingpost.errors import UsageError
 from pingpost.runloop import run
+from pingpost.store.backends import opened_store
 from pingpost.trace.batch import summary_table
 from pingpost.transport import HttpTransport
 
@@ -151,8 +152,11 @@ async def deliver_batch(
     signals = interrupts.on_loop() if interrupts is not None else contextlib.nullcontext()
     writes = not (dry_run or test)
     with progress, signals:
-        delivery = delivery_for(config, None, writes=writes, again=again)
-        async with HttpTransport.for_config(config, concurrency=concurrency) as transport:
+        async with (
+            opened_store(store_url, create=writes) as store,
+            HttpTransport.for_config(config, concurrency=concurrency) as transport,
+        ):
+            delivery = delivery_for(config, store, writes=writes, again=again)
             items = run_batch(
                 lines,
                 config,

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from pingpost.config.bundle import Config
+    from pingpost.config.models import Settings
 
 T = TypeVar("T")
 
@@ -128,15 +129,19 @@ def load(option: Path | None) -> Config:
     return load_config(config_dir(option))
 
 
-def store_url(option: str | None, no_store: bool, config: Path | None) -> str | None:
+def store_url(
+    option: str | None, no_store: bool, config: Path | None, settings: Settings | None = None
+) -> str | None:
     """The store a command uses (None with --no-store): --store, $PINGPOST_STORE, settings
     `store:`, else .pingpost/store.db beside the config directory. The configs are read
-    only when the first two say nothing."""
+    only when the first two say nothing (and `settings`, already loaded, are not given)."""
     from pingpost.store.url import ENV_VAR, resolve_store_url
 
     if no_store or option or os.environ.get(ENV_VAR):
         return resolve_store_url(option, no_store, None, config_dir(config))
-    return resolve_store_url(None, False, load(config).settings, config_dir(config))
+    if settings is None:
+        settings = load(config).settings
+    return resolve_store_url(None, False, settings, config_dir(config))
 
 
 def console(*, stderr: bool = False, no_color: bool = False) -> Console:

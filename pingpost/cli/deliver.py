@@ -20,12 +20,15 @@ from pingpost.cli.common import (
     DebugOption,
     JsonOption,
     NoColorOption,
+    NoStoreOption,
     ShowPiiOption,
+    StoreOption,
     TestOption,
     VerboseOption,
     console,
     load,
     run,
+    store_url,
 )
 
 if TYPE_CHECKING:
@@ -83,6 +86,8 @@ def deliver(
             "(never a lead with a post in doubt: see `pingpost recover`).",
         ),
     ] = False,
+    store: StoreOption = None,
+    no_store: NoStoreOption = False,
     show_pii: ShowPiiOption = False,
     no_color: NoColorOption = False,
     debug: DebugOption = False,
@@ -94,7 +99,7 @@ def deliver(
 
         cfg = load(config)
         kind = cfg.lead_type(lead_type)
-        url = None
+        url = store_url(store, no_store, config, cfg.settings)
         if lead == "-" or lead.endswith(BATCH_SUFFIXES):
             if lead_id is not None:
                 raise UsageError("--lead-id is for one lead, not a batch")

@@ -65,6 +65,8 @@ def demo(
     """Run a full auction against simulated buyers on this machine (no network needed)."""
 
     def body() -> int:
+        import tempfile
+
         from pingpost.cli.one_lead import deliver_and_print
         from pingpost.config import load_config
         from pingpost.leads import load_lead
@@ -79,8 +81,16 @@ def demo(
                     return run_demo(configs, lead_file, key)
             cfg = load_config(configs)
             lead = load_lead(lead_file, cfg.lead_type())
-            # printed inside: an interrupted auction's result is printed before the sandbox stops
-            return deliver_and_print(lead, cfg, as_json=json_, verbose=verbose, no_color=no_color)
+            # a fresh store of its own (deleted after): the auction is written ahead as
+            # deliver's is, and the checkout's log is left alone
+            with tempfile.TemporaryDirectory(prefix="pingpost-demo-") as scratch:
+                store = f"sqlite:///{Path(scratch) / 'store.db'}"
+                # printed inside: an interrupted auction's result is printed before the
+                # sandbox stops
+                return deliver_and_print(
+                    lead, cfg, as_json=json_, verbose=verbose, no_color=no_color,
+                    store_url=store,
+                )  # fmt: skip
 
     run(body, debug=debug)
 

@@ -1,9 +1,11 @@
 """`pingpost demo --serve`: the sandbox buyers, `pingpost serve` on the sample configs, and
 a few leads sent to it, each with the curl command that sends the same request.
 
-The service runs in this process on a free port, with a fresh in-memory store and a
-key made for this run (WEBFORM_KEY, read by configs/sources/web-form.yaml). Its
-access log goes to stderr; the requests, answers and curl commands to stdout.
+The service runs in this process on a free port, on a SQLite store of its own in a
+temporary directory (deleted at the end: the demo leaves nothing behind), with a key
+made for this run (WEBFORM_KEY, read by configs/sources/web-form.yaml). Its access
+log goes to stderr; the requests, answers, curl commands and, at the end, the delivery
+log as `pingpost log` shows it, to stdout.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import json
 import os
 import secrets
 import shlex
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -38,22 +41,40 @@ def demo_key() -> Iterator[str]:
 
 
 def run_demo(configs: Path, lead_file: Path, key: str) -> int:
-    """Serve, send the leads, stop. 0 when every answer was the one expected."""
+    """Serve, send the leads, stop, show the log. 0 when every answer was the one expected."""
     lead = json.loads(lead_file.read_text(encoding="utf-8"))
-    return asyncio.run(_demo(configs, lead, lead_file, key))
+    with tempfile.TemporaryDirectory(prefix="pingpost-demo-") as scratch:
+        url = f"sqlite:///{Path(scratch) / 'store.db'}"
+        code = asyncio.run(_demo(configs, lead, lead_file, key, url))
+        _show_log(configs, url)
+    return code
 
 
-async def _demo(configs: Path, lead: dict[str, Any], lead_file: Path, key: str) -> int:
+def _show_log(configs: Path, url: str) -> None:
+    """What `pingpost log --store URL` prints: every auction the service ran, by source."""
+    from pingpost.cli.log_output import print_log
+    from pingpost.cli.log_session import LogSession, with_log
+    from pingpost.store.records import LogQuery
+
+    async def listing(session: LogSession) -> None:
+        rows = await session.store.log(LogQuery(limit=20))
+        await print_log(session, rows, limit=20, as_json=False, no_color=False)
+
+    print("\n── the delivery log: pingpost log (the demo's store is deleted when it ends)")
+    with_log(url, configs, listing)
+
+
+async def _demo(configs: Path, lead: dict[str, Any], lead_file: Path, key: str, url: str) -> int:
     from pingpost.serve import ServeOptions, serve
     from pingpost.serve.accesslog import ServiceLog
-    from pingpost.store import MemoryStore
+    from pingpost.store.backends import store_for_url
 
     ready: asyncio.Future[str] = asyncio.get_running_loop().create_future()
     stop = asyncio.Event()
     options = ServeOptions(configs, port=0)
     log = ServiceLog(human=True)
     service = asyncio.create_task(
-        serve(options, MemoryStore(), log=log, ready=ready.set_result, stop=stop)
+        serve(options, store_for_url(url), log=log, ready=ready.set_result, stop=stop)
     )
     either: set[asyncio.Future[Any]] = {service, ready}
     done, _ = await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)

@@ -25,6 +25,7 @@ from pingpost.cli.output import auction_exit_code, print_result
 from pingpost.config.bundle import Config
 from pingpost.errors import UsageError
 from pingpost.leads import Lead
+from pingpost.store.backends import opened_store
 from pingpost.transport import HttpTransport
 
 
@@ -61,8 +62,11 @@ class _Auction:
     ) -> AuctionResult:
         writes = not (kw.get("dry_run") or kw.get("test"))
         with interrupts.on_loop():
-            how = delivery_for(config, None, writes=writes, again=again)
-            async with HttpTransport.for_config(config) as transport:
+            async with (
+                opened_store(store_url, create=writes) as store,
+                HttpTransport.for_config(config) as transport,
+            ):
+                how = delivery_for(config, store, writes=writes, again=again)
                 # a task of its own: a signal cuts off the auction, never the transport's
                 # closing nor the store's, so the result cannot be lost on the way out
                 self.task = asyncio.create_task(

@@ -2,27 +2,28 @@
 
 Exit codes: 0 stopped by SIGTERM/SIGINT after finishing the auctions in flight;
 2 cannot start (invalid config, no source without --insecure-no-auth, port taken,
-store unreachable).
+store unreachable or from a newer pingpost, buyer controls that need a store with
+--no-store). The store is found as every command finds it (--store, $PINGPOST_STORE,
+settings `store:`, else .pingpost/store.db beside the config directory).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from pingpost.cli.common import (
     ConfigOption,
     DebugOption,
+    StoreOption,
     TestOption,
     UnusedNoColor,
     UnusedVerbose,
     config_dir,
     run,
+    store_url,
 )
-
-if TYPE_CHECKING:
-    from pingpost.store.api import Store
 
 DEFAULT_PORT = 8080
 
@@ -41,16 +42,15 @@ def serve(
             "--port", "-p", metavar="PORT", min=0, max=65535, help="Port (0 picks a free one)."
         ),
     ] = DEFAULT_PORT,
-    store: Annotated[
-        str | None,
+    store: StoreOption = None,
+    no_store: Annotated[
+        bool,
         typer.Option(
-            "--store",
-            metavar="URL",
-            help="Store URL: sqlite:///PATH or postgresql://USER@HOST:PORT/DB "
-            "(default: $PINGPOST_STORE, settings `store`, else .pingpost/store.db).",
-            show_default=False,
+            "--no-store",
+            help="Run without a store: nothing is logged, Idempotency-Keys hold in this "
+            "process only; caps, duplicate checks and round robin refuse to run.",
         ),
-    ] = None,
+    ] = False,
     insecure_no_auth: Annotated[
         bool,
         typer.Option(
@@ -84,10 +84,16 @@ def serve(
         human = _human("json" if json_ else log_format)
         log = ServiceLog(human=human)
         route_library_logs(log)
+        from pingpost.store.backends import store_for_url
+
         options = ServeOptions(config_dir(config), host, port, auth=not insecure_no_auth, test=test)
+        url = store_url(store, no_store, config)  # checked before anything starts
         if insecure_no_auth:
             log.event("warning", message="--insecure-no-auth: leads are taken without an API key")
-        asyncio.run(run_service(options, _store(store), log=log))
+        if url is None:
+            log.event("warning", message="--no-store: nothing is logged; Idempotency-Keys "
+                      "hold in this process only")  # fmt: skip
+        asyncio.run(run_service(options, store_for_url(url) if url else None, log=log))
         return 0
 
     run(body, debug=debug)
@@ -100,14 +106,3 @@ def _human(log_format: str) -> bool | None:
     if log_format not in choices:
         raise UsageError(f"--log-format must be auto, json or human, not `{log_format}`")
     return choices[log_format]
-
-
-def _store(url: str | None) -> Store:
-    """The store the service keeps its idempotency keys (and, with the store wiring, its
-    log) in. Until the SQL backends land, only `memory:` (this process alone)."""
-    from pingpost.errors import UsageError
-    from pingpost.store import MemoryStore
-
-    if url not in (None, "memory:"):
-        raise UsageError(f"--store {url}: this pingpost knows only the memory: store yet")
-    return MemoryStore()

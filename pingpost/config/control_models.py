@@ -171,7 +171,7 @@ class ScheduleWindow(_Model):
 
     @model_validator(mode="after")
     def _some_time(self) -> ScheduleWindow:
-        if minutes_of(self.from_) == minutes_of(self.to, end=True) % 1440:
+        if minutes_of(self.from_) == minutes_of(self.to, end=True):
             raise ValueError(
                 f"`from` and `to` are both {self.from_}: the window is empty; for the whole "
                 'day write from: "00:00", to: "24:00"'

@@ -632,6 +632,9 @@ class ServeSettings(Model):
 
     max_in_flight: int = Field(default=100, ge=1, le=100_000)
     admin_key: str | None = Field(default=None, min_length=1)  # else $PINGPOST_ADMIN_KEY
+    # an Idempotency-Key claimed and unanswered this long is taken over by a retry (its
+    # instance died); None: 5 minutes, or twice the longest auction if that is longer
+    idempotency_stale_after: Duration | None = None
 
 
 class LogSettings(Model):

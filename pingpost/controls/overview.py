@@ -91,6 +91,8 @@ def _schedule(rules: AccountRules, at: float) -> tuple[bool, str]:
         return True, "always open"
     if not schedule.is_open(at):
         return False, f"off_schedule: {schedule.opens_text(at)}"
+    if schedule.next_close(at) is None:  # every day 00:00 to 24:00
+        return True, "always open"
     return True, f"open ({schedule.closes_text(at)})"
 
 

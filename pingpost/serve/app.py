@@ -111,8 +111,9 @@ async def readyz(request: web.Request) -> web.Response:
 
 
 async def _store_check(service: Service) -> str:
+    store = service.store if service.store is not None else service.idempotency.store
     try:
-        await asyncio.wait_for(service.store.log(LogQuery(limit=1)), READY_TIMEOUT)
+        await asyncio.wait_for(store.log(LogQuery(limit=1)), READY_TIMEOUT)
     except TimeoutError:
         return f"no answer within {READY_TIMEOUT:g} s"
     except Exception as exc:  # whatever the backend raises, the probe says unreachable

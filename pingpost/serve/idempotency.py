@@ -8,8 +8,10 @@
 The claim is made in the store, so it holds across instances. While this
 instance owns a key, a second request for it here waits on a future; a request
 on another instance polls the store until the answer is written. A key whose
-owner died mid-auction stays pending (its auction may have posted the lead):
-its retries are told to come back later, never given a second auction.
+owner died mid-auction stays pending until it is stale (`serve.
+idempotency_stale_after`, far longer than any auction can take): then one retry
+takes it over and the lead goes through W3 (serve/auctioning.py), so that a post
+the dead instance may have made holds the lead in doubt instead of a second sale.
 """
 
 from __future__ import annotations
@@ -53,8 +55,16 @@ class Idempotency:
         self.store = store
         self._owned: dict[tuple[str, str], asyncio.Future[KeyAnswered | None]] = {}
 
-    async def claim(self, source: str, key: str, digest: str) -> RequestClaim:
-        claim = await self.store.claim_request(source, key, digest, at=time.time())
+    async def claim(
+        self, source: str, key: str, digest: str, *, stale_after: float | None = None
+    ) -> RequestClaim:
+        """Claim the key; one claimed more than `stale_after` seconds ago and still
+        unanswered is taken over (`KeyClaimed.taken_over`)."""
+        now = time.time()
+        stale_before = now - stale_after if stale_after is not None else None
+        claim = await self.store.claim_request(
+            source, key, digest, at=now, stale_before=stale_before
+        )
         if isinstance(claim, KeyClaimed):
             self._owned[(source, key)] = asyncio.get_running_loop().create_future()
         return claim
@@ -70,6 +80,11 @@ class Idempotency:
             await self.store.release_request(source, key)
         finally:
             self._settle(source, key, None)
+
+    def keep(self, source: str, key: str) -> None:
+        """Leave a claimed key unanswered in the store (it was taken over: giving it back
+        would let a fresh claim skip W3); only this process's waiters are told."""
+        self._settle(source, key, None)
 
     def _settle(self, source: str, key: str, answer: KeyAnswered | None) -> None:
         future = self._owned.pop((source, key), None)

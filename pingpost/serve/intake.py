@@ -19,7 +19,6 @@ from typing import Any
 
 from aiohttp import web
 
-from pingpost.auction import run_auction
 from pingpost.auction.result import AuctionResult
 from pingpost.config.models import Source
 from pingpost.errors import PingpostError
@@ -34,6 +33,7 @@ from pingpost.serve.answers import (
     status_of,
     stored_answer,
 )
+from pingpost.serve.auctioning import served_auction
 from pingpost.serve.door import authenticate, draining, limit_rate, parse_lead, read_body
 from pingpost.serve.idempotency import body_digest, valid_key
 from pingpost.serve.service import Service
@@ -98,14 +98,15 @@ async def _auction(
     source: Source | None,
     note: dict[str, Any],
     claim: tuple[str, str] | None = None,
+    taken_over: bool = False,
 ) -> web.Response:
     """Run the auction in its own task (the shutdown waits for it; a client that hangs up
     does not cancel it) and answer its result."""
     if not service.admit():
         if claim is not None:
-            await service.idempotency.release(*claim)
+            await _give_back(service, claim, taken_over)
         raise Refusal(_busy(service))
-    task = service.spawn(_run(service, current, lead, source, claim))
+    task = service.spawn(_run(service, current, lead, source, claim, taken_over))
     status, body, auction_id, result = await asyncio.shield(task)
     note.update(auction_id=auction_id, result=result)
     return stored_answer(status, body)
@@ -127,17 +128,16 @@ async def _run(
     lead: Lead,
     source: Source | None,
     claim: tuple[str, str] | None,
+    taken_over: bool = False,
 ) -> tuple[int, bytes, str | None, str | None]:
     """(status, body, auction id, result); result None: no auction result (503, 500)."""
     try:
-        result = await run_auction(
-            lead, current.config, transport=service.transport, test=service.test
-        )
+        result = await served_auction(service, current, lead, source, taken_over=taken_over)
         status, body = _answer(service, current, result, source)
     except StoreUnavailable as exc:  # before any post could leave (W1): nothing was sent
         service.log.event("store_unavailable", where="auction", error=exc.cause[:200])
         if claim is not None:
-            await _release(service, claim)
+            await _give_back(service, claim, taken_over)
         status, body = 503, problem_body(503, "store_unavailable", str(exc))
         return status, body, None, None
     except Exception as exc:  # a bug: the lead's key is kept (a post may have left)
@@ -152,7 +152,12 @@ async def _run(
     return (status, body, *auction) if auction else (status, body, None, None)
 
 
-async def _release(service: Service, claim: tuple[str, str]) -> None:
+async def _give_back(service: Service, claim: tuple[str, str], taken_over: bool) -> None:
+    """No auction ran: the key is free again, unless it was taken over from a dead
+    instance (then it stays claimed until stale: a fresh claim would skip W3)."""
+    if taken_over:
+        service.idempotency.keep(*claim)
+        return
     with contextlib.suppress(PingpostError):  # the store is down: the key stays pending
         await service.idempotency.release(*claim)
 
@@ -186,9 +191,13 @@ async def _auction_once(
 ) -> web.Response:
     """The auction of a submission with an Idempotency-Key: at most one per key."""
     scope, key, digest = claim
-    found = await service.idempotency.claim(scope, key, digest)
+    found = await service.idempotency.claim(scope, key, digest, stale_after=_stale_after(current))
     if isinstance(found, KeyClaimed):
-        return await _auction(service, current, lead, source, note, (scope, key))
+        if found.taken_over:
+            service.log.event("idempotency_key_taken_over", source=scope)
+        return await _auction(
+            service, current, lead, source, note, (scope, key), taken_over=found.taken_over
+        )
     if isinstance(found, KeyMismatch):
         return problem(
             422, "idempotency_key_reused", "this Idempotency-Key was used with a different "
@@ -220,9 +229,23 @@ def _replayed(body: bytes) -> dict[str, Any]:
 
 def _wait_budget(current: ServiceConfig) -> float:
     """How long a retry waits for the first request's auction: the longest one can take."""
+    return min(_longest_auction(current) + 1.0, 120.0)
+
+
+def _longest_auction(current: ServiceConfig) -> float:
+    """Seconds: every round's ping deadline, then every post's timeout."""
     settings = current.config.settings.auction
     posts = [m.post.timeout or settings.post_timeout for m in current.config.methods.values()]
     tiers = len({a.priority for a in current.config.accounts.values()}) or 1
     rounds = tiers if settings.strategy == "priority" else 1
-    longest = rounds * settings.ping_deadline + settings.max_posts * max(posts, default=0.0)
-    return min(longest + 1.0, 120.0)
+    return rounds * settings.ping_deadline + settings.max_posts * max(posts, default=0.0)
+
+
+STALE_AFTER = 300.0  # seconds: an unanswered Idempotency-Key claim older than this is stale
+
+
+def _stale_after(current: ServiceConfig) -> float:
+    """`serve.idempotency_stale_after`, else 5 minutes, or twice the longest auction when
+    that is longer: a live instance's claim is never taken from it."""
+    chosen = current.config.settings.serve.idempotency_stale_after
+    return chosen if chosen is not None else max(STALE_AFTER, 2 * _longest_auction(current))

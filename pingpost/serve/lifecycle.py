@@ -13,8 +13,8 @@ import asyncio
 import errno
 import gc
 import signal
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,7 +43,7 @@ class ServeOptions:
 
 async def serve(
     options: ServeOptions,
-    store: Store,
+    store: Store | None,
     *,
     log: ServiceLog | None = None,
     ready: Callable[[str], None] | None = None,
@@ -52,18 +52,31 @@ async def serve(
     """Run the service until `stop` is set (or SIGTERM/SIGINT), then drain and return."""
     log = log or ServiceLog()
     current = await asyncio.to_thread(load_service_config, options.config_path, auth=options.auth)
+    # refused here, before the port is bound: unreachable, or from a newer pingpost
+    in_flight = current.config.settings.serve.max_in_flight
+    async with (
+        _opened(store) as opened,
+        HttpTransport.for_config(current.config, concurrency=in_flight) as transport,
+    ):
+        service = Service(
+            current, config_path=options.config_path, store=opened, transport=transport,
+            log=log, test=options.test,
+        )  # fmt: skip
+        await _run(service, options, ready, stop or asyncio.Event())
+    log.event("stopped")
+
+
+@asynccontextmanager
+async def _opened(store: Store | None) -> AsyncIterator[Store | None]:
+    """The store, opened (created or migrated) for the service's life, closed after."""
+    if store is None:
+        yield None
+        return
     await store.open()
     try:
-        in_flight = current.config.settings.serve.max_in_flight
-        async with HttpTransport.for_config(current.config, concurrency=in_flight) as transport:
-            service = Service(
-                current, config_path=options.config_path, store=store, transport=transport,
-                log=log, test=options.test,
-            )  # fmt: skip
-            await _run(service, options, ready, stop or asyncio.Event())
+        yield store
     finally:
         await store.close()
-    log.event("stopped")
 
 
 async def _run(
@@ -80,9 +93,10 @@ async def _run(
     try:
         url = await _listen(runner, options)
         current = service.current
+        store = service.store.backend if service.store is not None else None
         service.log.event(
             "listening", url=url, sources=len(current.keyring), auth=current.auth,
-            store=service.store.backend, max_in_flight=current.config.settings.serve.max_in_flight,
+            store=store, max_in_flight=current.config.settings.serve.max_in_flight,
         )  # fmt: skip
         if ready is not None:
             ready(url)

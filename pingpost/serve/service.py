@@ -1,7 +1,8 @@
 """`Service`: the running state every request shares, and the config reload.
 
-current (ServiceConfig, swapped whole) ── transport (one aiohttp session, all auctions)
-store (idempotency keys, the log)      ── metrics, log, rate limits
+current (ServiceConfig, swapped whole, with its controls) ── transport (one aiohttp
+session, all auctions) ── store (the log, the controls' state, idempotency keys; None:
+--no-store, keys in this process only) ── metrics, log, rate limits
 slots: at most `serve.max_in_flight` auctions; each runs as its own task, so a
 client that hangs up, or a shutdown, never cuts an auction (or its post) short.
 """
@@ -9,16 +10,19 @@ client that hangs up, or a shutdown, never cuts an auction (or its post) short.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Coroutine
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from pingpost.auction.setup import delivery_for
 from pingpost.errors import ConfigError, PingpostError
 from pingpost.serve.accesslog import ServiceLog
 from pingpost.serve.idempotency import Idempotency
 from pingpost.serve.metrics import Metrics
 from pingpost.serve.sources import RateLimits
 from pingpost.serve.state import ServiceConfig, load_service_config
+from pingpost.store.memory import MemoryStore
 from pingpost.transport.limits import pool_limits
 
 if TYPE_CHECKING:
@@ -34,20 +38,20 @@ class Service:
         current: ServiceConfig,
         *,
         config_path: Path,
-        store: Store,
+        store: Store | None,
         transport: HttpTransport,
         log: ServiceLog | None = None,
         test: bool = False,
     ) -> None:
-        self.current = current
         self.test = test  # every auction in test mode (`pingpost serve --test`)
         self.config_path = config_path
         self.store = store
+        self.current = self.attach(current)  # StoreNeeded: the controls need a store
         self.transport = transport
         self.log = log or ServiceLog()
         self.metrics = Metrics()
         self.limits = RateLimits()
-        self.idempotency = Idempotency(store)
+        self.idempotency = Idempotency(store if store is not None else MemoryStore())
         self.draining = False
         self._auctions = 0
         self._requests = 0  # lead requests being handled (auctions, waiters, replays)
@@ -56,6 +60,12 @@ class Service:
         self._idle.set()
         self._reloading = asyncio.Lock()
         self.metrics.sources.set(len(current.keyring))
+
+    def attach(self, current: ServiceConfig) -> ServiceConfig:
+        """`current` with its controls over the store, built once per config as `deliver`
+        builds them once per run (test mode reads the store, never writes it)."""
+        delivery = delivery_for(current.config, self.store, writes=not self.test)
+        return dataclasses.replace(current, delivery=delivery)
 
     # -- admission and draining ----------------------------------------------------------
 
@@ -113,6 +123,7 @@ class Service:
             old = self.current
             try:
                 new = await asyncio.to_thread(load_service_config, self.config_path, auth=old.auth)
+                new = self.attach(new)
             except PingpostError as exc:
                 self.metrics.reloads.labels("refused").inc()
                 self.log.event(

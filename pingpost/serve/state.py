@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pingpost.auction.batch import Delivery
 from pingpost.commands.offline import run_offline_checks
 from pingpost.config import load_config
 from pingpost.config.bundle import Config
@@ -32,6 +33,9 @@ class ServiceConfig:
     auth: bool  # False: --insecure-no-auth, anonymous posts are taken
     admin_key: str | None = None
     loaded_at: float = field(default_factory=time.time)
+    # the store and this config's controls over it (Service.attach): caps, dedupe,
+    # schedules, round robin and health, as `deliver` has them
+    delivery: Delivery | None = None
 
     @property
     def sources(self) -> Mapping[str, Source]:

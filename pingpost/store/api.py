@@ -147,8 +147,12 @@ class Store(Protocol):
     # -- `pingpost serve` ---------------------------------------------------------------
 
     async def claim_request(
-        self, source: str, key: str, body_hash: str, *, at: float
-    ) -> RequestClaim: ...
+        self, source: str, key: str, body_hash: str, *, at: float, stale_before: float | None = None
+    ) -> RequestClaim:
+        """Claim an idempotency key, atomically across processes. A key claimed with the
+        same body and still unanswered is `KeyPending`, unless its claim was made before
+        `stale_before`: then this caller takes it over (`KeyClaimed(taken_over=True)`, the
+        claim's time set to `at`)."""
 
     async def complete_request(self, source: str, key: str, status: int, body: bytes) -> None:
         """Store the answer of a claimed key (a key that is not claimed is ignored)."""

@@ -64,7 +64,8 @@ class MemoryStore:
         self._leads_seen: dict[tuple[str, str], tuple[float, str]] = {}
         self._bought: dict[tuple[str, str], float] = {}
         self._states: dict[str, AccountState] = {}
-        self._requests: dict[tuple[str, str], tuple[str, KeyAnswered | None]] = {}
+        # (source, key) -> (body hash, answer, claimed at)
+        self._requests: dict[tuple[str, str], tuple[str, KeyAnswered | None, float]] = {}
         self._salt = secrets.token_bytes(16)
 
     async def open(self, *, migrate: bool = True) -> None:
@@ -241,20 +242,25 @@ class MemoryStore:
     # -- serve -----------------------------------------------------------------------------
 
     async def claim_request(
-        self, source: str, key: str, body_hash: str, *, at: float
+        self, source: str, key: str, body_hash: str, *, at: float, stale_before: float | None = None
     ) -> RequestClaim:
         known = self._requests.get((source, key))
         if known is None:
-            self._requests[(source, key)] = (body_hash, None)
+            self._requests[(source, key)] = (body_hash, None, at)
             return KeyClaimed()
         if known[0] != body_hash:
             return KeyMismatch()
-        return known[1] if known[1] is not None else KeyPending()
+        if known[1] is not None:
+            return known[1]
+        if stale_before is not None and known[2] < stale_before:
+            self._requests[(source, key)] = (body_hash, None, at)
+            return KeyClaimed(taken_over=True)
+        return KeyPending()
 
     async def complete_request(self, source: str, key: str, status: int, body: bytes) -> None:
         known = self._requests.get((source, key))
         if known is not None:  # a key released meanwhile stays released
-            self._requests[(source, key)] = (known[0], KeyAnswered(status, body))
+            self._requests[(source, key)] = (known[0], KeyAnswered(status, body), known[2])
 
     async def release_request(self, source: str, key: str) -> None:
         self._requests.pop((source, key), None)

@@ -248,7 +248,11 @@ class StoreInfo:
 # Idempotency keys of `pingpost serve` (a retried submission gets the first answer).
 @dataclass(frozen=True, slots=True)
 class KeyClaimed:
-    """This caller owns the key now: run the auction, then `complete_request`."""
+    """This caller owns the key now: run the auction, then `complete_request`.
+    `taken_over`: the key was claimed before, by a caller that never answered within the
+    staleness limit (an instance that died mid-auction): its auction may have posted."""
+
+    taken_over: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,7 +31,9 @@ def is_full(cap: CapUse) -> bool:
     return leads or (cap.spend is not None and cap.used.spend >= cap.spend)
 
 
-def caps_text(state: AccountOverview | None) -> Text:
+def caps_text(state: AccountOverview | None, *, resets: bool = False) -> Text:
+    """The caps' use; `resets`: a full cap says it holds the account back until when
+    (`day 3/3 capped, resets 00:00 America/Chicago`)."""
     if state is None:
         return Text("not configured", "dim")
     if not state.caps:
@@ -39,7 +41,10 @@ def caps_text(state: AccountOverview | None) -> Text:
     text = Text()
     for i, cap in enumerate(state.caps):
         text.append(", " if i else "")
-        text.append(cap_text(cap), "bold red" if is_full(cap) else "")
+        full = is_full(cap)
+        text.append(cap_text(cap), "bold red" if full else "")
+        if full and resets:
+            text.append(f" capped, {cap.resets}", "red")
     return text
 
 
@@ -50,14 +55,14 @@ def accounts_table(states: list[AccountOverview], zone: ZoneInfo) -> FittedTable
             Column("schedule", keep=90, wrap=True),
             Column("caps", keep=80, wrap=True),
             Column("paused", keep=85, wrap=True),
-            Column("last sale", keep=60),
+            Column(f"last sale ({zone.key})", keep=60),
         ]
     )
     for state in states:
         table.add_row(
             Text(state.account),
             Text(state.schedule, "" if state.open else "yellow"),
-            caps_text(state),
+            caps_text(state, resets=True),
             Text(state.paused or "", "bold magenta"),
             Text(shown_time(state.last_sale_at, zone) if state.last_sale_at else "never", "dim"),
         )

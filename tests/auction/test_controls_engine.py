@@ -104,6 +104,7 @@ def test_a_lead_the_lead_types_rule_has_seen_is_refused_before_any_ping() -> Non
     assert transport.sent == []  # refused before any ping
     assert dup.reason == "duplicate: same Phone as auction first within 30d"
     assert dup.earlier is not None and dup.earlier.auction_id == "first"
+    assert dup.earlier.result is None  # not "duplicate": the earlier auction sold
     assert by_name(dup)["a"].status == "not_pinged"
     assert [r.result for r in store.records] == ["sold", "duplicate"]  # logged, not sold
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 
 import pytest
@@ -58,3 +59,9 @@ def test_demo_serve_sends_leads_to_the_service_with_curl_commands(runner):
     assert 'pingpost_auctions_total{result="sold",source="web-form"} 2.0' in out
     assert " POST /v1/leads 201 sold web-form " in result.stderr  # the access log
     assert os.environ.get("WEBFORM_KEY") == before  # the demo's key is gone with it
+    # the auctions were written to the demo's own store, and its log is shown at the end
+    sold = set(re.findall(r"→ 201 sold to \S+ for \S+, auction (\S+)", out))
+    assert len(sold) == 2  # the lead, then the keyed lead (its retry replayed)
+    log = out.split("── the delivery log: pingpost log")[1]
+    rows = [line.split() for line in log.splitlines() if "auto_insurance" in line]
+    assert {row[2] for row in rows} == sold and {row[4] for row in rows} == {"sold"}

@@ -30,7 +30,7 @@ def test_deliver_keeps_a_rejections_captures_in_the_trace_and_the_json(runner, b
     setup.answer("bluesky", "ping", {"status": "accepted", "price": "9.00", "ping_id": "b-1"})
     setup.answer("bluesky", "post", {"result": "success"})
     lead = setup.lead_file()
-    args = ["deliver", str(lead), "-c", str(setup.dir)]
+    args = ["deliver", str(lead), "-c", str(setup.dir), "--no-store"]  # run twice: no W3
     traced = runner.invoke(app, [*args, "--verbose"])
     assert traced.exit_code == 0, traced.output
     assert "captures ping_id=ref-4471" in traced.stdout

@@ -96,6 +96,13 @@ def test_health_defaults_and_days_default_to_every_day(tmp_path: Path) -> None:
     assert gold.schedule is not None and len(gold.schedule[0].days) == 7
 
 
+def test_a_window_from_00_00_to_24_00_is_the_whole_day(tmp_path: Path) -> None:
+    # what the empty-window error tells people to write: it must be accepted
+    check(tmp_path, {A: ACCOUNT + 'schedule: [{from: "00:00", to: "24:00"}]\n'})
+    (window,) = load_config(tmp_path).accounts["gold"].schedule or ()
+    assert (window.start_minute, window.to) == (0, "24:00")
+
+
 ACCOUNT_MISTAKES = {
     "unknown zone": (
         "timezone: America/NewYork\n",

@@ -144,7 +144,7 @@ def test_accounts_lists_each_accounts_state_today(known: Logbook) -> None:
     run = known.cli("accounts")
     assert run.exit_code == 0, run.output
     lines = run.stdout.splitlines()
-    assert lines[0].split() == ["account", "schedule", "caps", "paused", "last", "sale"]
+    assert lines[0].split() == ["account", "schedule", "caps", "paused", "last", "sale", "(UTC)"]
     acme = next(line for line in lines if line.startswith("acme-main"))
     assert "always open" in acme and "day 2/100" in acme
     assert "off_schedule: opens Sun 00:00 UTC" in next(
@@ -158,3 +158,12 @@ def test_accounts_lists_each_accounts_state_today(known: Logbook) -> None:
     assert states["acme-main"]["last_sale_at"] is not None
     assert states["bluesky-main"]["open"] is False
     assert states["crown-main"]["paused"] is True and states["crown-main"]["paused_until"]
+
+
+def test_accounts_says_a_full_cap_holds_the_account_back_until_it_resets(known: Logbook) -> None:
+    acme = known.setup.dir / "accounts" / "acme.yaml"
+    acme.write_text(acme.read_text().replace("leads: 100", "leads: 2"))  # the 2 sold today
+    lines = known.cli("accounts").stdout.splitlines()
+    row = next(line for line in lines if line.startswith("acme-main"))
+    assert "day 2/2 capped, resets 00:00 UTC" in row
+    assert "capped" not in next(line for line in lines if line.startswith("bluesky-main"))

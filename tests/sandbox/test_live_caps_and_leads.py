@@ -117,11 +117,15 @@ def test_counts_outlive_the_ledger_limit_and_need_recording(make_sandbox):
     assert call(f"{off.url}/_sandbox/posts", method="GET").json()["recording"] is False
 
 
-def test_an_auction_on_the_default_buyers_posts_each_lead_once_counted_by_its_phone(sandbox):
+def test_an_auction_on_the_default_buyers_posts_each_lead_once_counted_by_its_phone(
+    sandbox, tmp_path
+):
     """The default buyers' `lead_field`s match where configs/ puts the phone: every post of
     a real auction is counted under the lead's phone digits, not a fingerprint."""
     lines = (ROOT / "examples/leads.jsonl").read_text().splitlines()[:12]
+    store = f"sqlite:///{tmp_path / 'store.db'}"  # not the checkout's .pingpost
     args = ["deliver", "-", "--json", "-c", str(ROOT / "configs"), "--concurrency", "4"]
+    args += ["--store", store]
     result = CliRunner().invoke(app, args, input="\n".join(lines) + "\n")
     assert result.exit_code in (0, 1), result.output
     sold = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]

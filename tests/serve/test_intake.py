@@ -204,7 +204,7 @@ def test_an_auction_that_fails_is_a_plain_500_and_its_key_is_kept(
         raise ZeroDivisionError("a bug")
 
     _, config = two_buyers
-    monkeypatch.setattr("pingpost.serve.intake.run_auction", broken)
+    monkeypatch.setattr("pingpost.serve.auctioning.run_auction", broken)
     with running_service(config) as service:
         first = post_lead(service.url, headers={"Idempotency-Key": "k"})
         again = post_lead(service.url, headers={"Idempotency-Key": "k"})
@@ -222,10 +222,10 @@ def test_a_store_that_cannot_take_the_post_intent_is_503_and_frees_the_key(
 ) -> None:
     """W1: the engine refuses to post without a durable intent. Nothing was sent, so the
     client may send the lead again: 503 with Retry-After, and its key is given back."""
-    from pingpost.serve import intake
+    from pingpost.serve import auctioning
     from pingpost.store.errors import StoreUnavailable
 
-    real = intake.run_auction
+    real = auctioning.run_auction
     calls: list[int] = []
 
     async def failing_once(*args: Any, **kw: Any) -> Any:
@@ -235,7 +235,7 @@ def test_a_store_that_cannot_take_the_post_intent_is_503_and_frees_the_key(
         return await real(*args, **kw)
 
     sandbox, config = two_buyers
-    monkeypatch.setattr(intake, "run_auction", failing_once)
+    monkeypatch.setattr(auctioning, "run_auction", failing_once)
     with running_service(config) as service:
         first = post_lead(service.url, headers={"Idempotency-Key": "k"})
         again = post_lead(service.url, headers={"Idempotency-Key": "k"})

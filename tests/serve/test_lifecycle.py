@@ -4,8 +4,13 @@ at start with validate's located errors."""
 
 from __future__ import annotations
 
+import json
+import os
 import signal
 import socket
+import sqlite3
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -47,8 +52,8 @@ def test_sigterm_finishes_every_post_in_flight_answers_it_and_exits_0(
     buyers: Callable[..., Sandbox], tmp_path: Path
 ) -> None:
     sandbox = buyers(buyer("slow", 10, latency_ms=500))
-    config = write_config(tmp_path, sandbox.url, ["slow"])
-    service = _started(config)
+    config = write_config(tmp_path / "configs", sandbox.url, ["slow"])
+    service = _started(config)  # on the default store: .pingpost/store.db beside configs
     with ThreadPoolExecutor(6) as pool:
         futures = [pool.submit(post_lead, service.url) for _ in range(6)]
         # every post has reached the buyer, whose answer takes another 500 ms
@@ -68,6 +73,16 @@ def test_sigterm_finishes_every_post_in_flight_answers_it_and_exits_0(
     sold = [e for e in events if e["event"] == "request" and e["status"] == 201]
     assert len(sold) == 6 and events[-1]["event"] == "stopped"
     assert len(sandbox.ledger(phase="post")) == 6  # no post was sent twice or dropped
+    # every one was written to the store before it was answered: in the log, by source
+    assert (tmp_path / ".pingpost/store.db").is_file()
+    logged = _pingpost("log", "-c", str(config), "--json")
+    rows = [json.loads(line) for line in logged.splitlines()]
+    assert sorted(r["auction_id"] for r in rows) == sorted(a.json()["lead_id"] for a in answers)
+    assert {(r["result"], r["source"]) for r in rows} == {("sold", "web-form")}
+    shown = _pingpost("log", "show", rows[0]["auction_id"], "-c", str(config))
+    assert "SOLD to slow-acct for $10.00" in shown
+    stats = json.loads(_pingpost("stats", "-c", str(config), "--by", "source", "--json"))
+    assert stats["rows"] == [{"source": "web-form", "leads": 6, "sold": 6, "revenue": "60.00"}]
 
 
 def test_sigterm_when_idle_exits_0_at_once(buyers: Callable[..., Sandbox], tmp_path: Path) -> None:
@@ -103,6 +118,40 @@ def test_sighup_reloads_and_a_bad_config_keeps_the_old_one(
         assert service.finish() == 0
     refused = next(e for e in service.events() if e["event"] == "reload_refused")
     assert any("accounts/a.yaml:5:11" in p for p in refused["problems"])
+
+
+def _pingpost(*args: str) -> str:
+    done = subprocess.run([sys.executable, "-m", "pingpost", *args], capture_output=True,
+                          text=True, timeout=60, env={**os.environ, **ENV})  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_an_unreachable_store_is_refused_before_listening(tmp_path: Path) -> None:
+    config = write_config(tmp_path / "configs", "http://127.0.0.1:9", ["a"])
+    code, stderr = _refused(["-c", str(config), "--store", "postgresql://nobody@127.0.0.1:9/x"])
+    assert code == 2 and "Traceback" not in stderr
+    assert "store unavailable: postgresql://nobody@127.0.0.1:9/x" in stderr
+    assert "--no-store runs without one" in stderr and "listening" not in stderr
+
+
+def test_a_store_from_a_newer_pingpost_is_refused(tmp_path: Path) -> None:
+    config = write_config(tmp_path / "configs", "http://127.0.0.1:9", ["a"])
+    path = tmp_path / "store.db"
+    assert _pingpost("store", "migrate", "--store", f"sqlite:///{path}")
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    code, stderr = _refused(["-c", str(config), "--store", f"sqlite:///{path}"])
+    assert code == 2 and "has schema version 99, newer than this pingpost" in stderr
+    assert "upgrade pingpost" in stderr
+
+
+def test_no_store_refuses_controls_that_need_one(tmp_path: Path) -> None:
+    config = write_config(tmp_path / "configs", "http://127.0.0.1:9", ["a"])
+    account = config / "accounts/a.yaml"
+    account.write_text(account.read_text() + "caps:\n  - {per: day, leads: 5}\n")
+    code, stderr = _refused(["-c", str(config), "--no-store"])
+    assert code == 2 and "need a store" in stderr and "caps on delivery_account `a-acct`" in stderr
 
 
 def _refused(args: list[str]) -> tuple[int, str]:

@@ -1,59 +1,29 @@
 """Two `pingpost serve` processes on one PostgreSQL store are one system: 200 leads across
 both, a cap of 20 on the best buyer, exactly 20 sold to it, and no lead posted twice
-(checked in the sandbox's ledger, which records what the buyers received)."""
+(checked in the sandbox's ledger, which records what the buyers received); a duplicate
+sent to the other instance is refused, an Idempotency-Key answered by one is replayed by
+the other, and the one log holds every auction of both. (Round robin across instances:
+test_store.py.)"""
 
 from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
-import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
 from pingpost.sandbox import Sandbox
+from pingpost.store.backends import open_store
+from pingpost.store.records import LogQuery
 
-from .helpers import ENV, LEAD, buyer, post_lead, start_process, write_config
+from .helpers import ENV, LEAD, buyer, post_lead, problem_of, start_process, write_config
 
 pytestmark = pytest.mark.slow
-DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
-
-
-async def _admin(url: str, statement: str) -> None:
-    import asyncpg
-
-    connection = await asyncpg.connect(url, timeout=5)
-    try:
-        await connection.execute(statement)
-    finally:
-        await connection.close()
-
-
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A database of its own on $PINGPOST_TEST_POSTGRES; skipped (saying why) where no
-    server is reachable, and failed instead under CI=true."""
-    admin = os.environ.get("PINGPOST_TEST_POSTGRES") or DEFAULT_POSTGRES
-    name = f"pingpost_serve_{uuid.uuid4().hex[:10]}"
-    pytest.importorskip("asyncpg", reason="the PostgreSQL driver comes with the store")
-    try:
-        asyncio.run(_admin(admin, f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # unreachable, refused
-        reason = f"PostgreSQL at {admin} is not usable ({type(exc).__name__}: {exc})"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{reason}; CI=true requires it", pytrace=False)
-        pytest.skip(f"{reason}; set PINGPOST_TEST_POSTGRES to run this test")
-    parts = urlsplit(admin)
-    try:
-        yield urlunsplit((parts.scheme, parts.netloc, "/" + name, "", ""))
-    finally:
-        asyncio.run(_admin(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 def _leads(count: int) -> list[dict[str, str]]:
@@ -65,18 +35,15 @@ def _phone(post_body: str) -> str:
     return str(json.loads(post_body)["phone"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs the SQLite/PostgreSQL store wired into the engine and `serve` (issue 9) "
-    "and caps reserved in the engine (issue 10)",
-)
 def test_two_instances_share_caps_and_never_post_a_lead_twice(
     buyers: Callable[..., Sandbox], tmp_path: Path, postgres_url: str
 ) -> None:
     sandbox = buyers(buyer("best", 20, latency_ms=5), buyer("next", 10, latency_ms=5))
-    config = write_config(tmp_path, sandbox.url, ["best", "next"])
+    config = write_config(tmp_path / "configs", sandbox.url, ["best", "next"])
     account = config / "accounts/best.yaml"
     account.write_text(account.read_text() + "caps:\n  - {per: total, leads: 20}\n")
+    lead_type = config / "lead_types/auto.yaml"
+    lead_type.write_text(lead_type.read_text() + "dedupe: {fields: [Phone], within: 1d}\n")
     args = ["-c", str(config), "--store", postgres_url]
     one, two = start_process(args, ENV), start_process(args, ENV)
     leads = _leads(200)
@@ -86,6 +53,10 @@ def test_two_instances_share_caps_and_never_post_a_lead_twice(
             answers = list(
                 pool.map(lambda pair: post_lead(pair[0], pair[1]), zip(urls, leads, strict=True))
             )
+        duplicate = post_lead(one.url, leads[0])  # sold by `two`
+        keyed = post_lead(one.url, _leads(201)[200], headers={"Idempotency-Key": "order-1"})
+        replayed = post_lead(two.url, _leads(201)[200], headers={"Idempotency-Key": "order-1"})
+        reused = post_lead(two.url, leads[1], headers={"Idempotency-Key": "order-1"})
     finally:
         for process in (one, two):
             process.signal(signal.SIGTERM)
@@ -96,6 +67,22 @@ def test_two_instances_share_caps_and_never_post_a_lead_twice(
     assert sold_to == {"best-acct": 20, "next-acct": 180}
     posts = sandbox.ledger(phase="post")
     received = Counter(_phone(p["body"]) for p in posts)
-    assert len(received) == 200 and set(received.values()) == {1}  # each lead posted once
-    assert Counter(p["buyer"] for p in posts) == {"best": 20, "next": 180}
+    # each lead posted once (the 200, and the keyed one once for its two requests)
+    assert len(received) == 201 and set(received.values()) == {1}
+    assert Counter(p["buyer"] for p in posts) == {"best": 20, "next": 181}
     assert all(p["outcome"] == "accepted" for p in posts)
+    assert duplicate.status == 409 and duplicate.json()["result"] == "duplicate"
+    assert keyed.status == replayed.status == 201 and keyed.body == replayed.body
+    assert replayed.headers["idempotent-replayed"] == "true"
+    problem_of(reused, 422, "idempotency_key_reused")
+    logged = asyncio.run(_log(postgres_url))
+    ids = {a.json()["lead_id"] for a in [*answers, duplicate, keyed]}
+    assert {row.auction_id for row in logged} == ids and len(logged) == 202
+
+
+async def _log(url: str) -> list[object]:
+    store = await open_store(url)
+    try:
+        return list(await store.log(LogQuery(limit=1000)))
+    finally:
+        await store.close()

@@ -89,3 +89,31 @@ def test_an_idempotency_key_answers_mismatches_and_releases(backend: Backend) ->
         await store.complete_request("nobody", "nothing", 200, b"")  # unknown: ignored
 
     backend.run(scenario)
+
+
+def test_a_stale_idempotency_claim_is_taken_over_once(backend: Backend) -> None:
+    """An instance that died mid-auction leaves its key claimed; past the staleness limit
+    one caller (of many at once) takes it over, a fresh claim is never taken."""
+
+    async def scenario(store: Store) -> None:
+        assert isinstance(await store.claim_request("web", "k", "h", at=T0), KeyClaimed)
+        fresh = await store.claim_request("web", "k", "h", at=T0 + 1, stale_before=T0)
+        assert isinstance(fresh, KeyPending)  # claimed at T0: not before T0
+        other = await store.claim_request("web", "k", "x", at=T0 + 1, stale_before=T0 + 1)
+        assert isinstance(other, KeyMismatch)  # another lead never takes a key over
+        results = await asyncio.gather(
+            *(
+                store.claim_request("web", "k", "h", at=T0 + 100, stale_before=T0 + 50)
+                for _ in range(10)
+            )
+        )
+        assert results.count(KeyClaimed(taken_over=True)) == 1
+        assert all(isinstance(r, KeyClaimed | KeyPending) for r in results)
+        # the new owner's claim is fresh again
+        again = await store.claim_request("web", "k", "h", at=T0 + 101, stale_before=T0 + 60)
+        assert isinstance(again, KeyPending)
+        await store.complete_request("web", "k", 201, b"{}")
+        answered = await store.claim_request("web", "k", "h", at=T0 + 999, stale_before=T0 + 998)
+        assert answered == KeyAnswered(201, b"{}")  # an answered key is never taken over
+
+    backend.run(scenario)

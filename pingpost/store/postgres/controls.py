@@ -100,7 +100,12 @@ async def salt(conn: Connection) -> bytes:
 
 
 async def claim_request(
-    conn: Connection, source: str, key: str, body_hash: str, at: float
+    conn: Connection,
+    source: str,
+    key: str,
+    body_hash: str,
+    at: float,
+    stale_before: float | None = None,
 ) -> RequestClaim:
     if await conn.fetchval(
         "INSERT INTO requests (source, key, body_hash, at) VALUES ($1, $2, $3, $4) "
@@ -117,10 +122,23 @@ async def claim_request(
         key,
     )
     if row is None:  # released between the two statements: try again
-        return await claim_request(conn, source, key, body_hash, at)
+        return await claim_request(conn, source, key, body_hash, at, stale_before)
     if row[0] != body_hash:
         return KeyMismatch()
-    return KeyPending() if row[1] is None else KeyAnswered(int(row[1]), bytes(row[2]))
+    if row[1] is not None:
+        return KeyAnswered(int(row[1]), bytes(row[2]))
+    # its owner died: one caller takes it over (the row lock makes the update atomic)
+    if stale_before is not None and await conn.fetchval(
+        "UPDATE requests SET at = $1 WHERE source = $2 AND key = $3 AND body_hash = $4 "
+        "AND status IS NULL AND at < $5 RETURNING 1",
+        at,
+        source,
+        key,
+        body_hash,
+        stale_before,
+    ):
+        return KeyClaimed(taken_over=True)
+    return KeyPending()
 
 
 async def complete_request(

@@ -245,9 +245,11 @@ class PostgresStore:
     # -- serve ----------------------------------------------------------------------------
 
     async def claim_request(
-        self, source: str, key: str, body_hash: str, *, at: float
+        self, source: str, key: str, body_hash: str, *, at: float, stale_before: float | None = None
     ) -> RequestClaim:
-        return await self.db.run(lambda c: controls.claim_request(c, source, key, body_hash, at))
+        return await self.db.run(
+            lambda c: controls.claim_request(c, source, key, body_hash, at, stale_before)
+        )
 
     async def complete_request(self, source: str, key: str, status: int, body: bytes) -> None:
         await self.db.run(lambda c: controls.complete_request(c, source, key, status, body))

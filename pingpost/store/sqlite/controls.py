@@ -55,10 +55,16 @@ def pause(
 
 
 def claim_request(
-    conn: sqlite3.Connection, _: Rollups, source: str, key: str, body_hash: str, at: float
+    conn: sqlite3.Connection,
+    _: Rollups,
+    source: str,
+    key: str,
+    body_hash: str,
+    at: float,
+    stale_before: float | None = None,
 ) -> RequestClaim:
     row = conn.execute(
-        "SELECT body_hash, status, body FROM requests WHERE source = ? AND key = ?",
+        "SELECT body_hash, status, body, at FROM requests WHERE source = ? AND key = ?",
         (source, key),
     ).fetchone()
     if row is None:
@@ -69,7 +75,12 @@ def claim_request(
         return KeyClaimed()
     if row[0] != body_hash:
         return KeyMismatch()
-    return KeyPending() if row[1] is None else KeyAnswered(int(row[1]), bytes(row[2]))
+    if row[1] is not None:
+        return KeyAnswered(int(row[1]), bytes(row[2]))
+    if stale_before is not None and row[3] < stale_before:  # its owner died: take it over
+        conn.execute("UPDATE requests SET at = ? WHERE source = ? AND key = ?", (at, source, key))
+        return KeyClaimed(taken_over=True)
+    return KeyPending()
 
 
 def complete_request(

@@ -242,9 +242,9 @@ class SqliteStore:
     # -- serve ----------------------------------------------------------------------------
 
     async def claim_request(
-        self, source: str, key: str, body_hash: str, *, at: float
+        self, source: str, key: str, body_hash: str, *, at: float, stale_before: float | None = None
     ) -> RequestClaim:
-        return await self._write(controls.claim_request, source, key, body_hash, at)
+        return await self._write(controls.claim_request, source, key, body_hash, at, stale_before)
 
     async def complete_request(self, source: str, key: str, status: int, body: bytes) -> None:
         await self._write(controls.complete_request, source, key, status, body)
