@@ -27,6 +27,15 @@ pytest_plugins += ["tests.store.fixtures"]
 # lateness: a deadline enforced 100 ms late fails every run, a busy neighbour only some.
 
 
+@pytest.fixture(autouse=True)
+def own_store(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test gets its own default store: without this, a command run on the sample
+    configs writes .pingpost/store.db in the checkout, and a later test reads its leads
+    as already sold. Tests of the default location unset the variable themselves."""
+    path = tmp_path_factory.mktemp("store") / "store.db"
+    monkeypatch.setenv("PINGPOST_STORE", f"sqlite:///{path}")
+
+
 @pytest.fixture
 def best_of() -> Callable[..., float]:
     """`best_of(measure, runs=5, enough=50)`: the smallest of up to `runs` results of

@@ -290,8 +290,11 @@ def test_no_test_module_imports_another_or_leans_on_sys_path() -> None:
 
 
 def test_the_architecture_page_names_every_package() -> None:
-    """docs/architecture.md gives each package under pingpost/ its row."""
+    """docs/architecture.md gives each package under pingpost/ its row, and names each
+    module at the top."""
     page = (PACKAGE.parent / "docs" / "architecture.md").read_text(encoding="utf-8")
     rows = set(re.findall(r"^\| `(\w+)/` \|", page, re.MULTILINE))
     packages = {p.name for p in PACKAGE.iterdir() if p.is_dir() and p.name != "__pycache__"}
     assert rows == packages
+    modules = {p.name for p in PACKAGE.glob("*.py")} - {"__init__.py", "__main__.py"}
+    assert [m for m in sorted(modules) if f"`{m}`" not in page] == []

@@ -7,6 +7,7 @@ only, transient), each bad line with its number, and the summary table.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Callable
@@ -19,6 +20,7 @@ from rich.text import Text
 
 from pingpost.auction.posting import INTERRUPTED_POSTING
 from pingpost.auction.stats import BatchStats
+from pingpost.cli.stdout import write_stdout
 from pingpost.masking import Masker
 from pingpost.render.views import displayable
 from pingpost.trace.auction import auction_trace
@@ -140,11 +142,15 @@ class BatchOutput:
         if self.as_json:
             write_json_line({"line": item.line_no, **auction_json(result, masker)})
             return
-        if self.verbose:
-            self.out.print(Text(f"line {item.line_no}", "bold"))
-            self.out.print(auction_trace(result, masker, verbose=True), crop=False)
-        else:
-            self.out.print(lead_line(item.line_no, result, masker), soft_wrap=True)
+        # on a terminal, rich prints above the progress bar; elsewhere, whole (stdout.py)
+        with contextlib.nullcontext() if self.out.is_terminal else self.out.capture() as held:
+            if self.verbose:
+                self.out.print(Text(f"line {item.line_no}", "bold"))
+                self.out.print(auction_trace(result, masker, verbose=True), crop=False)
+            else:
+                self.out.print(lead_line(item.line_no, result, masker), soft_wrap=True)
+        if held is not None:
+            write_stdout(held.get())
 
     def _cut_off(self, line_no: int, result: AuctionResult) -> None:
         """On stderr too, each post an abort cut off: it may have reached its buyer."""
@@ -164,8 +170,7 @@ class BatchOutput:
 def write_json_line(document: dict[str, Any]) -> None:
     """One line on stdout, flushed at once: a process killed a second later (`kill -9`)
     keeps the lines of the leads it finished."""
-    sys.stdout.write(dumps(document, pretty=False) + "\n")
-    sys.stdout.flush()
+    write_stdout(dumps(document, pretty=False) + "\n")
 
 
 def _silence_stdout() -> None:

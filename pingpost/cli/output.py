@@ -7,10 +7,10 @@ record all of it; a dry run: 0 when every request rendered, 1 when some could no
 
 from __future__ import annotations
 
-import sys
 from typing import TYPE_CHECKING
 
 from pingpost.cli.common import EXIT_CANNOT_RUN, EXIT_NEGATIVE, EXIT_OK, console
+from pingpost.cli.stdout import write_stdout
 from pingpost.masking import Masker
 
 if TYPE_CHECKING:
@@ -44,11 +44,12 @@ def print_result(
     if as_json:
         from pingpost.trace.json import auction_json, dumps  # rich is not needed for JSON
 
-        sys.stdout.write(dumps(auction_json(result, masker)) + "\n")
-        sys.stdout.flush()
+        write_stdout(dumps(auction_json(result, masker)) + "\n")
         return
     from pingpost.trace.auction import auction_trace
     from pingpost.trace.console import fit_for_pipes
 
     out = fit_for_pipes(console(no_color=no_color))
-    out.print(auction_trace(result, masker, verbose=verbose), crop=False)
+    with out.capture() as held:  # then written whole, whatever signal comes (stdout.py)
+        out.print(auction_trace(result, masker, verbose=verbose), crop=False)
+    write_stdout(held.get())

@@ -49,8 +49,9 @@ def _started(config: Path, *args: str) -> Process:
 
 
 def test_sigterm_finishes_every_post_in_flight_answers_it_and_exits_0(
-    buyers: Callable[..., Sandbox], tmp_path: Path
+    buyers: Callable[..., Sandbox], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.delenv("PINGPOST_STORE")  # this test checks the default store
     sandbox = buyers(buyer("slow", 10, latency_ms=500))
     config = write_config(tmp_path / "configs", sandbox.url, ["slow"])
     service = _started(config)  # on the default store: .pingpost/store.db beside configs
@@ -144,6 +145,23 @@ def test_a_store_from_a_newer_pingpost_is_refused(tmp_path: Path) -> None:
     code, stderr = _refused(["-c", str(config), "--store", f"sqlite:///{path}"])
     assert code == 2 and "has schema version 99, newer than this pingpost" in stderr
     assert "upgrade pingpost" in stderr
+
+
+def test_no_store_serves_and_writes_nothing(buyers: Callable[..., Sandbox], tmp_path: Path) -> None:
+    sandbox = buyers(buyer("a"))
+    config = write_config(tmp_path / "configs", sandbox.url, ["a"])
+    service = _started(config, "--no-store")
+    key = {"Idempotency-Key": "k-1"}
+    try:
+        first, again = post_lead(service.url, headers=key), post_lead(service.url, headers=key)
+    finally:
+        service.signal(signal.SIGTERM)
+        assert service.finish() == 0
+    assert first.status == again.status == 201 and first.body == again.body  # in process
+    listening = next(e for e in service.events() if e["event"] == "listening")
+    assert listening.get("store") is None  # no store: none named
+    assert any("--no-store" in str(e.get("message")) for e in service.events())
+    assert not (tmp_path / ".pingpost").exists()
 
 
 def test_no_store_refuses_controls_that_need_one(tmp_path: Path) -> None:
