@@ -31,14 +31,25 @@ class Interrupts:
     """`with Interrupts(on_signal) as interrupts:` SIGINT and SIGTERM are held until the
     block ends. Each is counted; while an event loop runs (`with interrupts.on_loop():`),
     `on_signal(count, why)` runs on it: `count` is 1 for the first signal, 2 for the next.
-    Only the main thread receives signals: elsewhere this does nothing."""
+    A signal that came before the loop ran (while the command was setting up) is handed
+    over as the loop starts. Only the main thread receives signals: elsewhere this does
+    nothing."""
 
     def __init__(self, on_signal: Callable[[int, str], None]) -> None:
         self._on_signal = on_signal
         self._previous: dict[signal.Signals, Any] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
-        self.count = 0
-        self.why: str | None = None  # the first signal's: "interrupted" or "terminated"
+        self._whys: list[str] = []  # each signal received, in order
+        self._handed = 0  # how many of them `on_signal` was given
+
+    @property
+    def count(self) -> int:
+        return len(self._whys)
+
+    @property
+    def why(self) -> str | None:
+        """The first signal's: "interrupted" or "terminated"."""
+        return self._whys[0] if self._whys else None
 
     def __enter__(self) -> Interrupts:
         if threading.current_thread() is threading.main_thread():
@@ -60,21 +71,26 @@ class Interrupts:
     def on_loop(self) -> Iterator[None]:
         """Hand the signals to `on_signal` on the running loop while the block runs."""
         self._loop = asyncio.get_running_loop()
+        self._loop.call_soon(self._hand)  # the ones that came before the loop ran
         try:
             yield
         finally:
             self._loop = None
 
+    def _hand(self) -> None:
+        """On the loop: give `on_signal` every signal it was not given yet, once each."""
+        while self._handed < len(self._whys):
+            self._handed += 1
+            self._on_signal(self._handed, self._whys[self._handed - 1])
+
     def _received(self, signum: int, frame: FrameType | None) -> None:
         # A signal handler runs between any two bytecodes: it only counts, and leaves the
         # decision to the event loop's next turn.
-        self.count += 1
-        why = _WHY[signal.Signals(signum)]
-        self.why = self.why or why
+        self._whys.append(_WHY[signal.Signals(signum)])
         loop = self._loop
         if loop is not None:
             with contextlib.suppress(RuntimeError):  # the loop is closing: it stays counted
-                loop.call_soon_threadsafe(self._on_signal, self.count, why)
+                loop.call_soon_threadsafe(self._hand)
 
 
 def end_as_signals_do() -> None:

@@ -45,9 +45,9 @@ class _Auction:
                 f"{why}: letting the post to {self.control.posting} finish (Ctrl-C again to abort)",
                 file=sys.stderr,
             )
-        elif self.task is not None:
+        elif self.task is not None and self.control.lead_id is not None:
             self.task.cancel()
-        else:  # not started yet: it starts stopped, nothing is sent
+        else:  # not started yet (a signal while setting up): it starts stopped, posts nothing
             self.control.stopping = True
 
     async def run(

@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import functools
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -89,10 +90,17 @@ def _secret_needles(secrets: frozenset[str]) -> dict[str, Needle]:
     return found
 
 
+# characters no form below changes: URL-unreserved (what `quote` never escapes), which
+# JSON and XML also leave as they are
+_UNCHANGED = re.compile(r"[A-Za-z0-9_.~-]*")
+
+
 @functools.lru_cache(maxsize=4096)
 def wire_forms(value: str) -> frozenset[str]:
     """The value as it may appear in a URL, a form, a JSON string (`/` escaped or not) or
     XML text."""
+    if _UNCHANGED.fullmatch(value):  # names, ZIP codes, ids: every form is the value itself
+        return frozenset((value,))
     xml_min = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     xml_full = xml_min.replace('"', "&quot;").replace("'", "&apos;")
     for char, ref in (("\t", "&#9;"), ("\n", "&#10;"), ("\r", "&#13;")):

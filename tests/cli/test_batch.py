@@ -55,7 +55,9 @@ def test_a_closed_stdout_stops_reading_and_finishes_what_is_in_flight(buyer_setu
     assert 1 <= stats.leads < 40  # stopped early ...
     assert stats.sold == stats.leads  # ... yet every auction that started, finished
     pinged = len(setup.requests("acme", "ping"))
-    assert pinged == stats.leads == len(setup.requests("acme", "post"))
+    # this test's posts only: a slow post of an earlier test's process may still be logged
+    posted = [body for body in setup.requests("acme", "post") if body["ping_id"] == "p"]
+    assert pinged == stats.leads == len(posted)
 
 
 def test_count_lines(tmp_path):

@@ -9,6 +9,8 @@ from pathlib import Path
 from urllib.parse import quote, quote_plus
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pingpost.exchange import Failure, RawResponse, RenderedRequest
 from pingpost.masking import MASK, Masker
@@ -281,3 +283,18 @@ def test_validate_warns_about_a_secret_too_short_to_mask(
     monkeypatch.setenv("PP_SHORT", "long-enough")
     problems = validate_config([tmp_path]).problems
     assert not any("shorter than" in p.message for p in problems)
+
+
+@given(st.text(alphabet=st.sampled_from("azAZ09_.~-@/ +&<>\"'\t%é"), max_size=12))
+def test_wire_forms_of_a_plain_value_are_the_value_alone(value: str) -> None:
+    """The fast path (a value no encoding changes) gives what the encodings give."""
+    from urllib.parse import quote, quote_plus
+
+    from pingpost.masking.secrets import wire_forms
+
+    forms = wire_forms.__wrapped__(value)
+    assert value in forms
+    assert {quote(value, safe=""), quote(value), quote_plus(value, safe="")} <= forms
+    assert {json.dumps(value)[1:-1], json.dumps(value, ensure_ascii=False)[1:-1]} <= forms
+    if all(c.isascii() and (c.isalnum() or c in "_.~-") for c in value):
+        assert forms == {value}
