@@ -9,6 +9,7 @@ methods, statuses, money). Money is a decimal string.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import weakref
@@ -84,8 +85,12 @@ def _plain_auction(result: AuctionResult) -> dict[str, Any]:
     if held is not None and held[0]() is result:
         return held[1]
     document = _auction(result)
-    _PLAIN[key] = (weakref.ref(result, lambda _, key=key: _PLAIN.pop(key, None)), document)
+    _PLAIN[key] = (weakref.ref(result, functools.partial(_forget, key)), document)
     return document
+
+
+def _forget(key: int, _: weakref.ref[AuctionResult]) -> None:
+    _PLAIN.pop(key, None)  # the result is gone: its id may be reused
 
 
 def _auction(result: AuctionResult) -> dict[str, Any]:

@@ -4,6 +4,7 @@ exactly what `deliver` printed (trace, verbose trace, JSON), on real auctions ov
 from __future__ import annotations
 
 import dataclasses
+import gc
 import io
 import json
 from pathlib import Path
@@ -156,3 +157,17 @@ def test_the_shared_document_is_masked_for_each_reader_alone(nasty):
     assert "Canaryfirst" not in line and "Canaryfirst" in stored.decode()  # pii: stored only
     assert CANARY_SECRET not in line and '"stored"' not in line
     assert printed_json(result, config, show_pii=True) == printed_json(twin, config, show_pii=True)
+
+
+def test_the_shared_document_goes_with_its_result(nasty):
+    """A batch of 100,000 leads must not keep 100,000 documents: one lives as its result."""
+    from pingpost.trace import json as trace_json
+
+    nasty.answer("acme", "post", {"result": "success"})
+    result, config = run(nasty)
+    held = len(trace_json._PLAIN)
+    printed_json(result, config)
+    assert len(trace_json._PLAIN) == held + 1
+    del result
+    gc.collect()
+    assert len(trace_json._PLAIN) == held
