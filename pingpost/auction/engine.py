@@ -204,7 +204,8 @@ class _Auction:
                 pass
         failure = recorder.failure
         assert failure is not None
-        if result.result in ("sold", "in_doubt"):
+        if result.result in ("sold", "in_doubt") or recorder.unanswered:
+            # a post left and the log misses part of it: `recover` lists the auction
             return dataclasses.replace(result, store_error=UNRECORDED.format(failure))
         raise failure
 

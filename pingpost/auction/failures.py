@@ -11,10 +11,14 @@ class AuctionFailed(PingpostError):
 
 
 class NotDelivered(PingpostError):
-    """The store could not be written before the lead's post: nothing was posted (W1).
+    """The store could not be written before the lead's post: that post was not sent
+    (W1), and nothing was sold or is in doubt (an earlier post may have been rejected).
     The line's error; the batch goes on (a rerun delivers the lead)."""
 
     def __init__(self, line_no: int, cause: StoreUnavailable) -> None:
         self.line_no = line_no
         self.cause = cause
-        super().__init__(f"line {line_no}: {cause}: the lead was not posted")
+        super().__init__(
+            f"line {line_no}: {cause}: the lead was not sold and no post is in doubt; "
+            "run the batch again once the store is back"
+        )

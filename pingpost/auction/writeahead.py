@@ -84,6 +84,12 @@ class Recorder:
             )
         return self._record
 
+    @property
+    def unanswered(self) -> bool:
+        """A post intent is written whose outcome is not (the store failed meanwhile):
+        the store holds the auction open, and a rerun holds the lead in doubt."""
+        return any(account not in self._answered for account in self._intents)
+
     def claimed(self) -> None:
         """No claim is to be made (the lead was refused as a duplicate before any ping)."""
         self._claimed = True

@@ -83,6 +83,7 @@ def deliver_file(
         stats = run(batch)
         output.err.print()
         output.err.print(summary_table(stats, dry_run=dry_run))
+        _recover_hint(output, stats, writes=store_url is not None and not (dry_run or test))
         if stop.why:
             line = output.last_line
             output.err.print(f"stopped ({stop.why}): no lead after line {line} was read")
@@ -173,6 +174,20 @@ async def deliver_batch(
             async for item in items:
                 output.item(item, config, progress)
     return output.stats
+
+
+def _recover_hint(output: BatchOutput, stats: BatchStats, *, writes: bool) -> None:
+    """After the summary: what to do about leads a buyer may have without our knowing."""
+    open_ = stats.in_doubt + stats.sold_in_doubt + output.store_errors
+    if not open_ or not writes:
+        return
+    leads = "1 lead" if open_ == 1 else f"{open_:,} leads"
+    output.err.print(
+        f"{leads} may have reached a buyer without a known answer: `pingpost recover` lists "
+        "them; ask the buyer, then record its answer with `pingpost recover --resolve "
+        "AUCTION_ID --as sold|unsold` (a rerun of this batch holds them meanwhile)",
+        soft_wrap=True,
+    )
 
 
 def count_lines(path: Path) -> int | None:

@@ -15,8 +15,9 @@ if TYPE_CHECKING:
     from pingpost.cli.log_session import LogSession
 
 HOW = (
-    "resolve with `pingpost recover --resolve AUCTION_ID --as sold|unsold [--price P]` once "
-    "the buyer says; `--repost AUCTION_ID` sends the post again where it can"
+    "`pingpost log show AUCTION_ID --show-pii` shows the lead and its posts, to ask the "
+    "buyer about; resolve with `pingpost recover --resolve AUCTION_ID --as sold|unsold "
+    "[--price P]` once the buyer says; `--repost AUCTION_ID` sends the post again where it can"
 )
 
 

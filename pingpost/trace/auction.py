@@ -202,6 +202,11 @@ def final_line(result: AuctionResult, masker: Masker) -> Text:
         return _dry_run_line(result)
     if result.result == "sold":
         return _sold_line(result, took)
+    if result.result == "in_doubt" and result.earlier is not None and not result.accounts:
+        # held by an earlier auction (W3): nothing ran now, its reason says what to do
+        return Text.assemble(
+            ("IN DOUBT", "bold magenta"), f": {shown(masker, result.reason or '')}"
+        )
     if result.result == "in_doubt":
         return Text.assemble(
             ("IN DOUBT", "bold magenta"),

@@ -43,7 +43,7 @@ def summary_table(stats: BatchStats, *, dry_run: bool = False) -> Table:
         *_when(figures, "duplicate", "duplicate"),
         *_when(figures, "skipped", "skipped (delivered before)"),
         *_when(figures, "skipped_sold", "  of which sold before"),
-        *_when(figures, "not_delivered", "not posted (store unavailable)"),
+        *_when(figures, "not_delivered", "not delivered (store unavailable)"),
         ("revenue", f"${Decimal(figures['revenue']):,.2f}"),
         ("leads/s", f"{figures['leads_per_s']:,.1f}"),
         ("p50 auction", f"{figures['p50_ms']:,.0f} ms"),

@@ -24,7 +24,21 @@ class Column:
     keep: int = 100  # lower: left out sooner when the console is narrow
     justify: Justify = "left"
     wrap: bool = False  # free text (a reason): may wrap, takes what width is left
+    # a wrapping list ("timeout 778, connect 193"): its items, split on this, are never
+    # cut (`http_…`); the column is at least as wide as the longest one
+    items: str | None = None
     cells: list[Text] = field(default_factory=list)
+
+    def min_width(self) -> int | None:
+        sep = self.items
+        if self.wrap and sep is None:
+            return None
+        if sep is not None:
+            pieces = (piece for cell in self.cells for piece in cell.plain.split(sep))
+            widest = max((len(piece) + len(sep.rstrip()) for piece in pieces), default=0)
+        else:
+            widest = max((cell.cell_len for cell in self.cells), default=0)
+        return max(widest, len(self.name))
 
 
 class FittedTable:
@@ -40,12 +54,11 @@ class FittedTable:
     def table(self, columns: list[Column]) -> Table:
         table = Table(box=None, header_style="bold", pad_edge=False, padding=(0, 2, 0, 0))
         for c in columns:
-            widest = max((cell.cell_len for cell in c.cells), default=0)
             table.add_column(
                 c.name,
                 justify=c.justify,
                 no_wrap=not c.wrap,
-                min_width=None if c.wrap else max(widest, len(c.name)),
+                min_width=c.min_width(),
                 ratio=1 if c.wrap else None,
             )
         for row in zip(*(c.cells for c in columns), strict=True):

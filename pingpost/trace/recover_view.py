@@ -34,6 +34,15 @@ def open_list(items: list[OpenItem], maskers: list[Masker], zone: ZoneInfo) -> G
         if item.sold_to:
             head.append(f"  sold to {', '.join(item.sold_to)}", "bold green")
         parts.append(head)
+        if not item.posts:  # killed between its last answer and its result: nothing to ask
+            done = f"sold to {', '.join(item.sold_to)}" if item.sold_to else "none sold"
+            parts.append(
+                Text(
+                    f"  every post was answered ({done}); only the result was not written: "
+                    "nothing to ask a buyer (a rerun of the batch skips or re-auctions the lead)",
+                    "dim",
+                )
+            )
         for entry in item.posts:
             parts.append(post_line(entry.post, entry.post.attempt, masker, zone))
             can = "can be re-posted (same idempotency key)"

@@ -31,6 +31,7 @@ ACCOUNT_COLUMNS: tuple[tuple[str, int, Justify], ...] = (
     ("in doubt", 75, "right"), ("revenue", 92, "right"), ("ping p50/p95/p99", 45, "right"),
     ("errors", 78, "left"), ("caps now", 65, "left"), ("paused until", 80, "left"),
 )  # fmt: skip
+LISTS = ("errors", "caps now")  # columns of items (`timeout 12, connect 3`): wrap between them
 CSV_ACCOUNT = (
     "account", "auctions", "pings", "accepted", "accepted_pct", "bid_p50", "bid_p95", "wins",
     "posts_sold", "posts_rejected", "posts_not_sent", "posts_in_doubt", "revenue",
@@ -56,7 +57,7 @@ def _errors(errors: dict[str, int]) -> str:
 def account_table(figures: list[AccountFigures]) -> FittedTable:
     table = FittedTable(
         [
-            Column(name, keep, justify, wrap=name in ("errors", "caps now"))
+            Column(name, keep, justify, wrap=name in LISTS, items=", " if name in LISTS else None)
             for name, keep, justify in ACCOUNT_COLUMNS
         ]
     )

@@ -213,3 +213,42 @@ def test_an_interrupted_post_without_captures_can_be_reposted(book: Logbook) -> 
     assert run.exit_code == 0, run.output
     assert "auction R-int2 is now sold (sold to keyed-main for $20.00)" in run.stdout
     assert book.cli("recover").exit_code == 0
+
+
+def test_an_auction_killed_after_its_answers_says_nothing_is_to_be_asked(book: Logbook) -> None:
+    """Killed between its post's answer and its result: listed (interrupted), with nothing
+    waiting for a buyer's word, and `--resolve` says so."""
+    import time
+
+    from pingpost.auction import run_auction
+    from pingpost.leads import load_lead
+    from pingpost.transport import HttpTransport
+
+    from .helpers import Killed
+
+    class ResultLost(Killed):
+        async def post_outcome(self, outcome):  # type: ignore[no-untyped-def]
+            return await self._store.post_outcome(outcome)
+
+    book.setup.server.expect_oneshot_request("/keyed/post").respond_with_json(
+        {"result": "success", "price": "20.00"}
+    )
+    config = book.config
+    lead = load_lead(book.setup.lead_file("R-lost.json"), config.lead_type())
+
+    async def deliver(store):  # type: ignore[no-untyped-def]
+        async with HttpTransport.for_config(config) as transport:
+            return await run_auction(
+                lead, config, transport=transport, store=ResultLost(store), lead_id="R-lost",
+                clock=time.time,
+            )  # fmt: skip
+
+    assert book.store(deliver).result == "sold"
+    run = book.cli("recover")
+    assert run.exit_code == 1
+    assert "R-lost  interrupted" in run.stdout and "sold to keyed-main" in run.stdout
+    assert "every post was answered (sold to keyed-main); only the result was not written" in (
+        run.stdout
+    )
+    refused = book.cli("recover", "--resolve", "R-lost", "--as", "sold")
+    assert refused.exit_code == 2 and "nothing to resolve" in refused.stderr

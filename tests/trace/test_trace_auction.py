@@ -84,6 +84,20 @@ def test_final_line_in_doubt_names_the_buyer(make_result, masker, builders):
     assert "the post to acme: ****; check with the buyer" in final_line(result, masker).plain
 
 
+def test_final_line_of_a_lead_held_in_doubt_by_an_earlier_auction(make_result, masker):
+    from pingpost.auction.result import Earlier
+
+    reason = (
+        "in doubt since auction A-7: the post to acme (no answer recorded) may have reached "
+        "its buyer; resolve it with `pingpost recover` before delivering this lead again"
+    )
+    result = make_result(
+        result="in_doubt", sold_to=None, price=None, accounts=(), posted_to=(), reason=reason,
+        earlier=Earlier("A-7", "interrupted", ()),
+    )  # fmt: skip
+    assert final_line(result, masker).plain == f"IN DOUBT: {reason}"  # no timing: nothing ran
+
+
 def test_final_line_dry_run_counts_rendered_pings(make_result, masker, builders):
     ping = builders.exchange()
     accounts = (

@@ -11,6 +11,7 @@ read-only database, or a full disk raise StoreUnavailable.
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -21,6 +22,11 @@ from pingpost.store.errors import StoreError, StoreUnavailable
 from pingpost.store.url import StoreUrl
 
 T = TypeVar("T")
+# While the server is down the pool logs each failed reconnect with a traceback; the calls
+# that needed a connection already raise StoreUnavailable, which says it in words. A handler
+# of its own keeps Python's last-resort handler from printing it on a command's stderr
+# (an application that configures logging still receives the records).
+logging.getLogger("asyncpg.pool").addHandler(logging.NullHandler())
 Connection = Any  # asyncpg.Connection, or the pool's proxy of one
 POOL_SIZE = 10
 CONNECT_TIMEOUT = 10.0  # seconds to connect, or to wait for a free connection
