@@ -82,7 +82,8 @@ class Earlier:
     sold_to: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+# weakref_slot: `trace.json` keeps its plain document only as long as the result lives
+@dataclass(frozen=True, slots=True, weakref_slot=True)
 class AuctionResult:
     lead_id: str
     lead: Lead

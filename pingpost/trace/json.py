@@ -9,8 +9,10 @@ methods, statuses, money). Money is a decimal string.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
+import weakref
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -67,6 +69,31 @@ def exchange_json(exchange: Exchange, masker: Masker) -> dict[str, Any]:
 
 def auction_json(result: AuctionResult, masker: Masker) -> dict[str, Any]:
     """The spec's JSON result of one lead (schema_version 1); extra keys keep to the spec."""
+    masker = masker.with_requests(requests_of(result))  # what the requests carried
+    return masker.document(_plain_auction(result))
+
+
+# The plain (unmasked) document of each live result, built once: the store's record
+# (secrets masked) and the `--json` line (pii masked too) mask the same document, and
+# `Masker.document` copies what it masks. Keyed by id, held only as long as the result.
+_PLAIN: dict[int, tuple[weakref.ref[AuctionResult], dict[str, Any]]] = {}
+
+
+def _plain_auction(result: AuctionResult) -> dict[str, Any]:
+    key = id(result)
+    held = _PLAIN.get(key)
+    if held is not None and held[0]() is result:
+        return held[1]
+    document = _auction(result)
+    _PLAIN[key] = (weakref.ref(result, functools.partial(_forget, key)), document)
+    return document
+
+
+def _forget(key: int, _: weakref.ref[AuctionResult]) -> None:
+    _PLAIN.pop(key, None)  # the result is gone: its id may be reused
+
+
+def _auction(result: AuctionResult) -> dict[str, Any]:
     document: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "lead_id": Name(result.lead_id),
@@ -94,8 +121,7 @@ def auction_json(result: AuctionResult, masker: Masker) -> dict[str, Any]:
         document["decisions"] = list(result.decisions)
     if result.store_error is not None:
         document["store_error"] = result.store_error
-    masker = masker.with_requests(requests_of(result))  # what the requests carried
-    return masker.document(document)
+    return document
 
 
 def check_json(result: CheckResult, masker: Masker) -> dict[str, Any]:

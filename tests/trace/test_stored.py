@@ -3,6 +3,8 @@ exactly what `deliver` printed (trace, verbose trace, JSON), on real auctions ov
 
 from __future__ import annotations
 
+import dataclasses
+import gc
 import io
 import json
 from pathlib import Path
@@ -140,3 +142,32 @@ def test_the_example_configs_print_the_same_from_the_store(sandbox):
     lead = load_lead(root / "examples" / "lead.json", config.lead_type())
     # the sample configs use caps and dedupe: they run with a store
     assert_same_output(run_auction_sync(lead, config, store=MemoryStore()), config)
+
+
+def test_the_shared_document_is_masked_for_each_reader_alone(nasty):
+    """The store's record and the `--json` line mask one plain document, built once per
+    result: neither may see the other's masking or the store's exact additions."""
+    nasty.answer("acme", "post", {"result": "success", "echo": CANARY_SECRET})
+    result, config = run(nasty)
+    twin = dataclasses.replace(result)  # an equal result with no shared document yet
+    line = printed_json(result, config)  # built first: the store reads it second
+    stored = stored_document(result, config)
+    assert stored == stored_document(twin, config)
+    assert printed_json(result, config) == line == printed_json(twin, config)
+    assert "Canaryfirst" not in line and "Canaryfirst" in stored.decode()  # pii: stored only
+    assert CANARY_SECRET not in line and '"stored"' not in line
+    assert printed_json(result, config, show_pii=True) == printed_json(twin, config, show_pii=True)
+
+
+def test_the_shared_document_goes_with_its_result(nasty):
+    """A batch of 100,000 leads must not keep 100,000 documents: one lives as its result."""
+    from pingpost.trace import json as trace_json
+
+    nasty.answer("acme", "post", {"result": "success"})
+    result, config = run(nasty)
+    held = len(trace_json._PLAIN)
+    printed_json(result, config)
+    assert len(trace_json._PLAIN) == held + 1
+    del result
+    gc.collect()
+    assert len(trace_json._PLAIN) == held
