@@ -25,7 +25,7 @@ from pingpost.auction.result import AuctionResult
 from pingpost.config.bundle import Config
 from pingpost.config.models import LeadType
 from pingpost.errors import LeadError
-from pingpost.gcpolicy import AUCTION_GC_THRESHOLD, fewer_collections
+from pingpost.gcpolicy import fewer_collections
 from pingpost.leads import Lead, parse_lead_line
 from pingpost.store.errors import StoreUnavailable
 
@@ -33,10 +33,6 @@ if TYPE_CHECKING:
     from pingpost.controls import Controls
     from pingpost.store.api import Store
     from pingpost.transport import Transport
-
-
-# the batch's GC policy, shared with run_auction and serve (pingpost/gcpolicy.py)
-BATCH_GC_THRESHOLD = AUCTION_GC_THRESHOLD
 
 
 @dataclass(frozen=True)

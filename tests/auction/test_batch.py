@@ -363,7 +363,7 @@ def test_stop_ends_a_batch_waiting_on_a_silent_pipe() -> None:
 def test_the_gc_threshold_is_raised_while_batches_run_and_restored_after() -> None:
     import gc
 
-    from pingpost.auction.batch import BATCH_GC_THRESHOLD
+    from pingpost.gcpolicy import AUCTION_GC_THRESHOLD
 
     before = gc.get_threshold()
     cfg = config([account("a")])
@@ -380,7 +380,7 @@ def test_the_gc_threshold_is_raised_while_batches_run_and_restored_after() -> No
             seen.append(gc.get_threshold()[0])  # the inner batch ended; the outer still runs
 
     asyncio.run(main())
-    assert seen and all(s == max(BATCH_GC_THRESHOLD, before[0]) for s in seen)
+    assert seen and all(s == max(AUCTION_GC_THRESHOLD, before[0]) for s in seen)
     assert gc.get_threshold() == before
 
 
@@ -412,9 +412,11 @@ def test_a_single_run_auction_runs_under_the_same_gc_policy() -> None:
 
 
 def test_the_docs_give_the_gc_threshold_the_code_uses() -> None:
+    from pingpost.gcpolicy import AUCTION_GC_THRESHOLD
+
     docs = Path(__file__).resolve().parents[2] / "docs" / "auction.md"
     text = " ".join(docs.read_text(encoding="utf-8").split())
-    assert f"Python's 700 to {batch_module.BATCH_GC_THRESHOLD:,} allocations" in text
+    assert f"Python's 700 to {AUCTION_GC_THRESHOLD:,} allocations" in text
 
 
 def test_abort_cuts_the_auctions_off_and_still_yields_every_line_read() -> None:
