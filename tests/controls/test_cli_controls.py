@@ -4,6 +4,7 @@ verdicts but consume nothing, and two `pingpost deliver` processes sharing one s
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -97,21 +98,24 @@ def test_two_deliver_processes_sharing_one_store_never_pass_a_cap(
         lines = [json.dumps({**LEAD, "Age": 20 + half * 25 + n}) for n in range(25)]
         files.append(setup.leads_file(lines, name=f"half{half}.jsonl"))
     command = [sys.executable, "-m", "pingpost", "deliver", "--json", "--store", url]
-    procs = [
-        subprocess.Popen(
-            [*command, str(f), "-c", str(setup.dir), "--concurrency", "25"],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env={**os.environ, "NO_COLOR": "1"},
-        )
-        for f in files
-    ]
     results = []
-    for proc in procs:
-        out, err = proc.communicate(timeout=120)
-        assert proc.returncode == 0, err
-        results += [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    with contextlib.ExitStack() as stack:
+        procs = []
+        for f in files:  # both create the new store at the same moment
+            proc = subprocess.Popen(
+                [*command, str(f), "-c", str(setup.dir), "--concurrency", "25"],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                env={**os.environ, "NO_COLOR": "1"},
+            )
+            stack.enter_context(proc)
+            stack.callback(proc.kill)  # a failed assert leaves no process running
+            procs.append(proc)
+        for proc in procs:
+            out, err = proc.communicate(timeout=120)
+            assert proc.returncode == 0, err
+            results += [json.loads(line) for line in out.splitlines() if line.startswith("{")]
     assert len(results) == 50
     sold_to = [r["sold_to"] for r in results]
     assert sold_to.count("acme-main") == 10 and sold_to.count("bluesky-main") == 40

@@ -4,37 +4,65 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 import subprocess
 import sys
-import time
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 
 from pingpost.store import Store
+from pingpost.store.backends import open_store
 
 from .helpers import Backend
 
 WORKER = Path(__file__).with_name("worker.py")
 
 
-def _together(backend: Backend, scenario: str, processes: int = 2) -> list[object]:
-    """Run `scenario` in several fresh processes at once; their printed results."""
-    start_at = time.time() + 2.0  # time for each to import pingpost
+@contextmanager
+def workers(scenario: str, processes: int) -> Iterator[Callable[[str], list[object]]]:
+    """`processes` fresh processes running `scenario` (worker.py), each ready (pingpost
+    imported); yields `run(url)`: every worker opens the store at `url` and runs the
+    scenario at once, their results. Every worker is killed at the end, whatever
+    happened, so that none outlives a failed test."""
+    pipes = {"stdin": subprocess.PIPE, "stdout": subprocess.PIPE, "stderr": subprocess.PIPE}
     procs = [
-        subprocess.Popen(
-            [sys.executable, str(WORKER), backend.url, scenario, f"p{i}", str(start_at)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        subprocess.Popen([sys.executable, str(WORKER), scenario, f"p{i}"], text=True, **pipes)
         for i in range(processes)
     ]
-    results = []
-    for proc in procs:
-        out, err = proc.communicate(timeout=120)
-        assert proc.returncode == 0, err
-        results.append(json.loads(out))
-    return results
+    watchdog = threading.Timer(120, lambda: [proc.kill() for proc in procs])
+    watchdog.start()
+
+    def reply(proc: subprocess.Popen[str]) -> str:
+        line = proc.stdout.readline() if proc.stdout else ""
+        assert line, f"worker {proc.args[-1]} ended: {proc.communicate()[1]}"
+        return line.strip()
+
+    def run(url: str) -> list[object]:
+        for proc in procs:  # all at once: the workers only wait for this line
+            assert proc.stdin is not None
+            proc.stdin.write(url + "\n")
+            proc.stdin.flush()
+        answers = [reply(proc) for proc in procs]
+        assert not [a for a in answers if a.startswith("error")], answers
+        return [json.loads(a) for a in answers]
+
+    try:
+        assert [reply(proc) for proc in procs] == ["ready"] * processes
+        yield run
+    finally:
+        watchdog.cancel()
+        for proc in procs:
+            proc.kill()
+            proc.communicate()
+
+
+def _together(backend: Backend, scenario: str, processes: int = 2) -> list[object]:
+    """Run `scenario` in several fresh processes at once; their results."""
+    with workers(scenario, processes) as run:
+        return run(backend.url)
 
 
 def test_two_processes_opening_a_new_store_migrate_once(sql_backend: Backend) -> None:
@@ -46,6 +74,56 @@ def test_two_processes_opening_a_new_store_migrate_once(sql_backend: Backend) ->
         assert info.schema_version == info.supported_version == 1
 
     sql_backend.run(check)
+
+
+def test_processes_opening_new_sqlite_stores_at_once_all_open_them(tmp_path: Path) -> None:
+    """Four processes create one new store at the same moment, twelve stores in a row:
+    each opens it, and all see one store (one salt)."""
+    with workers("opened", processes=4) as run:
+        for n in range(12):
+            salts = run(f"sqlite:///{tmp_path / f'store{n}.db'}")
+            assert len(set(salts)) == 1, salts
+
+
+# Holds the write lock of a new SQLite file, still in its first journal mode, as a
+# process creating the store does while it switches the file to WAL.
+CREATING = """
+import sqlite3, sys
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.execute("PRAGMA auto_vacuum = INCREMENTAL")  # writes the file's first page
+conn.execute("BEGIN IMMEDIATE")
+print("locked", flush=True)
+sys.stdin.readline()
+conn.execute("COMMIT")
+"""
+
+
+def test_a_store_another_process_is_creating_is_waited_for_not_refused(tmp_path: Path) -> None:
+    """SQLite refuses the switch to WAL at once, without its busy timeout, while another
+    process holds the new file's write lock: opening must wait for that process, as it
+    waits for any write lock, not fail with 'store unavailable'."""
+    path = tmp_path / "store.db"
+    with subprocess.Popen(
+        [sys.executable, "-c", CREATING, str(path)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    ) as creator:  # fmt: skip
+        try:
+            assert creator.stdout is not None and creator.stdout.readline() == "locked\n"
+            assert creator.stdin is not None
+            threading.Timer(0.3, creator.stdin.close).start()  # it commits 0.3 s from now
+
+            async def scenario() -> tuple[str, int]:
+                store = await open_store(f"sqlite:///{path}")
+                try:
+                    return store.backend, (await store.info()).schema_version
+                finally:
+                    await store.close()
+
+            assert asyncio.run(scenario()) == ("sqlite", 1)
+        finally:
+            creator.kill()
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
 
 
 def test_two_processes_never_exceed_a_cap(sql_backend: Backend) -> None:

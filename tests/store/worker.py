@@ -1,7 +1,9 @@
-"""A second process for the store suite: `python worker.py URL SCENARIO NAME START_AT`.
+"""A second process for the store suite: `python worker.py SCENARIO NAME`.
 
-Opens the store, waits until START_AT (Unix time) so that every worker starts
-at once, runs the scenario, prints its result as one JSON line.
+Prints `ready` once pingpost is imported, then for each store URL read from stdin
+opens that store, runs the scenario and prints its result as one JSON line (or
+`error: ...`), until stdin ends. The test writes each URL to every worker at once,
+so that they open the store and run together.
 """
 
 from __future__ import annotations
@@ -9,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-import time
 from decimal import Decimal
 from typing import Any
 
@@ -71,15 +72,23 @@ async def opened(store: Any, name: str) -> Any:
 SCENARIOS = {f.__name__: f for f in (caps, spend, dedupe, requests, opened)}
 
 
-async def main(url: str, scenario: str, name: str, start_at: float) -> None:
-    await asyncio.sleep(max(0.0, start_at - time.time()))
-    store = await open_store(url)  # opening races too: migrations take a lock
+async def run(url: str, scenario: str, name: str) -> None:
+    store = await open_store(url)  # opening races too: a new store is created and migrated
     try:
         result = await SCENARIOS[scenario](store, name)
     finally:
         await store.close()
-    print(json.dumps(result))
+    print(json.dumps(result), flush=True)
+
+
+def main(scenario: str, name: str) -> None:
+    print("ready", flush=True)
+    for line in sys.stdin:
+        try:
+            asyncio.run(run(line.strip(), scenario, name))
+        except Exception as exc:  # the test shows it
+            print(f"error: {type(exc).__name__}: {exc}", flush=True)
 
 
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])))
+    main(sys.argv[1], sys.argv[2])

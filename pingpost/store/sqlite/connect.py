@@ -11,6 +11,7 @@ deleted content, so that a purged lead cannot be read back from free pages.
 from __future__ import annotations
 
 import sqlite3
+import time
 from pathlib import Path
 
 from pingpost.store.errors import StoreUnavailable
@@ -39,7 +40,7 @@ def connect(path: Path, busy_timeout: float, *, writer: bool) -> sqlite3.Connect
                 conn.execute("PRAGMA page_size = 16384")  # packs ~7 compressed documents a page
                 conn.execute("PRAGMA auto_vacuum = INCREMENTAL")  # only before any table
             conn.execute("PRAGMA secure_delete = ON")  # a purged lead leaves no bytes behind
-            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            mode = _use_wal(conn, busy_timeout)
             if str(mode).lower() != "wal":
                 raise sqlite3.OperationalError(f"cannot use WAL mode (journal mode {mode})")
         else:
@@ -49,6 +50,26 @@ def connect(path: Path, busy_timeout: float, *, writer: bool) -> sqlite3.Connect
         conn.close()
         raise
     return conn
+
+
+def _use_wal(conn: sqlite3.Connection, busy_timeout: float) -> object:
+    """Switch a new store to WAL (a no-op once it is); the journal mode SQLite reports.
+
+    The switch rewrites the file's header under a read lock upgraded to a write lock,
+    and SQLite answers that upgrade BUSY at once, without waiting the busy timeout, when
+    another connection holds the write lock: two processes creating one store at the
+    same moment. So the loser waits and asks again, within the busy timeout."""
+    deadline = time.monotonic() + busy_timeout
+    pause = 0.001
+    while True:
+        try:
+            return conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        except sqlite3.OperationalError as exc:
+            busy = (exc.sqlite_errorcode & 0xFF) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+            if not busy or time.monotonic() + pause > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.05)
 
 
 def unavailable(url: str, busy_timeout: float, exc: BaseException) -> StoreUnavailable:
