@@ -12,7 +12,9 @@ import time
 from collections.abc import Callable
 from contextlib import redirect_stdout
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -20,6 +22,7 @@ from typer.testing import CliRunner, Result
 
 from pingpost.auction import run_auction
 from pingpost.auction.result import AuctionResult
+from pingpost.cli import log_session
 from pingpost.cli.app import app
 from pingpost.cli.output import print_result
 from pingpost.config import load_config
@@ -54,10 +57,15 @@ post:
 """
 
 
+# a Wednesday noon, UTC: far from midnight, and a schedule on Sundays is closed then
+WEDNESDAY_NOON = datetime(2026, 11, 25, 12, 0, tzinfo=UTC).timestamp()
+
+
 @dataclass
 class Logbook:
     setup: BuyerSetup
     url: str
+    clock: Callable[[], float] = time.time  # now, for `.auction(ago=...)`
 
     @property
     def config(self) -> Config:
@@ -77,7 +85,7 @@ class Logbook:
         store keeps the post intents, nothing after them)."""
         config = self.config
         lead = load_lead(self.setup.lead_file(f"{lead_id}.json", **changes), config.lead_type())
-        at = time.time() - ago
+        at = self.clock() - ago
 
         async def deliver(store: Store) -> AuctionResult:
             target = store if finish else Killed(store)
@@ -95,6 +103,13 @@ class Logbook:
         with redirect_stdout(out):
             print_result(self.config, result, **{"as_json": False, "verbose": False, **kw})
         return out.getvalue()
+
+    def pin_clock(self, monkeypatch: pytest.MonkeyPatch, at: float = WEDNESDAY_NOON) -> None:
+        """Make `at` "now" for the auctions and the log's commands: figures of "today"
+        then hold whenever the test runs (not only once it is past 00:00 UTC plus the
+        auctions' `ago`)."""
+        self.clock = lambda: at
+        monkeypatch.setattr(log_session, "time", SimpleNamespace(time=self.clock))
 
     def cli(self, *args: str) -> Result:
         argv = [*args, "-c", str(self.setup.dir), "--store", self.url]

@@ -11,9 +11,11 @@ from .conftest import KEYED_METHOD, Logbook
 
 
 @pytest.fixture
-def book(any_logbook: Logbook) -> Logbook:
+def book(any_logbook: Logbook, monkeypatch: pytest.MonkeyPatch) -> Logbook:
     """`keyed-main` (an idempotency key on its post) and `acme-main` (none) both bid;
-    nobody else does. Each test says how the posts answer."""
+    nobody else does. Each test says how the posts answer. "Today" (keyed's daily cap)
+    holds the auctions of the last minutes, whenever the tests run."""
+    any_logbook.pin_clock(monkeypatch)
     setup = any_logbook.setup
     (setup.dir / "accounts" / "keyed.yaml").write_text(
         "kind: delivery_account\nname: keyed-main\nmethod: keyed\ncaps: [{per: day, leads: 5}]\n"

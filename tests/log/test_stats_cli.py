@@ -5,13 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-import time
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
-from .conftest import Logbook
+from .conftest import WEDNESDAY_NOON, Logbook
 
 
 def near(shown: str, exact: str) -> bool:
@@ -36,9 +35,11 @@ def _answers(book: Logbook, **pings: Any) -> None:
 
 
 @pytest.fixture
-def known(any_logbook: Logbook) -> Logbook:
-    """Four auctions in the last hours and one two days ago; acme has a daily cap of 100."""
+def known(any_logbook: Logbook, monkeypatch: pytest.MonkeyPatch) -> Logbook:
+    """Four auctions in the last hours and one two days ago; acme has a daily cap of 100.
+    The auctions and the commands run on a Wednesday at noon UTC."""
     book = any_logbook
+    book.pin_clock(monkeypatch)
     with (book.setup.dir / "accounts" / "acme.yaml").open("a") as f:
         f.write("caps: [{per: day, leads: 100}]\n")
     _answers(book, acme=("12.50", 200), bluesky=("9.00", 200), crown="reject")
@@ -101,7 +102,7 @@ def test_since_widens_the_range_and_by_source_groups(known: Logbook) -> None:
 
 
 def test_stats_table_and_csv(known: Logbook) -> None:
-    until = time.time() + 600
+    until = WEDNESDAY_NOON + 600
     known.store(lambda store: store.pause("crown-main", until, "20 consecutive errors"))
     run = known.cli("stats")
     assert run.exit_code == 0, run.output
@@ -139,7 +140,7 @@ def test_stats_on_an_empty_log(logbook: Logbook) -> None:
 def test_accounts_lists_each_accounts_state_today(known: Logbook) -> None:
     with (known.setup.dir / "accounts" / "bluesky.yaml").open("a") as f:
         f.write('schedule: [{days: [sun], from: "00:00", to: "00:01"}]\n')
-    until = time.time() + 600
+    until = WEDNESDAY_NOON + 600
     known.store(lambda store: store.pause("crown-main", until, "3 consecutive errors"))
     run = known.cli("accounts")
     assert run.exit_code == 0, run.output
