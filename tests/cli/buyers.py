@@ -126,7 +126,9 @@ def running(buyers: Buyers) -> Iterator[Buyers]:
     """Serve `buyers` on a free loopback port in a thread until the block ends."""
     loop = asyncio.new_event_loop()
     started = threading.Event()
-    runner = web.AppRunner(buyers.app(), access_log=None)
+    # the server's end cancels the handlers still running (a hanging ping whose process
+    # the test killed) instead of waiting up to a minute for them
+    runner = web.AppRunner(buyers.app(), access_log=None, shutdown_timeout=0.1)
 
     async def start() -> None:
         await runner.setup()
