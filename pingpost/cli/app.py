@@ -22,6 +22,7 @@ from pingpost.cli import (
     validate,
 )
 from pingpost.cli.help import Command
+from pingpost.gcpolicy import quiet_startup
 
 app = typer.Typer(
     name="pingpost",
@@ -76,6 +77,7 @@ app.add_typer(log.app, name="log")
 
 
 def main() -> None:
+    quiet_startup()  # no collections while the command loads (pingpost/gcpolicy.py)
     try:
         app()
     finally:  # a late Ctrl-C must not turn a finished command into a traceback

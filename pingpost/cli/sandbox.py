@@ -65,6 +65,7 @@ def sandbox(
     """
 
     def body() -> int:
+        from pingpost.gcpolicy import startup_over
         from pingpost.sandbox import load_sandbox_spec, run_sandbox
 
         spec = load_sandbox_spec(file)
@@ -83,6 +84,7 @@ def sandbox(
             if sys.stderr.isatty():
                 print("press Ctrl-C to stop", file=sys.stderr, flush=True)
 
+        startup_over()  # a server from here on: the collector's usual policy (gcpolicy.py)
         run_sandbox(spec, port=port, ready=ready)
         print("sandbox stopped", file=sys.stderr)
         return 0

@@ -411,12 +411,54 @@ def test_a_single_run_auction_runs_under_the_same_gc_policy() -> None:
     assert gc.get_threshold() == before
 
 
+def test_a_quiet_start_up_ends_when_the_first_auction_starts() -> None:
+    """The CLI's start-up (gcpolicy.quiet_startup): no young collection while it loads;
+    the first auction freezes what start-up made and restores the threshold of before,
+    which the auction raises as usual and gives back at its end."""
+    import gc
+
+    from pingpost import gcpolicy
+    from pingpost.auction import run_auction
+    from pingpost.leads import parse_lead_line
+
+    before = gc.get_threshold()
+    seen: list[int] = []
+
+    class Watching(FakeTransport):
+        async def send(self, request: Any, options: Any) -> Any:
+            seen.append(gc.get_threshold()[0])
+            return await super().send(request, options)
+
+    async def main() -> None:
+        lead = parse_lead_line(lead_line(), LEAD_TYPE, line_no=1, source="-")
+        await run_auction(lead, config([account("a")]), transport=Watching({"a/ping": reject()}))
+
+    try:
+        gcpolicy.quiet_startup()
+        gcpolicy.quiet_startup()  # once is what counts
+        assert gc.get_threshold()[0] == gcpolicy.STARTUP_GC_THRESHOLD
+        assert gc.get_freeze_count() == 0
+        asyncio.run(main())
+        assert seen == [max(gcpolicy.AUCTION_GC_THRESHOLD, before[0])]
+        assert gc.get_threshold() == before
+        assert gc.get_freeze_count() > 0  # what start-up made: out of later collections
+        gcpolicy.startup_over()  # already over: nothing more
+        assert gc.get_threshold() == before
+    finally:  # this process as it was, whatever failed
+        gcpolicy.startup_over()
+        gc.unfreeze()
+        gc.set_threshold(*before)
+
+
 def test_the_docs_give_the_gc_threshold_the_code_uses() -> None:
     from pingpost.gcpolicy import AUCTION_GC_THRESHOLD
 
     docs = Path(__file__).resolve().parents[2] / "docs" / "auction.md"
     text = " ".join(docs.read_text(encoding="utf-8").split())
     assert f"Python's 700 to {AUCTION_GC_THRESHOLD:,} allocations" in text
+    from pingpost.gcpolicy import STARTUP_GC_THRESHOLD
+
+    assert f"the threshold is {STARTUP_GC_THRESHOLD:,}, more than" in text
 
 
 def test_abort_cuts_the_auctions_off_and_still_yields_every_line_read() -> None:
