@@ -12,6 +12,7 @@ name types for mypy: they are left out.
 from __future__ import annotations
 
 import ast
+import functools
 import importlib
 import re
 from collections.abc import Iterator
@@ -35,6 +36,12 @@ def _modules() -> dict[str, Path]:
 
 
 MODULES = _modules()
+
+
+@functools.cache
+def _tree(path: Path) -> ast.Module:
+    """The parsed module (each file is read by several checks: parsed once)."""
+    return ast.parse(path.read_text(encoding="utf-8"))
 
 
 def _is_type_checking(test: ast.expr) -> bool:
@@ -82,7 +89,7 @@ def _runs(importer: str, target: str) -> Iterator[str]:
 def import_graph() -> dict[str, set[str]]:
     graph: dict[str, set[str]] = {name: set() for name in MODULES}
     for name, path in MODULES.items():
-        tree = ast.parse(path.read_text(encoding="utf-8"))
+        tree = _tree(path)
         for node in _imports(tree):
             for target in _targets(name, node):
                 graph[name].update(m for m in _runs(name, target) if m in MODULES and m != name)
@@ -207,7 +214,7 @@ def test_no_message_outside_the_cli_names_a_command_line_option() -> None:
         where = str(path.relative_to(PACKAGE))
         if name.startswith("pingpost.cli") or where.startswith(NOT_MESSAGES):
             continue
-        for line, text in _strings(ast.parse(path.read_text(encoding="utf-8"))):
+        for line, text in _strings(_tree(path)):
             flags = set(flag.findall(text)) - (curl if where == "render/views.py" else set())
             if pattern.search(text) or flags:
                 found.append(f"{where}:{line}: {text!r}")
@@ -242,7 +249,7 @@ def test_only_the_cli_prints_exits_or_decides_exit_codes() -> None:
         if name.startswith("pingpost.cli"):
             continue
         where = str(path.relative_to(PACKAGE))
-        for line, act in _cli_acts(ast.parse(path.read_text(encoding="utf-8"))):
+        for line, act in _cli_acts(_tree(path)):
             if where.startswith("trace/") and act.startswith("imports rich"):
                 continue
             found.append(f"{where}:{line}: {act}")
@@ -277,7 +284,7 @@ def test_no_test_module_imports_another_or_leans_on_sys_path() -> None:
     local = {p.stem for p in TESTS.glob("*.py")} | {p.name for p in TESTS.iterdir() if p.is_dir()}
     found = []
     for path in sorted(TESTS.rglob("*.py")):
-        for node in _imports(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in _imports(_tree(path)):
             names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
             if isinstance(node, ast.ImportFrom):
                 names = [node.module or ""] + [a.name for a in node.names]

@@ -12,8 +12,7 @@ import sqlite3
 import subprocess
 import threading
 import time
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -86,17 +85,6 @@ def test_sqlite_locked_by_another_process_mid_batch(market: Market, tmp_path: Pa
         locker.close()
 
     deliver_through_an_outage(market, cut)
-
-
-@pytest.fixture
-def own_database(postgres_database: str) -> Iterator[str]:
-    """A database of this test's own, to cut off (dropped after)."""
-    admin = postgres_admin_url()
-    name = f"pingpost_cut_{uuid.uuid4().hex[:8]}"
-    asyncio.run(_admin(admin, f'CREATE DATABASE "{name}"'))
-    yield name
-    asyncio.run(_admin(admin, f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
-    asyncio.run(_admin(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.mark.slow

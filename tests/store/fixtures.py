@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 
@@ -41,6 +43,33 @@ async def _admin(url: str, statement: str) -> None:
         await conn.close()
 
 
+# The databases to drop when the run ends: DROP DATABASE waits for a checkpoint of all
+# the run wrote (7-10 s at the end of the suite), so a process of its own drops them
+# once the run is over, and nobody waits for it.
+_TO_DROP: list[str] = []
+_DROP = """
+import asyncio, sys
+import asyncpg
+async def main():
+    conn = await asyncpg.connect(sys.argv[1], timeout=10)
+    for name in sys.argv[2:]:
+        await conn.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    await conn.close()
+asyncio.run(main())
+"""
+_dropping: list[subprocess.Popen[bytes]] = []  # held until exit: never a ResourceWarning
+
+
+def _drop_after_the_run(admin: str) -> None:
+    names, _TO_DROP[:] = list(_TO_DROP), []
+    quiet = {"stdin": subprocess.DEVNULL, "stdout": subprocess.DEVNULL}
+    command = [sys.executable, "-c", _DROP, admin, *names]
+    _dropping.append(
+        subprocess.Popen(command, **quiet, stderr=subprocess.DEVNULL, start_new_session=True)
+    )
+
+
 @pytest.fixture(scope="session")
 def postgres_database() -> Iterator[str]:
     """The URL of a database made for this test run (dropped at the end), or skip/fail."""
@@ -53,10 +82,21 @@ def postgres_database() -> Iterator[str]:
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(f"{reason}; CI=true requires it", pytrace=False)
         pytest.skip(f"{reason}; set PINGPOST_TEST_POSTGRES to run these tests")
+    _TO_DROP.append(name)
     try:
         yield _with_database(admin, name)
     finally:
-        asyncio.run(_admin(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        _drop_after_the_run(admin)
+
+
+@pytest.fixture
+def own_database(postgres_database: str) -> str:
+    """The name of a database of this test's own, to take out of service (read-only,
+    closed to connections); dropped when the run ends."""
+    name = f"pingpost_own_{uuid.uuid4().hex[:8]}"
+    asyncio.run(_admin(postgres_admin_url(), f'CREATE DATABASE "{name}"'))
+    _TO_DROP.append(name)
+    return name
 
 
 @pytest.fixture

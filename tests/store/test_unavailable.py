@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import sqlite3
-import uuid
 from pathlib import Path
 
 import pytest
@@ -89,17 +88,6 @@ def test_a_missing_directory_that_cannot_be_made(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("x")
     with pytest.raises(StoreUnavailable, match="cannot create"):
         asyncio.run(open_store(f"sqlite:///{tmp_path / 'file' / 'sub' / 'store.db'}"))
-
-
-@pytest.fixture
-def own_database(postgres_database: str) -> str:
-    """A database of this test's own, to make read-only and unreachable (dropped after)."""
-    admin = postgres_admin_url()
-    name = f"pingpost_ro_{uuid.uuid4().hex[:8]}"
-    asyncio.run(_admin(admin, f'CREATE DATABASE "{name}"'))
-    yield name  # type: ignore[misc]
-    asyncio.run(_admin(admin, f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
-    asyncio.run(_admin(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 async def _cut(name: str, setting: str) -> None:
