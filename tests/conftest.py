@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 import compileall
+import functools
 import math
 import os
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import typer.main
+import typer.testing
 
 import pingpost
 
 # Configs read the sandbox's base URL from this variable; tests set it per sandbox.
 os.environ.pop("PINGPOST_SANDBOX_URL", None)
 os.environ.setdefault("NO_COLOR", "1")
+
+# CliRunner.invoke(app) builds the app's Click command anew each time: every command's
+# parameters read from its signature, ~25 ms, more than most commands take to run in a
+# test. A built command is reusable (Click's own tests invoke one many times): build each
+# app's once. (Without the name, typer only builds it again: slower, not wrong.)
+typer.testing._get_command = functools.cache(typer.main.get_command)  # type: ignore[attr-defined]
 
 # H7: buyer configs on pytest-httpserver, canaries, CliRunner (tests/trace_cli_fixtures.py)
 pytest_plugins = ["tests.trace_cli_fixtures"]
