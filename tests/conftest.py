@@ -18,6 +18,9 @@ import pingpost
 # Configs read the sandbox's base URL from this variable; tests set it per sandbox.
 os.environ.pop("PINGPOST_SANDBOX_URL", None)
 os.environ.setdefault("NO_COLOR", "1")
+# Output is a pipe in tests: tables are as wide as pingpost makes a pipe's, not as wide
+# as the COLUMNS of whoever runs the tests (pytest-xdist's workers get COLUMNS=80).
+os.environ.pop("COLUMNS", None)
 
 # CliRunner.invoke(app) builds the app's Click command anew each time: every command's
 # parameters read from its signature, ~25 ms, more than most commands take to run in a
