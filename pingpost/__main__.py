@@ -1,3 +1,3 @@
-from pingpost.cli.app import main
+from pingpost.cli.start import main
 
 main()

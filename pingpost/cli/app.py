@@ -77,7 +77,7 @@ app.add_typer(log.app, name="log")
 
 
 def main() -> None:
-    quiet_startup()  # no collections while the command loads (pingpost/gcpolicy.py)
+    quiet_startup()  # already done by the entry point (cli/start.py): for other callers
     try:
         app()
     finally:  # a late Ctrl-C must not turn a finished command into a traceback

@@ -12,7 +12,6 @@ import re
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote_plus
-from xml.etree import ElementTree
 
 from pingpost.values import json_literal, text_value, xml_document
 
@@ -78,10 +77,12 @@ def parse_back(content_type: str, body: bytes, *, template: str | None = None) -
         if content_type == "json":
             _loads(body)
         elif content_type == "xml":
+            from xml.etree import ElementTree  # only for xml bodies (start-up)
+
             ElementTree.fromstring(body)
         elif content_type == "form" and not _FORM_BODY.fullmatch(body):
             raise ValueError("not name=value pairs joined by `&` with %-escapes")
-    except (ValueError, ElementTree.ParseError) as exc:
+    except (ValueError, SyntaxError) as exc:  # ElementTree.ParseError is a SyntaxError
         hint = ""
         if content_type == "json" and template and _QUOTED_EXPRESSION.search(template):
             hint = (

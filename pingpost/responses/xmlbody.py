@@ -12,8 +12,6 @@ import re
 from typing import Any
 from xml.parsers import expat
 
-import xmltodict
-
 # Scanned on the decoded text that the parser will get, so no encoding trick hides it.
 _DECLARATION = re.compile(r"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 
@@ -28,6 +26,8 @@ def parse_xml(text: str) -> Any:
     """The XML text as xmltodict's dict, namespaces stripped; XmlRefused when it is not."""
     if _DECLARATION.search(text):
         raise XmlRefused("a DOCTYPE or entity declaration is refused (it could expand or fetch)")
+    import xmltodict  # on the first XML answer: a run whose buyers answer JSON never loads it
+
     try:
         return xmltodict.parse(
             text, expat=_SafeExpat, disable_entities=True, postprocessor=_strip_namespace

@@ -22,7 +22,6 @@ import aiohttp
 from aiohttp.abc import AbstractResolver
 from aiohttp.client_proto import ResponseHandler
 from aiohttp.http_exceptions import HttpProcessingError
-from tenacity import AsyncRetrying, RetryCallState, retry_if_result
 
 from pingpost.exchange import RawResponse, RenderedRequest
 from pingpost.transport.authflow import AuthFlows
@@ -44,6 +43,7 @@ from pingpost.transport.wire import exchange
 
 if TYPE_CHECKING:
     from aiohttp.tracing import Trace
+    from tenacity import RetryCallState
 
     from pingpost.config.bundle import Config
 
@@ -236,6 +236,8 @@ class HttpTransport:
     async def _send_with_retries(
         self, request: RenderedRequest, options: SendOptions, start: float
     ) -> RawResponse:
+        from tenacity import AsyncRetrying, retry_if_result  # only where retries are configured
+
         retry = options.retry
         tries = 0
         last: RawResponse | None = None
