@@ -59,6 +59,7 @@ async def settled_answer(store: Store, config: Config, body: bytes) -> tuple[int
     row = stored.row
     document.update(result=row.result, sold_to=row.sold_to, price=money(row.price))
     document["reason"] = None if row.reason is None else masker.text(row.reason)
+    document.setdefault("duration_ms", None)  # interrupted before its result: unknown
     status = STATUS_BY_RESULT.get(row.result, 200)
     return status, dumps(document, pretty=False).encode("utf-8", "backslashreplace")
 

@@ -90,7 +90,7 @@ def test_a_dead_instance_s_post_holds_the_lead_in_doubt(
     assert recovered.returncode == 0, recovered.stderr
     assert settled.status == 201, settled.body
     assert (settled.json()["lead_id"], settled.json()["result"]) == (held_by, "sold")
-    assert settled.json()["sold_to"] == "s-acct"
+    assert settled.json()["sold_to"] == "s-acct" and settled.json()["duration_ms"] is None
     assert len(sandbox.ledger(phase="post")) == 1  # never posted a second time
 
 
