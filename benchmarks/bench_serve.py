@@ -2,12 +2,14 @@
 
     .venv/bin/python benchmarks/bench_serve.py [--quick] [--store sqlite|memory|none]
     .venv/bin/python benchmarks/bench_serve.py --soak 600      # 10 minutes, see below
+    .venv/bin/python benchmarks/bench_serve.py --soak 120 --soak-rate 40 --sample-every 5
+                                                  # the soak alone, a quick look
 
 Three processes: the sandbox (benchmarks/sandbox.yaml: 10 buyers at a fixed 20 ms),
 `pingpost serve` on benchmarks/configs (plus a source), and the load client
 (benchmarks/load_client.py, keep-alive aiohttp). Measured:
 
-1. rising rates   open-loop posts at 50, 75, 112, ... leads/s for a few seconds each:
+1. rising rates   open-loop posts at 10, 15, 22, ... leads/s (--start) for a few seconds each:
                   latency percentiles from the scheduled send time, statuses. The
                   sustained rate is the highest whose answers all came back 2xx with p99
                   <= 2 x (slowest buyer + post) = 80 ms; saturation is where the answered
@@ -16,9 +18,12 @@ Three processes: the sandbox (benchmarks/sandbox.yaml: 10 buyers at a fixed 20 m
 3. deliver        alternating three times with `pingpost deliver leads.jsonl --json
                   --concurrency 50` on the same buyers and store, start-up excluded (a
                   one-lead run measures it); the best of each; target: serve >= 0.8 x deliver.
-4. soak (--soak S) half the saturation rate for S seconds; serve's RSS, open files and
-                  sockets sampled every 10 s: RSS flat within 10% after the first minute,
-                  no growth in files or sockets.
+4. soak (--soak S) half the saturation rate (or --soak-rate) for S seconds; serve's RSS,
+                  descriptors (sockets by peer: the load client's, the buyers'; files),
+                  threads and auctions in flight sampled every 10 s, printed as they come
+                  and minute by minute at the end. After the first minute: RSS within 10%;
+                  no growth of descriptors, judged by their floor (see `verdict`: the
+                  pools follow the load, a leak raises the lowest count).
 
 Writes benchmarks/results/serve-<time>.json and serve-latest.json; prints a table.
 """
@@ -123,9 +128,9 @@ def load(url: str, leads: Path, *args: str) -> dict[str, Any]:
     return dict(json.loads(done.stdout))
 
 
-def rising(url: str, leads: Path, seconds: float, top: float) -> list[dict[str, Any]]:
+def rising(url: str, leads: Path, seconds: float, top: float, start: float) -> list[dict[str, Any]]:
     """Open-loop steps, 1.5x each, until the answered rate falls behind or latency explodes."""
-    steps, rate = [], 50.0
+    steps, rate = [], start
     while rate <= top:
         step = load(url, leads, "open", "--rate", f"{rate:.0f}", "--seconds", str(seconds))
         steps.append(step)
@@ -450,6 +455,7 @@ def main() -> int:
     parser.add_argument(
         "--sample-every", type=float, default=10.0, metavar="SECONDS", help="soak sampling"
     )
+    parser.add_argument("--start", type=float, default=10, help="first offered rate")
     parser.add_argument("--top", type=float, default=3000, help="highest offered rate")
     args = parser.parse_args()
     RESULTS.mkdir(exist_ok=True)
@@ -469,7 +475,7 @@ def main() -> int:
             load(url, leads, "closed", "--concurrency", "20", "--seconds", "2")  # warm-up
             if not args.soak_rate:
                 print("rising rates:", file=sys.stderr)
-                results["rising"] = rising(url, leads, step_s, args.top)
+                results["rising"] = rising(url, leads, step_s, args.top, args.start)
                 results["sustained"] = sustained(results["rising"], step_s)
                 side_by_side(results, process.pid, url, configs, sb.url, leads, args)
                 save(results)
