@@ -75,8 +75,7 @@ def serve(
     """Serve POST /v1/leads: each lead is auctioned and answered with its JSON result."""
 
     def body() -> int:
-        import asyncio
-
+        from pingpost.runloop import run as run_loop
         from pingpost.serve import ServeOptions
         from pingpost.serve import serve as run_service
         from pingpost.serve.accesslog import ServiceLog, route_library_logs
@@ -96,7 +95,7 @@ def serve(
             log.event("warning", message="--no-store: nothing is logged; Idempotency-Keys "
                       "hold in this process only")  # fmt: skip
         opened = store_for_url(url) if url else None
-        asyncio.run(run_service(options, opened, log=log, loaded=loaded))
+        run_loop(run_service(options, opened, log=log, loaded=loaded))  # uvloop where installed
         return 0
 
     run(body, debug=debug)
