@@ -4,6 +4,7 @@ store come from the same load the service then runs on."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,10 @@ def test_the_configs_are_loaded_once_and_name_the_store(
     config = write_config(tmp_path / "configs", "http://127.0.0.1:9", ["a"],
                           settings=f"store: sqlite:///{store}\n")  # fmt: skip
     monkeypatch.delenv(ENV_VAR, raising=False)
+    for name in ("aiohttp", "asyncio"):  # the command routes them to its log: undone after
+        logger = logging.getLogger(name)
+        monkeypatch.setattr(logger, "handlers", list(logger.handlers))
+        monkeypatch.setattr(logger, "propagate", logger.propagate)
     loads: list[Path] = []
     real = pingpost.config.load_config
 
