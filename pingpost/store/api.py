@@ -40,7 +40,7 @@ from pingpost.store.records import (
     Usage,
 )
 
-SCHEMA_VERSION = 1  # the newest schema this pingpost writes; older stores are migrated
+SCHEMA_VERSION = 2  # the newest schema this pingpost writes; older stores are migrated
 
 
 class Store(Protocol):
@@ -76,14 +76,19 @@ class Store(Protocol):
         Its cap claims are checked and counted atomically with it, across processes:
         if one has no room, nothing is written and the first cap reached is returned.
         The same intent again (auction, account, attempt) is a no-op returning None, so
-        that a call retried after an error it may have survived counts once."""
+        that a call retried after an error it may have survived counts once.
+        Raises OtherAuction, writing nothing, when another run owns the auction id
+        (`lead.run`) or, at the auction's first write, has delivered the same lead key
+        since W3 looked (`lead.follows`): checked atomically with the write, across
+        processes, so that one batch run twice at once never posts a lead twice."""
 
     async def post_outcome(self, outcome: PostOutcome) -> None:
         """Record what the post became; release or adjust its reservation (see
         `PostOutcome`); on a sale, the account's last sale time and its bought key."""
 
     async def finish(self, record: AuctionRecord) -> None:
-        """Record the auction's result (and its lead record if no post was made)."""
+        """Record the auction's result (and its lead record if no post was made). Raises
+        OtherAuction as `post_intent` does."""
 
     # -- the log --------------------------------------------------------------------
 

@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Literal
 
 from pingpost.store.api import SCHEMA_VERSION
-from pingpost.store.errors import UnknownAuction
+from pingpost.store.errors import OtherAuction, UnknownAuction
 from pingpost.store.memory_auctions import (
     Auction,
     Post,
@@ -103,6 +103,7 @@ class MemoryStore:
 
     async def post_intent(self, lead: LeadRecord, intent: PostIntent) -> CapReached | None:
         known = self._auctions.get(lead.auction_id)
+        self._check_owner(lead, known)
         if known is not None and any(same(p.intent, intent) for p in known.posts):
             return None  # written before (a retried call): counted once
         for claim in intent.claims:
@@ -122,6 +123,7 @@ class MemoryStore:
         self._settle(post, outcome)
 
     async def finish(self, record: AuctionRecord) -> None:
+        self._check_owner(record.lead, self._auctions.get(record.lead.auction_id))
         self._auction(record.lead).record = record
 
     # -- the log ---------------------------------------------------------------------------
@@ -273,6 +275,26 @@ class MemoryStore:
             auction = self._auctions[lead.auction_id] = Auction(lead)
             self._by_key.setdefault(lead.lead_key, []).append(lead.auction_id)
         return auction
+
+    def _check_owner(self, lead: LeadRecord, known: Auction | None) -> None:
+        """Raise OtherAuction when another run owns this auction id, or (its first write)
+        delivers the same lead since W3 looked (`lead.follows`)."""
+        if known is not None:
+            if lead.run is not None and known.lead.run != lead.run:
+                same = known.lead.lead_key == lead.lead_key
+                raise OtherAuction(lead.auction_id, lead.auction_id, same_lead=same)
+            return
+        if lead.follows is None:
+            return
+        ids = [i for i in self._by_key.get(lead.lead_key, ()) if i in self._auctions]
+        if lead.follows:
+            if lead.follows not in ids:
+                return  # purged since: nothing to compare with
+            ids = ids[ids.index(lead.follows) + 1 :]
+        for other in reversed(ids):
+            record = self._auctions[other].record
+            if other != lead.auction_id and (record is None or record.result != "duplicate"):
+                raise OtherAuction(lead.auction_id, other, same_lead=True)
 
     def _post(self, auction_id: str, account: str, attempt: int) -> Post:
         a = self._auctions.get(auction_id)
