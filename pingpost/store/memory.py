@@ -124,7 +124,8 @@ class MemoryStore:
 
     async def finish(self, record: AuctionRecord) -> None:
         self._check_owner(record.lead, self._auctions.get(record.lead.auction_id))
-        self._auction(record.lead).record = record
+        auction = self._auction(record.lead)
+        auction.record = replace(record, lead=auction.lead)
 
     # -- the log ---------------------------------------------------------------------------
 
@@ -272,7 +273,8 @@ class MemoryStore:
     def _auction(self, lead: LeadRecord) -> Auction:
         auction = self._auctions.get(lead.auction_id)
         if auction is None:
-            auction = self._auctions[lead.auction_id] = Auction(lead)
+            kept = replace(lead, run=None, follows=None)
+            auction = self._auctions[lead.auction_id] = Auction(kept, lead.run)
             self._by_key.setdefault(lead.lead_key, []).append(lead.auction_id)
         return auction
 
@@ -280,7 +282,7 @@ class MemoryStore:
         """Raise OtherAuction when another run owns this auction id, or (its first write)
         delivers the same lead since W3 looked (`lead.follows`)."""
         if known is not None:
-            if lead.run is not None and known.lead.run != lead.run:
+            if lead.run is not None and known.run != lead.run:
                 same = known.lead.lead_key == lead.lead_key
                 raise OtherAuction(lead.auction_id, lead.auction_id, same_lead=same)
             return

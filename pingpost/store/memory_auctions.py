@@ -55,7 +55,8 @@ class Post:
 
 @dataclass
 class Auction:
-    lead: LeadRecord
+    lead: LeadRecord  # as the SQL backends read it back: no run, no follows
+    run: str | None = None  # the run that owns it
     record: AuctionRecord | None = None
     posts: list[Post] = field(default_factory=list)
 

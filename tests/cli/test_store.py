@@ -90,7 +90,7 @@ def test_a_store_from_a_newer_pingpost_is_refused(project: Path) -> None:
     for command in ("info", "migrate"):
         code, _, err = _run("store", command, "--store", url)
         assert code == 2
-        assert "schema version 9, newer than this pingpost understands (1)" in err
+        assert "schema version 9, newer than this pingpost understands (2)" in err
         assert "upgrade pingpost" in err
 
 
