@@ -4,7 +4,7 @@
            ──► claim_lead / bought / usage / ...   controls, before the ping
            ──► post_intent (durable, reserves caps) ──► post ──► post_outcome (durable)
            ──► finish (durable)                     W2: the result, before it is printed
-    cli    ──► log / auction / stats / open_auctions / resolve / purge / info
+    cli    ──► log / auction / stats / open_auctions / resolve / close_auction / purge / info
     serve  ──► claim_request / complete_request     idempotency keys across instances
 
 Three implementations behave alike and pass one test suite: `MemoryStore`
@@ -118,6 +118,12 @@ class Store(Protocol):
         """Record what the buyer confirmed for an open post: sold (at `price`, else the
         bid) or not (its reservation is released). The auction's result follows, and so
         does the account's line (its status and price), so that stats agree."""
+
+    async def close_auction(self, auction_id: str, *, at: float, reason: str) -> None:
+        """Write the result of an interrupted auction whose posts were all answered (the
+        process ended between its last answer and its result): sold when a post sold (the
+        best sale names it), else unsold with `reason`. Raises UnknownAuction when there is
+        no such auction, it has a result, or a post of it is still open."""
 
     async def purge(self, *, before: float | None = None, auction_id: str | None = None) -> int:
         """Delete auctions (lead, document, posts, lines) finished before `before`, or

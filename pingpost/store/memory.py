@@ -20,6 +20,7 @@ from pingpost.store.errors import OtherAuction, UnknownAuction
 from pingpost.store.memory_auctions import (
     Auction,
     Post,
+    closed_record,
     is_sold,
     resolved_record,
     same,
@@ -49,7 +50,7 @@ from pingpost.store.records import (
     StoreInfo,
     Usage,
 )
-from pingpost.store.settle import settle
+from pingpost.store.settle import NOT_CLOSABLE, settle
 
 
 class MemoryStore:
@@ -191,6 +192,14 @@ class MemoryStore:
         )
         self._settle(post, outcome)
         a.record = resolved_record(a, outcome, at, reason)
+
+    async def close_auction(self, auction_id: str, *, at: float, reason: str) -> None:
+        a = self._auctions.get(auction_id)
+        if a is None:
+            raise UnknownAuction(auction_id)
+        if a.record is not None or any(p.open for p in a.posts):
+            raise UnknownAuction(auction_id, NOT_CLOSABLE)
+        a.record = closed_record(a, at, reason)
 
     async def purge(self, *, before: float | None = None, auction_id: str | None = None) -> int:
         doomed = [

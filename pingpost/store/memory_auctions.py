@@ -132,3 +132,17 @@ def resolved_record(a: Auction, outcome: PostOutcome, at: float, reason: str) ->
         reason=reason if now.result != "sold" else None,
         accounts=lines,
     )
+
+
+def closed_record(a: Auction, at: float, reason: str) -> AuctionRecord:
+    """The result of an interrupted auction whose posts were all answered, from them."""
+    sales = [
+        Sale(p.intent.account, o.price if o.price is not None else p.intent.amount)
+        for p in a.posts
+        if (o := p.outcome) is not None and o.status == "sold"
+    ]
+    now = resolved(sales, still_open=False)
+    return AuctionRecord(
+        lead=a.lead, result=now.result, finished_at=at, duration_ms=0.0, sold_to=now.sold_to,
+        price=now.price, revenue=now.revenue, reason=reason if now.result != "sold" else None,
+    )  # fmt: skip

@@ -143,13 +143,13 @@ async def _v1_writes(store: Store) -> None:
         await store._alone(lambda c: c.execute("ALTER TABLE auctions DROP COLUMN run"))
         return
     assert isinstance(store, PostgresStore)
+    intent_sql = (
+        "SELECT pp_post_intent($1, $2, $3, $4, $5, $6, 'acme', 1, $5, 10.00, NULL, "
+        "'{}'::text[], '{}'::int[], '{}'::numeric[])"
+    )
     for n in (1, 2):
         one = lead(n)
         args = (one.auction_id, one.lead_key, one.lead_type, one.source, one.started_at)
-        intent_sql = (
-            "SELECT pp_post_intent($1, $2, $3, $4, $5, $6, 'acme', 1, $5, 10.00, NULL, "
-            "'{}'::text[], '{}'::int[], '{}'::numeric[])"
-        )
         await store.db.run(lambda c, a=args: c.fetchval(intent_sql, *a, b"x"))
     sold = "SELECT pp_post_outcome('A1', 'acme', 1, 'sold', 10.00, NULL, 1, NULL)"
     await store.db.run(lambda c: c.execute(sold))
