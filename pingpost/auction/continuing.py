@@ -48,6 +48,10 @@ ELSEWHERE = (
     "skipped: auction {} is delivering this very lead at the same time (one batch run twice "
     "at once, or the lead twice in a batch); nothing was posted for it here"
 )
+ID_TAKEN = (
+    "skipped: other leads' auctions took its id ({}) at the same time, again and again; "
+    "nothing was posted for it: deliver it again"
+)
 
 
 @dataclass(frozen=True)
@@ -107,7 +111,7 @@ def elsewhere(lead: Lead, refused: OtherAuction, now: float) -> AuctionResult:
         price=None,
         duration_ms=0.0,
         accounts=(),
-        reason=ELSEWHERE.format(refused.other),
+        reason=(ELSEWHERE if refused.same_lead else ID_TAKEN).format(refused.other),
         started_at=now,
         earlier=Earlier(refused.other, None),
     )
