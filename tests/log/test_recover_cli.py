@@ -224,8 +224,6 @@ def test_an_interrupted_post_without_captures_can_be_reposted(book: Logbook) -> 
 def _result_lost(book: Logbook, lead_id: str) -> str:
     """An auction killed between its posts' answers and its result (the answers are
     logged, the result is not); its result as the engine saw it."""
-    import time
-
     from pingpost.auction import run_auction
     from pingpost.leads import load_lead
     from pingpost.transport import HttpTransport
@@ -243,7 +241,7 @@ def _result_lost(book: Logbook, lead_id: str) -> str:
         async with HttpTransport.for_config(config) as transport:
             return await run_auction(
                 lead, config, transport=transport, store=ResultLost(store), lead_id=lead_id,
-                clock=time.time,
+                clock=book.clock,  # the commands' now (the `book` fixture pins it)
             )  # fmt: skip
 
     return str(book.store(deliver).result)
