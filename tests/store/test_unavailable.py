@@ -91,13 +91,27 @@ def test_a_missing_directory_that_cannot_be_made(tmp_path: Path) -> None:
 
 
 async def _cut(name: str, setting: str) -> None:
+    """Apply `setting` to the database and end its sessions (a session keeps the settings
+    it began with). pg_terminate_backend only signals them: this returns once they are
+    gone, so that none answers the next step with the old settings (a loaded machine)."""
+    import asyncpg
+
+    others = (
+        f"FROM pg_stat_activity WHERE datname = '{name}' AND pid <> pg_backend_pid() "
+        "AND backend_type = 'client backend'"  # not autovacuum, which comes back
+    )
     admin = postgres_admin_url()
     await _admin(admin, f'ALTER DATABASE "{name}" {setting}')
-    await _admin(
-        admin,
-        f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}' "
-        "AND pid <> pg_backend_pid()",
-    )
+    conn = await asyncpg.connect(admin, timeout=5)
+    try:
+        await conn.execute(f"SELECT pg_terminate_backend(pid) {others}")
+        for _ in range(1000):
+            if not await conn.fetchval(f"SELECT count(*) {others}"):
+                return
+            await asyncio.sleep(0.01)
+        raise AssertionError(f"the sessions of {name} outlived pg_terminate_backend by 10 s")
+    finally:
+        await conn.close()
 
 
 def test_postgres_made_read_only_then_unreachable_then_back(own_database: str) -> None:
