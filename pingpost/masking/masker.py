@@ -11,7 +11,8 @@ echoed bodies included.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterable, Mapping, Sequence
+import contextlib
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar, cast
@@ -33,6 +34,7 @@ from pingpost.masking.secrets import (
     requests_of,
     sensitive_values,
 )
+from pingpost.masking.sites import Name, Sites
 from pingpost.values import text_value
 
 if TYPE_CHECKING:
@@ -44,13 +46,6 @@ T = TypeVar("T")
 
 # scalar types a document keeps as they are (`_collect` would return them unchanged)
 _KEPT = frozenset({int, float, bool, Decimal})
-
-
-class Name(str):
-    """A name or status in a document that its readers match on (an account, `sold`):
-    `Masker.document` keeps it as it is, where it masks every other string."""
-
-    __slots__ = ()
 
 
 class Masker:
@@ -208,6 +203,29 @@ class Masker:
         for (target, key), value in zip(slots, masked, strict=True):
             target[key] = value
         return cast(T, copy)
+
+    @contextlib.contextmanager
+    def masked_in_place(self, sites: Sites) -> Iterator[dict[str, Any]]:
+        """`sites.document` masked as `document` would mask it, in place, for the time of
+        the `with` (to write it out): no copy is made. The plain strings are put back on
+        exit. Nothing else may read the document meanwhile (no `await` inside)."""
+        texts, values, by_name = sites.split(self._headers)
+        changed: list[tuple[Any, Any, str, str]] = []
+        if texts and self._matcher:
+            masked = self._matcher.texts(values)
+            changed = [
+                (target, key, value, new)
+                for (target, key, value), new in zip(texts, masked, strict=True)
+                if new != value
+            ]
+        changed += [(t, k, v, self._header_value(k, v)) for t, k, v in by_name]
+        try:
+            for target, key, _, new in changed:
+                target[key] = new
+            yield sites.document
+        finally:
+            for target, key, value, _ in changed:
+                target[key] = value
 
     def _collect(self, obj: Any, slots: list[tuple[Any, Any]]) -> Any:
         """A copy of `obj`; each string to mask is left in place and its (container, key)
