@@ -7,7 +7,8 @@ masker.py   the Masker: text, requests, responses and JSON-ready documents
 
 from __future__ import annotations
 
-from pingpost.masking.masker import Masker, Name
+from pingpost.masking.masker import Masker
+from pingpost.masking.sites import Name
 from pingpost.masking.secrets import (
     MASK,
     SHORT_SECRET,

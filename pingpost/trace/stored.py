@@ -91,8 +91,8 @@ def _exact(put: _Changes, shown: dict[str, Any], exchange: Exchange, masker: Mas
     if response is not None:
         put(shown["response"], "elapsed_ms", response.elapsed_ms)
         if _repeats(response.headers):
-            pairs = masker.headers(response.headers)
-            put(shown["response"], "header_pairs", [[k, masker.text(v)] for k, v in pairs])
+            masked = masker.headers(response.headers)
+            put(shown["response"], "header_pairs", [[k, masker.text(v)] for k, v in masked])
 
 
 def _repeats(headers: Headers) -> bool:
