@@ -8,7 +8,6 @@ masker.py   the Masker: text, requests, responses and JSON-ready documents
 from __future__ import annotations
 
 from pingpost.masking.masker import Masker
-from pingpost.masking.sites import Name
 from pingpost.masking.secrets import (
     MASK,
     SHORT_SECRET,
@@ -18,6 +17,7 @@ from pingpost.masking.secrets import (
     requests_of,
     wire_forms,
 )
+from pingpost.masking.sites import Name
 
 __all__ = [
     "MASK",
