@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import builtins
 import contextlib
+import copy
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from decimal import Decimal
@@ -117,28 +118,31 @@ class Masker:
         requests made of pii fields and the credentials they carried."""
         lead = result.lead
         requests = requests_of(result)
-        if show_pii or lead is None:
+        if lead is None:
             masker = cls.for_lead(config, lead, show_pii=show_pii, show_secrets=show_secrets)
             return masker.with_requests(requests)
         # What `for_lead(...).with_requests(...)` gives, built once: a masker's needles
         # are a large part of the cost of printing one lead of a batch.
         known = _shown_or(config, show_secrets)
         fields = pii_fields(config, lead)
-        pii = pii_values(config, lead)
-        pii += sensitive_values(requests, fields) if fields else ()
         secrets = set(known.values)
         if not show_secrets:
-            names = CredentialNames.of(known.headers, known.params, known.schemes, standard=True)
+            names = _credential_names(known)
             secrets.update(c for r in requests for c in names.carried(r))
-        masker = cls(
-            secrets,
-            pii,
-            secret_headers=known.headers,
-            secret_params=known.params,
-            mask_credentials=not show_secrets,
-            pii_fields=fields,
-            header_schemes=known.schemes,
-        )
+        if show_pii:  # secrets only (the store's record): the same for most leads of a run
+            masker = _secrets_only(cls, known, frozenset(secrets), fields, show_secrets)
+        else:
+            pii = pii_values(config, lead)
+            pii += sensitive_values(requests, fields) if fields else ()
+            masker = cls(
+                secrets,
+                pii,
+                secret_headers=known.headers,
+                secret_params=known.params,
+                mask_credentials=not show_secrets,
+                pii_fields=fields,
+                header_schemes=known.schemes,
+            )
         masker._learned.update((id(r), r) for r in requests)
         return masker
 
@@ -365,6 +369,55 @@ class Masker:
     def _mask_pair(self, pair: str) -> str:
         name, eq, _ = pair.partition("=")
         return f"{name}={MASK}" if eq and unquote_plus(name) in self._params else pair
+
+
+def _credential_names(known: ConfigSecrets) -> CredentialNames:
+    """The credential names of a config's secrets (and the standard ones), made once per
+    config: `CredentialNames.carried` keeps what it found per request."""
+    held = _NAMES.get(id(known))
+    if held is not None and held[0] is known:
+        return held[1]
+    names = CredentialNames.of(known.headers, known.params, known.schemes, standard=True)
+    _NAMES.clear()  # one config per process is the usual case
+    _NAMES[id(known)] = (known, names)
+    return names
+
+
+_NAMES: dict[int, tuple[ConfigSecrets, CredentialNames]] = {}
+
+
+def _secrets_only(
+    cls: type[Masker],
+    known: ConfigSecrets,
+    secrets: frozenset[str],
+    fields: frozenset[str],
+    show_secrets: bool,
+) -> Masker:
+    """A masker of `secrets` with pii shown, as `for_lead(..., show_pii=True)` with the
+    requests' credentials gives it: a copy of one made before for the same secrets (the
+    leads of a run mostly carry the same credentials), with nothing learned yet."""
+    key = (id(known), secrets, fields, show_secrets, runtime_secrets.known())
+    held = _SECRETS_ONLY.get(key)
+    if held is None or held[0] is not known:
+        masker = cls(
+            secrets,
+            (),
+            secret_headers=known.headers,
+            secret_params=known.params,
+            mask_credentials=not show_secrets,
+            pii_fields=fields,
+            mask_pii=False,
+            header_schemes=known.schemes,
+        )
+        if len(_SECRETS_ONLY) >= 16:
+            _SECRETS_ONLY.clear()
+        held = _SECRETS_ONLY[key] = (known, masker)
+    masker = copy.copy(held[1])
+    masker._learned = {}
+    return masker
+
+
+_SECRETS_ONLY: dict[tuple[Any, ...], tuple[ConfigSecrets, Masker]] = {}
 
 
 def _shown_or(config: Config, shown: bool) -> ConfigSecrets:
