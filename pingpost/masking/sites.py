@@ -11,12 +11,11 @@ credential header's name masked by name, keys, numbers and the shape kept.
 
 from __future__ import annotations
 
+import itertools
+import operator
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, NamedTuple
-
-# scalar types a document keeps as they are (as `Masker.document` does)
-_KEPT = frozenset({int, float, bool, Decimal, type(None)})
 
 
 class Name(str):
@@ -26,7 +25,12 @@ class Name(str):
     __slots__ = ()
 
 
+# what a document keeps as it is (as `Masker.document` does): numbers, None, names
+_KEPT = frozenset({int, float, bool, Decimal, type(None), Name})
+
 Site = tuple[Any, Any, str]  # (container, key, value)
+_KEY = operator.itemgetter(1)
+_VALUE = operator.itemgetter(2)
 
 
 class Split(NamedTuple):
@@ -36,18 +40,19 @@ class Split(NamedTuple):
 
 
 class Sites:
-    """The strings of one document to mask, each as (container, key, value), with its
-    key lower-cased where a credential header's name could mask it (a plain string
-    under a string key; else None). Tuples and mappings that are not dicts are
-    replaced, in the document, by lists and dicts (the same JSON), so that every site
-    can be written in place."""
+    """The strings of one document to mask, each as (container, key, value): `keyed`, a
+    plain string under a string key (masked by name when the key names a credential
+    header), and `loose`, the others (list items, str subclasses, other keys). Tuples
+    and mappings that are not dicts are replaced, in the document, by lists and dicts
+    (the same JSON), so that every site can be written in place. The walk is the one
+    pass over a whole result document per lead: it is kept to one branch per value."""
 
-    __slots__ = ("_split", "document", "keys", "sites")
+    __slots__ = ("_split", "document", "keyed", "loose")
 
     def __init__(self, document: dict[str, Any]) -> None:
         self.document = document
-        self.sites: list[Site] = []
-        self.keys: list[str | None] = []
+        self.keyed: list[Site] = []
+        self.loose: list[Site] = []
         self._split: tuple[frozenset[str], Split] | None = None
         self._walk_dict(document)
 
@@ -57,56 +62,65 @@ class Sites:
         of one run share their headers."""
         if self._split is not None and self._split[0] == headers:
             return self._split[1]
-        texts: list[Site] = []
-        by_name: list[Site] = []
-        for site, key in zip(self.sites, self.keys, strict=True):
-            (by_name if key is not None and key in headers else texts).append(site)
-        split = Split(texts, [value for _, _, value in texts], by_name)
+        named = {key for key in set(map(_KEY, self.keyed)) if key.lower() in headers}
+        if named:
+            hits = list(map(named.__contains__, map(_KEY, self.keyed)))
+            by_name = list(itertools.compress(self.keyed, hits))
+            texts = list(itertools.compress(self.keyed, map(operator.not_, hits)))
+        else:
+            by_name, texts = [], list(self.keyed)
+        texts += self.loose
+        split = Split(texts, list(map(_VALUE, texts)), by_name)
         self._split = (headers, split)
         return split
 
     def _walk_dict(self, obj: dict[Any, Any]) -> None:
-        sites, keys = self.sites, self.keys
+        keyed = self.keyed
         for key, value in obj.items():
             kind = type(value)
             if kind is str:
-                sites.append((obj, key, value))
-                keys.append(key.lower() if type(key) is str else None)
-            elif kind in _KEPT or kind is Name:
+                if type(key) is str:
+                    keyed.append((obj, key, value))
+                else:
+                    self.loose.append((obj, key, value))
+            elif kind in _KEPT:
                 continue
+            elif kind is dict:
+                self._walk_dict(value)
+            elif kind is list:
+                self._walk_list(value)
             elif isinstance(value, str):  # a str subclass: masked as text, not by name
                 if not isinstance(value, Name):
-                    sites.append((obj, key, value))
-                    keys.append(None)
+                    self.loose.append((obj, key, value))
             else:
-                obj[key] = self._walk(value)
+                obj[key] = self._other(value)
 
     def _walk_list(self, obj: list[Any]) -> None:
-        sites, keys = self.sites, self.keys
+        loose = self.loose
         for i, value in enumerate(obj):
             kind = type(value)
-            if kind is str or (isinstance(value, str) and not isinstance(value, Name)):
-                sites.append((obj, i, value))
-                keys.append(None)
-            elif kind in _KEPT or kind is Name:
+            if kind is str:
+                loose.append((obj, i, value))
+            elif kind in _KEPT:
                 continue
+            elif kind is dict:
+                self._walk_dict(value)
+            elif kind is list:
+                self._walk_list(value)
+            elif isinstance(value, str):
+                if not isinstance(value, Name):
+                    loose.append((obj, i, value))
             else:
-                obj[i] = self._walk(value)
+                obj[i] = self._other(value)
 
-    def _walk(self, value: Any) -> Any:
-        """`value` (neither a string nor a kept scalar) walked; what replaces it."""
-        kind = type(value)
-        if kind is dict:
-            self._walk_dict(value)
-            return value
+    def _other(self, value: Any) -> Any:
+        """A value that is neither a string, a kept scalar, a dict nor a list: walked,
+        and what replaces it in the document."""
         if isinstance(value, Mapping):
             copy = dict(value)
             self._walk_dict(copy)
             return copy
-        if kind is list:
-            self._walk_list(value)
-            return value
-        if kind is tuple:
+        if type(value) is tuple:
             items = list(value)
             self._walk_list(items)
             return items
