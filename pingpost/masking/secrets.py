@@ -178,7 +178,7 @@ def requests_of(result: Any) -> list[RenderedRequest]:
 # --------------------------------------------------------------------------- credentials
 
 
-_KEEP_FOUND = 4096  # requests whose credentials are kept (about 400 leads' worth)
+_KEEP_FOUND = 1024  # requests whose credentials are kept: the auctions in flight, and more
 
 
 @dataclass(frozen=True)
