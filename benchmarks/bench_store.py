@@ -85,6 +85,8 @@ def lead(n: int, at: float, rng: random.Random) -> LeadRecord:
         json.dumps(fields),
         at,
         "bench.jsonl",
+        run=uuid.uuid4().hex,  # as the engine writes: its run owns it, W3 found nothing
+        follows="",
     )
 
 

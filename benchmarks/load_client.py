@@ -17,6 +17,7 @@ import asyncio
 import json
 import sys
 import time
+from collections import deque
 from itertools import cycle
 from pathlib import Path
 from typing import Any
@@ -69,8 +70,21 @@ class Load:
         }
 
 
+class _LastInFirstOut(aiohttp.TCPConnector):
+    """Reuses the freshest idle connection, as pingpost's transport does, so that the
+    client keeps the connections its load needs and the surplus of a burst idles out
+    (aiohttp's own first-in first-out order keeps every connection of its busiest
+    moment alive, and serve's descriptor count with them)."""
+
+    def _release(self, key: Any, protocol: Any, *args: Any, **kwargs: Any) -> None:
+        super()._release(key, protocol, *args, **kwargs)
+        idle = self._conns.get(key)
+        if isinstance(idle, deque) and idle and idle[-1][0] is protocol:
+            idle.rotate(1)
+
+
 def _session(connections: int) -> aiohttp.ClientSession:
-    connector = aiohttp.TCPConnector(limit=connections, limit_per_host=connections)
+    connector = _LastInFirstOut(limit=connections, limit_per_host=connections)
     return aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=30))
 
 

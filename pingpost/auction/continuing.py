@@ -8,11 +8,19 @@
       interrupted, a sale recorded ──────► `skipped` (it was sold)
       interrupted, nothing open, no sale ► auction it as new (pings are harmless)
 
+Two runs of one batch at once (two processes) both find nothing here, so the
+check is made again, atomically, by the store at the auction's first write (its
+first post intent, or its result): `follows` says what W3 found, and a lead
+another run delivered since is refused (OtherAuction). Nothing is posted then;
+the lead ends `skipped`, naming the other run's auction.
+
 The auction id is new for each auction. A lead that brings its own id (the lead
 type's `id_field`, or one given for a single lead) keeps it unless an auction
 already has it (the same lead run again, or another lead sent with an id used
 before): then `<id>~2`, `<id>~3`, ... so that the log and the buyers'
-idempotency keys never mix two auctions.
+idempotency keys never mix two auctions. Two runs choosing one free id at once: the
+store gives it to the first writer; the other, if its lead is another one, runs
+again under the next free id (its pings are sent again).
 """
 
 from __future__ import annotations
@@ -25,6 +33,7 @@ from pingpost.auction.engine import run_auction
 from pingpost.auction.result import AuctionResult, Earlier
 from pingpost.ids import again_id, new_auction_id
 from pingpost.lead_keys import lead_key, received_json
+from pingpost.store.errors import OtherAuction
 from pingpost.store.records import LogQuery, PriorAuction
 
 if TYPE_CHECKING:
@@ -34,6 +43,15 @@ if TYPE_CHECKING:
     from pingpost.transport import Transport
 
 MAX_AGAIN = 1000  # `<id>~N` tried up to this N (a lead run again a thousand times is a bug)
+ID_TAKEN_RETRIES = 3  # runs under a next free id when another lead's run took this one
+ELSEWHERE = (
+    "skipped: auction {} is delivering this very lead at the same time (one batch run twice "
+    "at once, or the lead twice in a batch); nothing was posted for it here"
+)
+ID_TAKEN = (
+    "skipped: other leads' auctions took its id ({}) at the same time, again and again; "
+    "nothing was posted for it: deliver it again"
+)
 
 
 @dataclass(frozen=True)
@@ -43,6 +61,7 @@ class Continuation:
     auction_id: str | None = None
     again_of: str | None = None
     result: AuctionResult | None = None  # skipped or in_doubt: no auction runs
+    follows: str = ""  # the lead key's latest auction W3 saw ("": none)
 
 
 async def deliver_lead(
@@ -65,13 +84,37 @@ async def deliver_lead(
         chosen = lead_id or lead.lead_id or new_id
         return await run_auction(lead, config, transport=transport, lead_id=chosen, **kw)
     clock = kw.get("clock", time.time)
-    step = await continuation(store, lead, again=again, lead_id=lead_id, new_id=new_id, clock=clock)
-    if step.result is not None:
-        return step.result
-    return await run_auction(
-        lead, config, transport=transport, store=store,
-        lead_id=step.auction_id, again_of=step.again_of, **kw,
-    )  # fmt: skip
+    for tries_left in range(ID_TAKEN_RETRIES, -1, -1):
+        step = await continuation(
+            store, lead, again=again, lead_id=lead_id, new_id=new_id, clock=clock
+        )
+        if step.result is not None:
+            return step.result
+        try:
+            return await run_auction(
+                lead, config, transport=transport, store=store, lead_id=step.auction_id,
+                again_of=step.again_of, follows=step.follows, **kw,
+            )  # fmt: skip
+        except OtherAuction as refused:
+            if refused.same_lead or not tries_left:
+                return elsewhere(lead, refused, clock())
+    raise AssertionError("unreachable")  # the loop returns
+
+
+def elsewhere(lead: Lead, refused: OtherAuction, now: float) -> AuctionResult:
+    """The lead another run delivers (the store refused this run's first write): skipped."""
+    return AuctionResult(
+        lead_id=refused.auction_id,
+        lead=lead,
+        result="skipped",
+        sold_to=None,
+        price=None,
+        duration_ms=0.0,
+        accounts=(),
+        reason=(ELSEWHERE if refused.same_lead else ID_TAKEN).format(refused.other),
+        started_at=now,
+        earlier=Earlier(refused.other, None),
+    )
 
 
 async def continuation(
@@ -94,7 +137,8 @@ async def continuation(
     if (prior.state == "finished" or prior.sold_to) and not again:
         return Continuation(result=_skipped(lead, prior, clock()))
     fresh = new_id if new_id != prior.auction_id else None
-    return Continuation(await free_auction_id(store, base, fresh), again_of=prior.auction_id)
+    auction_id = await free_auction_id(store, base, fresh)
+    return Continuation(auction_id, again_of=prior.auction_id, follows=prior.auction_id)
 
 
 async def free_auction_id(store: Store, base: str | None, new_id: str | None = None) -> str:

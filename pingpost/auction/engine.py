@@ -83,6 +83,7 @@ async def run_auction(
     controls: Controls | None = None,
     source: str | None = None,
     again_of: str | None = None,
+    follows: str | None = None,
 ) -> AuctionResult:
     """Run the auction for one valid lead and return every account's status.
 
@@ -93,7 +94,10 @@ async def run_auction(
     else made here when the config has any) decide who is pinged and reserve caps.
     `lead_id` is the auction id (default: the lead's `id_field` value, else a new
     one); `again_of` the interrupted auction of this very lead being run again (W3);
-    `source` is recorded with the lead. `clock` gives Unix seconds.
+    `source` is recorded with the lead. `follows` is what W3 found for the lead key (the
+    latest auction's id, "" none): the store refuses the auction's first write with
+    `OtherAuction` (raised from here, nothing posted) if another run delivered the lead
+    since; None checks nothing (a new submission). `clock` gives Unix seconds.
     `control` lets the caller see the posts in flight and stop after them.
     Cancelled, it raises `AuctionInterrupted` (a `CancelledError`) carrying the
     result so far; the store then has the outcomes it knows (a post cut off is in
@@ -107,7 +111,7 @@ async def run_auction(
     control.lead_id = auction_id
     recorder = Recorder(
         None if dry_run or test else store, controls, lead, auction_id,
-        clock=clock, started_at=clock(), source=source, again_of=again_of,
+        clock=clock, started_at=clock(), source=source, again_of=again_of, follows=follows,
     )  # fmt: skip
     auction = _Auction(ctx, recorder, controls, control)
     with fewer_collections():  # as batches do: the GC's policy for auctions (gcpolicy.py)

@@ -47,7 +47,13 @@ LOGGED: frozenset[str] = frozenset({"sold", "unsold", "in_doubt", "duplicate"})
 
 
 def lead_record(
-    lead: Lead, auction_id: str, *, started_at: float, source: str | None = None
+    lead: Lead,
+    auction_id: str,
+    *,
+    started_at: float,
+    source: str | None = None,
+    run: str | None = None,
+    follows: str | None = None,
 ) -> LeadRecord:
     """The lead of one auction as the store keeps it (as received, with its lead key)."""
     text = received_json(lead)
@@ -58,6 +64,8 @@ def lead_record(
         lead_json=text,
         started_at=started_at,
         source=source,
+        run=run,
+        follows=follows,
     )
 
 

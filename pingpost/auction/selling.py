@@ -19,6 +19,7 @@ from pingpost.auction.context import AuctionContext, Entry
 from pingpost.auction.posting import PostResult, PostRun, post_in_turn, post_one
 from pingpost.auction.selection import Bid
 from pingpost.controls import SalePlan, SharedRun, plan_sale
+from pingpost.store.errors import OtherAuction
 
 if TYPE_CHECKING:
     from pingpost.config.bundle import Config
@@ -102,6 +103,10 @@ async def _sell_shared(
             task.cancel()
         if tasks:
             await asyncio.wait(tasks, timeout=CUT_OFF_WAIT)
+        raise
+    except OtherAuction:  # another run's lead: the store refuses every intent of this auction
+        if tasks:
+            await asyncio.wait(tasks)
         raise
     return offered
 

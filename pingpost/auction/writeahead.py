@@ -14,6 +14,7 @@ sold, nothing is in doubt, a rerun auctions the lead again).
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -59,6 +60,7 @@ class Recorder:
         started_at: float,
         source: str | None,
         again_of: str | None = None,
+        follows: str | None = None,
     ) -> None:
         self.store = store
         self.controls = controls
@@ -68,6 +70,8 @@ class Recorder:
         self.started_at = started_at
         self.source = source
         self.again_of = again_of
+        self.follows = follows  # W3's look at the lead key (LeadRecord.follows)
+        self.run = uuid.uuid4().hex  # this auction's writer: the store refuses any other
         self.dedupe_key: str | None = None  # the lead's key, recorded with a sale
         self.failure: StoreUnavailable | None = None  # the first write that failed
         self._record: LeadRecord | None = None
@@ -80,8 +84,9 @@ class Recorder:
     def record(self) -> LeadRecord:
         if self._record is None:
             self._record = lead_record(
-                self.lead, self.auction_id, started_at=self.started_at, source=self.source
-            )
+                self.lead, self.auction_id, started_at=self.started_at, source=self.source,
+                run=self.run, follows=self.follows,
+            )  # fmt: skip
         return self._record
 
     @property
@@ -110,7 +115,8 @@ class Recorder:
     async def intent(self, entry: Entry, amount: Decimal) -> Verdict | None:
         """Make the post intent to `entry` durable before its post leaves (W1). Returns the
         `capped` verdict when the store refused its reservation; raises StoreUnavailable
-        (the post must not be sent) and LeadClaimed."""
+        (the post must not be sent), LeadClaimed, and OtherAuction (another run delivers
+        this lead or owns this auction id: the post must not be sent either)."""
         if self.store is None:
             return None
         await self.claim()
@@ -168,7 +174,8 @@ class Recorder:
 
     async def finish(self, result: AuctionResult, config: Config) -> None:
         """Write the auction's result (W2): durable before anyone is shown it. Raises
-        StoreUnavailable and LeadClaimed (a lead with no post is claimed here)."""
+        StoreUnavailable, LeadClaimed (a lead with no post is claimed here) and
+        OtherAuction."""
         if self.store is None:
             return
         await self.claim()

@@ -27,7 +27,7 @@ from pingpost.errors import (
     UnknownName,
     UsageError,
 )
-from pingpost.log.errors import CannotRepost, PostAccountNeeded
+from pingpost.log.errors import AnswerNeeded, AnswersLogged, CannotRepost, PostAccountNeeded
 from pingpost.serve.errors import ListenError, NoSources
 from pingpost.store.errors import (
     BadStoreUrl,
@@ -65,6 +65,11 @@ HINTS: Mapping[type[PingpostError], Callable[[PingpostError], str]] = {
     NoSources: lambda e: "or pass --insecure-no-auth to take leads without keys",
     ListenError: lambda e: "pass --port; 0 picks a free one",
     PostAccountNeeded: lambda e: "pass --account NAME",
+    AnswerNeeded: lambda e: "pass --as sold or --as unsold",
+    AnswersLogged: lambda e: (
+        f"`pingpost recover --resolve {getattr(e, 'auction_id', 'AUCTION_ID')}`, "
+        "without --as or --price"
+    ),
     CannotRepost: lambda e: (
         "ask the buyer, then record its answer with "
         f"`pingpost recover --resolve {getattr(e, 'auction_id', 'AUCTION_ID')} --as sold|unsold`"

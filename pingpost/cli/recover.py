@@ -1,10 +1,11 @@
 """`pingpost recover`: list interrupted and in-doubt auctions, and resolve them (docs/log.md).
 
 Exit codes: listing, 0 when nothing is open, 1 when open auctions are listed;
-`--resolve`, 0 once recorded; `--repost`, 0 when the buyer's answer settles the
-post (sold, or rejected: recorded unsold), 1 when it is still open (in doubt
-again, or not sent); 2 cannot run (unknown auction, nothing open, no
-idempotency key to re-post with, a bad option).
+`--resolve`, 0 once recorded (or an auction whose posts were all answered
+closed); `--repost`, 0 when the buyer's answer settles the post (sold, or
+rejected: recorded unsold), 1 when it is still open (in doubt again, or not
+sent); 2 cannot run (unknown auction, nothing open, no idempotency key to
+re-post with, an answer the log contradicts, a bad option).
 """
 
 from __future__ import annotations
@@ -32,7 +33,12 @@ if TYPE_CHECKING:
 
 ResolveOption = Annotated[
     str | None,
-    named("--resolve", "AUCTION_ID", "Record the buyer's answer for this auction's open post."),
+    named(
+        "--resolve",
+        "AUCTION_ID",
+        "Record the buyer's answer (--as) for this auction's open post; alone, close an "
+        "interrupted auction whose posts were all answered.",
+    ),
 ]
 AsOption = Annotated[
     Literal["sold", "unsold"] | None,
@@ -91,7 +97,7 @@ def recover(
 
         amount = _checked(resolve, as_, price, repost, account)
         if resolve is not None:
-            sold = as_ == "sold"
+            sold = None if as_ is None else as_ == "sold"
 
             async def resolving(session: LogSession) -> int:
                 return await out.resolved(session, resolve, sold, amount, account, as_json=json_)
@@ -128,8 +134,6 @@ def _checked(
 
     if resolve is not None and repost is not None:
         raise UsageError("--resolve and --repost: one at a time")
-    if resolve is not None and as_ is None:
-        raise UsageError("--resolve needs --as sold or --as unsold (what the buyer confirmed)")
     if resolve is None and as_ is not None:
         raise UsageError("--as goes with --resolve AUCTION_ID")
     if price is not None and as_ != "sold":

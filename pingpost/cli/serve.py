@@ -75,25 +75,27 @@ def serve(
     """Serve POST /v1/leads: each lead is auctioned and answered with its JSON result."""
 
     def body() -> int:
-        import asyncio
-
+        from pingpost.runloop import run as run_loop
         from pingpost.serve import ServeOptions
         from pingpost.serve import serve as run_service
         from pingpost.serve.accesslog import ServiceLog, route_library_logs
+        from pingpost.serve.state import load_service_config
+        from pingpost.store.backends import store_for_url
 
         human = _human("json" if json_ else log_format)
         log = ServiceLog(human=human)
         route_library_logs(log)
-        from pingpost.store.backends import store_for_url
-
         options = ServeOptions(config_dir(config), host, port, auth=not insecure_no_auth, test=test)
-        url = store_url(store, no_store, config)  # checked before anything starts
+        # loaded once, as `validate` checks it: its settings may name the store
+        loaded = load_service_config(options.config_path, auth=options.auth)
+        url = store_url(store, no_store, config, loaded.config.settings)
         if insecure_no_auth:
             log.event("warning", message="--insecure-no-auth: leads are taken without an API key")
         if url is None:
             log.event("warning", message="--no-store: nothing is logged; Idempotency-Keys "
                       "hold in this process only")  # fmt: skip
-        asyncio.run(run_service(options, store_for_url(url) if url else None, log=log))
+        opened = store_for_url(url) if url else None
+        run_loop(run_service(options, opened, log=log, loaded=loaded))  # uvloop where installed
         return 0
 
     run(body, debug=debug)

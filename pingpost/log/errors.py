@@ -43,3 +43,27 @@ class EmptyLog(UsageError):
 
     def __init__(self) -> None:
         super().__init__("the delivery log has no auction yet: nothing to show")
+
+
+class AnswerNeeded(UsageError):
+    """A post of the auction waits for its buyer's answer, and none was given."""
+
+    def __init__(self, auction_id: str) -> None:
+        self.auction_id = auction_id
+        super().__init__(
+            f"auction {auction_id} has a post waiting for its buyer's answer: say what the "
+            "buyer confirmed"
+        )
+
+
+class AnswersLogged(UsageError):
+    """An auction whose posts were all answered, given an answer the log contradicts (or a
+    price: the buyer's answer set it)."""
+
+    def __init__(self, auction_id: str, logged: str, why: str) -> None:
+        self.auction_id = auction_id
+        self.logged = logged
+        super().__init__(
+            f"auction {auction_id}: every post was answered ({logged}), so {why}; "
+            "close it as the answers say"
+        )

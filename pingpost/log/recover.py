@@ -2,6 +2,7 @@
 
     store.open_auctions ──► what is known: account, when the post left, any answer
     the buyer's word ──► resolve(sold at a price | not sold) ──► the auction's result
+    every post answered, no result (killed in between) ──► close: the result the answers say
 
 A post with no answer, or an in-doubt one, keeps its cap reservation until it is
 resolved here: a sale keeps it (at the confirmed price), a "not sold" frees it.
@@ -15,13 +16,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from pingpost.log.errors import NoOpenPost, PostAccountNeeded
+from pingpost.log.errors import AnswerNeeded, AnswersLogged, NoOpenPost, PostAccountNeeded
 from pingpost.store.api import Store
 from pingpost.store.errors import UnknownAuction
 from pingpost.store.records import LogRow, PostRecord, StoredAuction
 
 CONFIRMED_SOLD = "resolved by hand: the buyer confirmed the sale"
 CONFIRMED_UNSOLD = "resolved by hand: the buyer confirmed it did not take the lead"
+CLOSED = "closed by hand: every post was answered, none sold (the auction was interrupted)"
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,15 @@ class Resolution:
     sold: bool
     price: Decimal | None  # the sale's price (the bid when none was given)
     settled: int  # open posts settled
+    row: LogRow  # the auction as the log has it now
+
+
+@dataclass(frozen=True)
+class Closing:
+    """An interrupted auction whose posts were all answered, closed from its answers."""
+
+    auction_id: str
+    answers: tuple[PostRecord, ...]  # every post, each with its answer
     row: LogRow  # the auction as the log has it now
 
 
@@ -81,6 +92,62 @@ async def resolve(
     settled = await settle_all(store, stored, post.account, sold=sold, price=price, at=at, why=why)
     now = await stored_auction(store, auction_id)
     return Resolution(auction_id, post.account, sold, price, settled, now.row)
+
+
+async def settle(
+    store: Store,
+    auction_id: str,
+    *,
+    sold: bool | None,
+    price: Decimal | None,
+    account: str | None,
+    at: float,
+) -> Resolution | Closing:
+    """`recover --resolve`: record the buyer's answer (`sold`) for an open post, or close an
+    interrupted auction whose posts were all answered (nothing to ask: `sold`, if given,
+    must be what the answers say). Raises AnswerNeeded, AnswersLogged, NoOpenPost, ..."""
+    stored = await stored_auction(store, auction_id)
+    if stored.row.result == "interrupted" and not open_posts(stored):
+        return await _close(store, stored, sold=sold, price=price, at=at)
+    if sold is None:
+        if not open_posts(stored):
+            raise NoOpenPost(auction_id, "no post is waiting for an answer: nothing to resolve")
+        raise AnswerNeeded(auction_id)
+    return await resolve(store, auction_id, sold=sold, price=price, account=account, at=at)
+
+
+def answered(stored: StoredAuction) -> str:
+    """What the answers of an auction say, in words: `sold to a for $9.50`, `none sold`."""
+    sales = [p for p in stored.posts if p.status == "sold"]
+    if sales:
+        return ", ".join(
+            f"sold to {p.account} for {_dollars(p.price if p.price is not None else p.amount)}"
+            for p in sales
+        )
+    return "none sold"
+
+
+def _dollars(value: Decimal) -> str:
+    """`$1,234.50`, as the trace writes money (never a digit lost)."""
+    exponent = value.as_tuple().exponent
+    places = max(2, -exponent) if isinstance(exponent, int) else 2
+    return f"${value:,.{places}f}"
+
+
+async def _close(
+    store: Store, stored: StoredAuction, *, sold: bool | None, price: Decimal | None, at: float
+) -> Closing:
+    auction_id = stored.row.auction_id
+    logged = answered(stored)
+    was_sold = any(p.status == "sold" for p in stored.posts)
+    if sold is not None and sold != was_sold:
+        said = "sold" if sold else "unsold"
+        raise AnswersLogged(auction_id, logged, f"it cannot be resolved as {said}")
+    if price is not None:
+        raise AnswersLogged(auction_id, logged, "the price is the one the buyer answered")
+    await store.close_auction(auction_id, at=at, reason=CLOSED)
+    now = await stored_auction(store, auction_id)
+    return Closing(auction_id, stored.posts, now.row)
 
 
 async def settle_all(

@@ -35,6 +35,7 @@ from pingpost.serve.answers import (
 )
 from pingpost.serve.auctioning import served_auction
 from pingpost.serve.door import authenticate, draining, limit_rate, parse_lead, read_body
+from pingpost.serve.held import HELD, settled_answer
 from pingpost.serve.idempotency import body_digest, valid_key
 from pingpost.serve.service import Service
 from pingpost.serve.state import LeadTypeRefused, ServiceConfig, pick_lead_type
@@ -211,8 +212,12 @@ async def _auction_once(
             409, "idempotency_key_in_use", "a request with this Idempotency-Key is still being "
             "handled; send it again shortly for its answer", headers={"Retry-After": "1"},
         )  # fmt: skip
-    note.update(_replayed(answer.body))
-    return stored_answer(answer.status, answer.body, replayed=True)
+    status, body = answer.status, answer.body
+    if status == HELD and service.store is not None:  # settled by `recover` since?
+        settled = await settled_answer(service.store, current.config, body)
+        status, body = settled if settled is not None else (status, body)
+    note.update(_replayed(body))
+    return stored_answer(status, body, replayed=True)
 
 
 def _replayed(body: bytes) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from pingpost.serve.accesslog import ServiceLog
 from pingpost.serve.app import build_app
 from pingpost.serve.errors import ListenError
 from pingpost.serve.service import Service
-from pingpost.serve.state import load_service_config
+from pingpost.serve.state import ServiceConfig, load_service_config
 from pingpost.store.api import Store
 from pingpost.transport import HttpTransport
 
@@ -48,10 +48,17 @@ async def serve(
     log: ServiceLog | None = None,
     ready: Callable[[str], None] | None = None,
     stop: asyncio.Event | None = None,
+    loaded: ServiceConfig | None = None,
 ) -> None:
-    """Run the service until `stop` is set (or SIGTERM/SIGINT), then drain and return."""
+    """Run the service until `stop` is set (or SIGTERM/SIGINT), then drain and return.
+    `loaded`: the config already loaded from `options.config_path` (by the command, which
+    needed its settings for the store's URL); else it is loaded here."""
     log = log or ServiceLog()
-    current = await asyncio.to_thread(load_service_config, options.config_path, auth=options.auth)
+    current = loaded
+    if current is None:
+        current = await asyncio.to_thread(
+            load_service_config, options.config_path, auth=options.auth
+        )
     # refused here, before the port is bound: unreachable, or from a newer pingpost
     in_flight = current.config.settings.serve.max_in_flight
     async with (

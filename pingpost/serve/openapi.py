@@ -77,7 +77,11 @@ _POST_LEAD: dict[str, Any] = {
     "responses": {
         "200": _result("Unsold: the auction ran and nobody bought the lead."),
         "201": _result("Sold."),
-        "202": _result("In doubt: a post may have reached its buyer (see `pingpost recover`)."),
+        "202": _result(
+            "In doubt: a post may have reached its buyer (see `pingpost recover`). A retry "
+            "with the same Idempotency-Key gets the settled result (201 or 200, with "
+            "`recovery`) once `pingpost recover` has resolved it."
+        ),
         "400": _error("The body is not JSON, a lead type is needed, or a header is malformed."),
         "401": _error("The API key is missing, wrong or revoked."),
         "403": _error("This source may not post that lead type."),

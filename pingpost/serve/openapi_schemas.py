@@ -64,11 +64,21 @@ _RESULT: dict[str, Any] = {
         "sold_to": _TEXT_OR_NULL,
         "price": _MONEY,
         "reason": _TEXT_OR_NULL,
-        "duration_ms": {"type": "number"},
+        "duration_ms": {
+            "type": ["number", "null"],
+            "description": "null: an auction interrupted before its result, settled since "
+            "by `pingpost recover` (see `recovery`).",
+        },
         "ping_round_ms": {"type": "number"},
         "posted_to": {"type": "array", "items": {"type": "string"}},
         "dry_run": {"type": "boolean"},
         "accounts": {"type": "array", "items": {"$ref": "#/components/schemas/AccountResult"}},
+        "recovery": {
+            "type": "object",
+            "description": "In the answer to a retry of a held (202) lead once `pingpost "
+            "recover` has settled it: the result as settled and the posts settled since, as "
+            "`pingpost log show --json` prints them.",
+        },
     },
 }
 

@@ -4,7 +4,7 @@
            ──► claim_lead / bought / usage / ...   controls, before the ping
            ──► post_intent (durable, reserves caps) ──► post ──► post_outcome (durable)
            ──► finish (durable)                     W2: the result, before it is printed
-    cli    ──► log / auction / stats / open_auctions / resolve / purge / info
+    cli    ──► log / auction / stats / open_auctions / resolve / close_auction / purge / info
     serve  ──► claim_request / complete_request     idempotency keys across instances
 
 Three implementations behave alike and pass one test suite: `MemoryStore`
@@ -40,7 +40,7 @@ from pingpost.store.records import (
     Usage,
 )
 
-SCHEMA_VERSION = 1  # the newest schema this pingpost writes; older stores are migrated
+SCHEMA_VERSION = 2  # the newest schema this pingpost writes; older stores are migrated
 
 
 class Store(Protocol):
@@ -76,14 +76,19 @@ class Store(Protocol):
         Its cap claims are checked and counted atomically with it, across processes:
         if one has no room, nothing is written and the first cap reached is returned.
         The same intent again (auction, account, attempt) is a no-op returning None, so
-        that a call retried after an error it may have survived counts once."""
+        that a call retried after an error it may have survived counts once.
+        Raises OtherAuction, writing nothing, when another run owns the auction id
+        (`lead.run`) or, at the auction's first write, has delivered the same lead key
+        since W3 looked (`lead.follows`): checked atomically with the write, across
+        processes, so that one batch run twice at once never posts a lead twice."""
 
     async def post_outcome(self, outcome: PostOutcome) -> None:
         """Record what the post became; release or adjust its reservation (see
         `PostOutcome`); on a sale, the account's last sale time and its bought key."""
 
     async def finish(self, record: AuctionRecord) -> None:
-        """Record the auction's result (and its lead record if no post was made)."""
+        """Record the auction's result (and its lead record if no post was made). Raises
+        OtherAuction as `post_intent` does."""
 
     # -- the log --------------------------------------------------------------------
 
@@ -113,6 +118,12 @@ class Store(Protocol):
         """Record what the buyer confirmed for an open post: sold (at `price`, else the
         bid) or not (its reservation is released). The auction's result follows, and so
         does the account's line (its status and price), so that stats agree."""
+
+    async def close_auction(self, auction_id: str, *, at: float, reason: str) -> None:
+        """Write the result of an interrupted auction whose posts were all answered (the
+        process ended between its last answer and its result): sold when a post sold (the
+        best sale names it), else unsold with `reason`. Raises UnknownAuction when there is
+        no such auction, it has a result, or a post of it is still open."""
 
     async def purge(self, *, before: float | None = None, auction_id: str | None = None) -> int:
         """Delete auctions (lead, document, posts, lines) finished before `before`, or

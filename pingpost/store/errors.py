@@ -68,3 +68,18 @@ class UnknownAuction(StoreError):
         self.auction_id = auction_id
         self.why = why
         super().__init__(f"auction {auction_id}: {why}")
+
+
+class OtherAuction(StoreError):
+    """A post intent or result refused because another run owns the lead or the auction
+    id: `other` is that run's auction (maybe `auction_id` itself). `same_lead`: it
+    delivers this very lead (the same batch run twice at once); else only the id is
+    shared (two leads with one source id), and the lead can run under another id.
+    Nothing was written."""
+
+    def __init__(self, auction_id: str, other: str, *, same_lead: bool) -> None:
+        self.auction_id = auction_id
+        self.other = other
+        self.same_lead = same_lead
+        whose = "this lead" if same_lead else "this auction id, for another lead"
+        super().__init__(f"auction {auction_id}: another run delivers {whose} (auction {other})")

@@ -16,10 +16,11 @@ from decimal import Decimal
 from typing import Literal
 
 from pingpost.store.api import SCHEMA_VERSION
-from pingpost.store.errors import UnknownAuction
+from pingpost.store.errors import OtherAuction, UnknownAuction
 from pingpost.store.memory_auctions import (
     Auction,
     Post,
+    closed_record,
     is_sold,
     resolved_record,
     same,
@@ -49,7 +50,7 @@ from pingpost.store.records import (
     StoreInfo,
     Usage,
 )
-from pingpost.store.settle import settle
+from pingpost.store.settle import NOT_CLOSABLE, settle
 
 
 class MemoryStore:
@@ -103,6 +104,7 @@ class MemoryStore:
 
     async def post_intent(self, lead: LeadRecord, intent: PostIntent) -> CapReached | None:
         known = self._auctions.get(lead.auction_id)
+        self._check_owner(lead, known)
         if known is not None and any(same(p.intent, intent) for p in known.posts):
             return None  # written before (a retried call): counted once
         for claim in intent.claims:
@@ -122,7 +124,9 @@ class MemoryStore:
         self._settle(post, outcome)
 
     async def finish(self, record: AuctionRecord) -> None:
-        self._auction(record.lead).record = record
+        self._check_owner(record.lead, self._auctions.get(record.lead.auction_id))
+        auction = self._auction(record.lead)
+        auction.record = replace(record, lead=auction.lead)
 
     # -- the log ---------------------------------------------------------------------------
 
@@ -188,6 +192,14 @@ class MemoryStore:
         )
         self._settle(post, outcome)
         a.record = resolved_record(a, outcome, at, reason)
+
+    async def close_auction(self, auction_id: str, *, at: float, reason: str) -> None:
+        a = self._auctions.get(auction_id)
+        if a is None:
+            raise UnknownAuction(auction_id)
+        if a.record is not None or any(p.open for p in a.posts):
+            raise UnknownAuction(auction_id, NOT_CLOSABLE)
+        a.record = closed_record(a, at, reason)
 
     async def purge(self, *, before: float | None = None, auction_id: str | None = None) -> int:
         doomed = [
@@ -270,9 +282,30 @@ class MemoryStore:
     def _auction(self, lead: LeadRecord) -> Auction:
         auction = self._auctions.get(lead.auction_id)
         if auction is None:
-            auction = self._auctions[lead.auction_id] = Auction(lead)
+            kept = replace(lead, run=None, follows=None)
+            auction = self._auctions[lead.auction_id] = Auction(kept, lead.run)
             self._by_key.setdefault(lead.lead_key, []).append(lead.auction_id)
         return auction
+
+    def _check_owner(self, lead: LeadRecord, known: Auction | None) -> None:
+        """Raise OtherAuction when another run owns this auction id, or (its first write)
+        delivers the same lead since W3 looked (`lead.follows`)."""
+        if known is not None:
+            if lead.run is not None and known.run != lead.run:
+                same = known.lead.lead_key == lead.lead_key
+                raise OtherAuction(lead.auction_id, lead.auction_id, same_lead=same)
+            return
+        if lead.follows is None:
+            return
+        ids = [i for i in self._by_key.get(lead.lead_key, ()) if i in self._auctions]
+        if lead.follows:
+            if lead.follows not in ids:
+                return  # purged since: nothing to compare with
+            ids = ids[ids.index(lead.follows) + 1 :]
+        for other in reversed(ids):
+            record = self._auctions[other].record
+            if other != lead.auction_id and (record is None or record.result != "duplicate"):
+                raise OtherAuction(lead.auction_id, other, same_lead=True)
 
     def _post(self, auction_id: str, account: str, attempt: int) -> Post:
         a = self._auctions.get(auction_id)

@@ -55,7 +55,8 @@ class Post:
 
 @dataclass
 class Auction:
-    lead: LeadRecord
+    lead: LeadRecord  # as the SQL backends read it back: no run, no follows
+    run: str | None = None  # the run that owns it
     record: AuctionRecord | None = None
     posts: list[Post] = field(default_factory=list)
 
@@ -131,3 +132,17 @@ def resolved_record(a: Auction, outcome: PostOutcome, at: float, reason: str) ->
         reason=reason if now.result != "sold" else None,
         accounts=lines,
     )
+
+
+def closed_record(a: Auction, at: float, reason: str) -> AuctionRecord:
+    """The result of an interrupted auction whose posts were all answered, from them."""
+    sales = [
+        Sale(p.intent.account, o.price if o.price is not None else p.intent.amount)
+        for p in a.posts
+        if (o := p.outcome) is not None and o.status == "sold"
+    ]
+    now = resolved(sales, still_open=False)
+    return AuctionRecord(
+        lead=a.lead, result=now.result, finished_at=at, duration_ms=0.0, sold_to=now.sold_to,
+        price=now.price, revenue=now.revenue, reason=reason if now.result != "sold" else None,
+    )  # fmt: skip

@@ -33,6 +33,15 @@ class LeadRecord:
     lead_json: str  # the lead as received, canonical JSON
     started_at: float
     source: str | None = None  # the batch file, `<stdin>`, or the serve source's name
+    # The run (one auction's writer: the engine's Recorder) that owns this auction id. A
+    # post intent or result for an auction id another run owns is refused (OtherAuction);
+    # None: no owner is checked (records read back, `recover --repost`).
+    run: str | None = None
+    # W3's look at the lead key when this auction was decided: the latest auction it
+    # found ("" for none). The auction's first write is refused (OtherAuction) if another
+    # auction of the same lead key came since (the same batch run twice at once). None:
+    # no such check (each `serve` submission is a new one).
+    follows: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

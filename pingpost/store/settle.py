@@ -18,6 +18,8 @@ from typing import Literal
 from pingpost.store.records import RELEASING, AccountLine, LoggedResult, OpenPost, PostRecord
 
 ZERO = Decimal(0)
+# Why `close_auction` refuses an auction (it exists: UnknownAuction says so otherwise).
+NOT_CLOSABLE = "not an interrupted auction whose posts were all answered"
 
 
 def holds(status: str | None) -> bool:

@@ -1,6 +1,9 @@
 """`pingpost log`: recent auctions as a table, or one JSON line each.
 
-    time · auction id · lead type · result · sold to · price · duration · reason
+    time · auction id · lead type · source · result · sold to · price · duration · reason
+
+The source is who sent the lead: a `serve` source's name, or the batch file `deliver`
+read (`<stdin>`); empty for one given on the command line or sent without a key.
 
 Times in the log's zone (its name in the header). Buyer and lead text is plain
 `Text`, never markup, and goes through the masker; a buyer's words in a reason are
@@ -37,6 +40,7 @@ def log_table(rows: list[LogRow], zone: ZoneInfo, masker: Masker) -> FittedTable
             Column(f"time ({zone.key})"),
             Column("auction id", keep=95),
             Column("lead type", keep=30),
+            Column("source", keep=35),
             Column("result", keep=90),
             Column("sold to", keep=80),
             Column("price", keep=85, justify="right"),
@@ -49,6 +53,7 @@ def log_table(rows: list[LogRow], zone: ZoneInfo, masker: Masker) -> FittedTable
             Text(shown_time(row.started_at, zone)),
             Text(displayable(row.auction_id)),
             Text(row.lead_type),
+            Text(row.source or ""),
             Text(row.result, RESULT_STYLES.get(row.result, "")),
             Text(row.sold_to or ""),
             Text(dollars(row.price), "bold"),

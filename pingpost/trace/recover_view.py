@@ -39,7 +39,7 @@ def open_list(items: list[OpenItem], maskers: list[Masker], zone: ZoneInfo) -> G
             parts.append(
                 Text(
                     f"  every post was answered ({done}); only the result was not written: "
-                    "nothing to ask a buyer (a rerun of the batch skips or re-auctions the lead)",
+                    "nothing to ask a buyer; close it as the answers say",
                     "dim",
                 )
             )

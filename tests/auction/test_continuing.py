@@ -153,3 +153,57 @@ def test_without_a_store_there_is_no_continuation() -> None:
         deliver_lead(lead(zip_code="10010"), cfg(), transport=FakeTransport(SELLS), store=None)
     )
     assert statuses(one) == {"a": "sold"}
+
+
+def _at_once(*leads: Lead, answers: dict[str, Any]) -> tuple[list[Any], FakeTransport]:
+    """Deliver the leads concurrently into one store (as two runs of one batch would): each
+    pings, then the first to write wins."""
+    store = LoggedStore()
+    transport = FakeTransport(answers)
+
+    async def both() -> list[Any]:
+        return await asyncio.gather(
+            *(deliver_lead(one, cfg(), transport=transport, store=store, clock=clock)
+              for one in leads)
+        )  # fmt: skip
+
+    return asyncio.run(both()), transport
+
+
+def _posts(transport: FakeTransport) -> list[str]:
+    return [request.url for request, _ in transport.sent if request.url.endswith("/post")]
+
+
+SLOW_SELLS = {"a/ping": bid("12", delay=0.05), "a/post": sold()}
+
+
+def test_one_lead_delivered_twice_at_once_is_posted_once() -> None:
+    """Both runs found nothing in the log (W3); the store refuses the second's first post
+    intent: it ends skipped, naming the auction that delivers the lead, with nothing sent."""
+    for ref in (None, "crm-77"):  # a new uuid each, or the lead's own id in both
+        (first, second), transport = _at_once(
+            lead(ref, zip_code="10011"), lead(ref, zip_code="10011"), answers=SLOW_SELLS
+        )
+        assert sorted(r.result for r in (first, second)) == ["skipped", "sold"]
+        won, lost = (first, second) if first.result == "sold" else (second, first)
+        assert len(_posts(transport)) == 1
+        assert lost.reason == (
+            f"skipped: auction {won.lead_id} is delivering this very lead at the same time "
+            "(one batch run twice at once, or the lead twice in a batch); nothing was posted "
+            "for it here"
+        )
+        assert lost.earlier is not None and lost.earlier.auction_id == won.lead_id
+        assert lost.accounts == () and lost.sold_to is None
+        if ref is not None:
+            assert won.lead_id == ref
+
+
+def test_two_leads_taking_one_free_id_at_once_both_run() -> None:
+    """Two different leads sent with one source id at once: both chose `crm-8`; the one
+    refused runs again (pinging again) under `crm-8~2`. Each sells once."""
+    (first, second), transport = _at_once(
+        lead("crm-8", zip_code="10012"), lead("crm-8", zip_code="10013"), answers=SLOW_SELLS
+    )
+    assert {first.result, second.result} == {"sold"}
+    assert {first.lead_id, second.lead_id} == {"crm-8", "crm-8~2"}
+    assert len(_posts(transport)) == 2

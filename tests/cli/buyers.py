@@ -154,5 +154,8 @@ def running(buyers: Buyers) -> Iterator[Buyers]:
 
 
 def leads_file(path: Path, zips: list[str]) -> Path:
-    path.write_text("".join(json.dumps({"ZipCode": z, "FirstName": "Zed"}) + "\n" for z in zips))
+    # each lead its own (a name apiece): the same lead twice in a batch is sold once (W3)
+    names = (f"Zed{'abcdefghij'[i % 10]}{'abcdefghij'[i // 10 % 10]}" for i in range(len(zips)))
+    lines = (json.dumps({"ZipCode": z, "FirstName": n}) for z, n in zip(zips, names, strict=True))
+    path.write_text("".join(line + "\n" for line in lines))
     return path

@@ -212,7 +212,7 @@ def test_stdin_pipe_in_a_real_process(market):
     import sys
 
     env = {**os.environ, "PP_CANARY_TOKEN": "x"}
-    lines = (json.dumps(LEAD) + "\n") * 2
+    lines = "".join(json.dumps({**LEAD, "Age": age}) + "\n" for age in (34, 35))
     done = subprocess.run(
         [sys.executable, "-m", "pingpost", "deliver", "-", "--json", "-c", str(market.dir)],
         input=lines,

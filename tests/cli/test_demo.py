@@ -64,4 +64,5 @@ def test_demo_serve_sends_leads_to_the_service_with_curl_commands(runner):
     assert len(sold) == 2  # the lead, then the keyed lead (its retry replayed)
     log = out.split("── the delivery log: pingpost log")[1]
     rows = [line.split() for line in log.splitlines() if "auto_insurance" in line]
-    assert {row[2] for row in rows} == sold and {row[4] for row in rows} == {"sold"}
+    assert {row[2] for row in rows} == sold
+    assert {(row[4], row[5]) for row in rows} == {("web-form", "sold")}  # source, result

@@ -37,10 +37,10 @@ def test_migrate_creates_the_default_store_beside_the_configs(project: Path) -> 
     assert not (project / ".pingpost").exists()  # info never creates a store
     code, out, _ = _run("store", "migrate", "-c", str(project / "configs"))
     db = project / ".pingpost" / "store.db"
-    assert code == 0 and out == f"sqlite:///{db}: created at schema version 1\n"
+    assert code == 0 and out == f"sqlite:///{db}: created at schema version 2\n"
     assert db.exists()
     code, out, _ = _run("store", "migrate", "-c", str(project / "configs"))
-    assert code == 0 and "schema version 1, nothing to migrate" in out
+    assert code == 0 and "schema version 2, nothing to migrate" in out
 
 
 def test_info_shows_backend_url_version_size_and_counts(project: Path) -> None:
@@ -51,11 +51,11 @@ def test_info_shows_backend_url_version_size_and_counts(project: Path) -> None:
     lines = dict(line.split(None, 1) if " " in line else (line, "") for line in out.splitlines())
     assert lines["backend"].strip() == "sqlite"
     assert f"url               {url}" in out
-    assert "schema version    1 (this pingpost: 1)" in out
+    assert "schema version    2 (this pingpost: 2)" in out
     assert "auctions          0" in out and "open auctions     0" in out
     code, out, _ = _run("store", "info", "--store", url, "--json")
     doc = json.loads(out)
-    assert doc["backend"] == "sqlite" and doc["schema_version"] == 1
+    assert doc["backend"] == "sqlite" and doc["schema_version"] == 2
     assert doc["size_bytes"] > 0 and doc["counts"]["auctions"] == 0
 
 
@@ -90,7 +90,7 @@ def test_a_store_from_a_newer_pingpost_is_refused(project: Path) -> None:
     for command in ("info", "migrate"):
         code, _, err = _run("store", command, "--store", url)
         assert code == 2
-        assert "schema version 9, newer than this pingpost understands (1)" in err
+        assert "schema version 9, newer than this pingpost understands (2)" in err
         assert "upgrade pingpost" in err
 
 
@@ -98,5 +98,5 @@ def test_info_on_postgresql(postgres_url: str) -> None:
     assert _run("store", "migrate", "--store", postgres_url)[0] == 0
     code, out, _ = _run("store", "info", "--store", postgres_url, "--json")
     doc = json.loads(out)
-    assert code == 0 and doc["backend"] == "postgresql" and doc["schema_version"] == 1
+    assert code == 0 and doc["backend"] == "postgresql" and doc["schema_version"] == 2
     assert doc["counts"]["auctions"] == 0 and doc["size_bytes"] > 0

@@ -37,10 +37,13 @@ def test_log_lists_auctions_newest_first_as_a_table(any_logbook: Logbook) -> Non
     assert run.exit_code == 0, run.output
     lines = run.stdout.splitlines()
     assert lines[0].split()[:3] == ["time", "(UTC)", "auction"]
-    assert [c in lines[0] for c in ("lead type", "result", "sold to", "price", "duration")]
+    columns = ("lead type", "source", "result", "sold to", "price", "duration", "reason")
+    assert all(c in lines[0] for c in columns), lines[0]
     assert _ids(run.stdout) == ["L-int", "L-doubt", "L-unsold", "L-old"]
     old = next(line for line in lines if " L-old " in line)
-    assert old.split()[3:7] == ["auto_insurance", "sold", "acme-main", "$12.50"]
+    assert old.split()[3:8] == ["auto_insurance", "web", "sold", "acme-main", "$12.50"]
+    doubt = next(line for line in lines if " L-doubt " in line)
+    assert doubt.split()[3:5] == ["auto_insurance", "leads.jsonl"]  # a batch file's name
     assert " interrupted " in next(line for line in lines if " L-int " in line)
     unsold = next(line for line in lines if " L-unsold " in line)
     assert " unsold " in unsold and unsold.rstrip().endswith("no valid bid")

@@ -109,7 +109,11 @@ def test_resolve_refuses_what_cannot_be_resolved(book: Logbook) -> None:
     other = book.cli("recover", "--resolve", "R-int", "--as", "sold", "--account", "acme-main")
     assert other.exit_code == 2 and "no open post to acme-main (open: keyed-main)" in other.stderr
     for args, says in (
-        (("--resolve", "R-int"), "--resolve needs --as sold or --as unsold"),
+        (
+            ("--resolve", "R-int"),
+            "waiting for its buyer's answer: say what the buyer confirmed "
+            "(pass --as sold or --as unsold)",
+        ),
         (("--as", "sold"), "--as goes with --resolve"),
         (("--resolve", "R-int", "--as", "unsold", "--price", "3"), "--price goes with"),
         (("--resolve", "R-int", "--as", "sold", "--price", "abc"), "is not an amount"),
@@ -215,9 +219,9 @@ def test_an_interrupted_post_without_captures_can_be_reposted(book: Logbook) -> 
     assert book.cli("recover").exit_code == 0
 
 
-def test_an_auction_killed_after_its_answers_says_nothing_is_to_be_asked(book: Logbook) -> None:
-    """Killed between its post's answer and its result: listed (interrupted), with nothing
-    waiting for a buyer's word, and `--resolve` says so."""
+def _result_lost(book: Logbook, lead_id: str) -> str:
+    """An auction killed between its posts' answers and its result (the answers are
+    logged, the result is not); its result as the engine saw it."""
     import time
 
     from pingpost.auction import run_auction
@@ -230,25 +234,70 @@ def test_an_auction_killed_after_its_answers_says_nothing_is_to_be_asked(book: L
         async def post_outcome(self, outcome):  # type: ignore[no-untyped-def]
             return await self._store.post_outcome(outcome)
 
-    book.setup.server.expect_oneshot_request("/keyed/post").respond_with_json(
-        {"result": "success", "price": "20.00"}
-    )
     config = book.config
-    lead = load_lead(book.setup.lead_file("R-lost.json"), config.lead_type())
+    lead = load_lead(book.setup.lead_file(f"{lead_id}.json"), config.lead_type())
 
     async def deliver(store):  # type: ignore[no-untyped-def]
         async with HttpTransport.for_config(config) as transport:
             return await run_auction(
-                lead, config, transport=transport, store=ResultLost(store), lead_id="R-lost",
+                lead, config, transport=transport, store=ResultLost(store), lead_id=lead_id,
                 clock=time.time,
             )  # fmt: skip
 
-    assert book.store(deliver).result == "sold"
+    return str(book.store(deliver).result)
+
+
+def test_an_auction_killed_after_its_answers_is_closed_as_they_say(book: Logbook) -> None:
+    """Killed between its post's answer (a sale) and its result: listed (interrupted) with
+    nothing waiting for a buyer's word; `--resolve` alone closes it as sold, and then
+    nothing is left to recover."""
+    book.setup.server.expect_oneshot_request("/keyed/post").respond_with_json(
+        {"result": "success", "price": "20.00"}
+    )
+    assert _result_lost(book, "R-lost") == "sold"
     run = book.cli("recover")
     assert run.exit_code == 1
     assert "R-lost  interrupted" in run.stdout and "sold to keyed-main" in run.stdout
     assert "every post was answered (sold to keyed-main); only the result was not written" in (
         run.stdout
     )
-    refused = book.cli("recover", "--resolve", "R-lost", "--as", "sold")
-    assert refused.exit_code == 2 and "nothing to resolve" in refused.stderr
+    assert "every post of R-lost was answered, nothing to ask: close it with `pingpost " in (
+        run.stderr
+    )
+    assert "--as sold|unsold" not in run.stderr  # no buyer to ask
+    wrong = book.cli("recover", "--resolve", "R-lost", "--as", "unsold")
+    assert wrong.exit_code == 2, wrong.output
+    assert (
+        "auction R-lost: every post was answered (sold to keyed-main for $20.00), so it cannot "
+        "be resolved as unsold"
+    ) in wrong.stderr
+    priced = book.cli("recover", "--resolve", "R-lost", "--as", "sold", "--price", "9")
+    assert priced.exit_code == 2 and "the price is the one the buyer answered" in priced.stderr
+    closed = book.cli("recover", "--resolve", "R-lost")
+    assert closed.exit_code == 0, closed.output
+    assert closed.stdout == (
+        "R-lost: every post was answered (keyed-main bought it at $20.00); the auction is now "
+        "sold to keyed-main for $20.00\n"
+    )
+    listed = book.cli("recover")
+    assert listed.exit_code == 0 and "nothing to recover" in listed.stderr
+    log = json.loads(book.cli("log", "--lead-id", "R-lost", "--json").stdout)
+    assert (log["result"], log["sold_to"], log["price"]) == ("sold", "keyed-main", "20.00")
+    again = book.cli("recover", "--resolve", "R-lost")
+    assert again.exit_code == 2 and "nothing to resolve" in again.stderr
+
+
+def test_an_auction_killed_after_every_post_was_rejected_closes_unsold(book: Logbook) -> None:
+    book.setup.answer("keyed", "post", {"result": "rejected", "message": "no"})
+    book.setup.answer("acme", "post", {"result": "rejected", "message": "full"})
+    assert _result_lost(book, "R-none") == "unsold"
+    assert "every post was answered (none sold)" in book.cli("recover").stdout
+    run = book.cli("recover", "--resolve", "R-none", "--as", "unsold", "--json")
+    assert run.exit_code == 0, run.output
+    doc = json.loads(run.stdout)
+    answers = [(a["account"], a["status"]) for a in doc["closed"]["answers"]]
+    assert answers == [("keyed-main", "post_rejected"), ("acme-main", "post_rejected")]
+    assert doc["auction"] == {"result": "unsold", "sold_to": None, "price": None}
+    assert book.cli("recover").exit_code == 0
+    log = json.loads(book.cli("log", "--lead-id", "R-none", "--json").stdout)
+    assert log["result"] == "unsold" and "every post was answered, none sold" in log["reason"]

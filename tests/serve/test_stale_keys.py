@@ -6,7 +6,10 @@ second sale); a lead that was only pinged is auctioned."""
 
 from __future__ import annotations
 
+import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -18,7 +21,7 @@ import pytest
 from pingpost.sandbox import Sandbox
 from pingpost.store.backends import store_for_url
 
-from .helpers import ENV, buyer, post_lead, problem_of, running_service, start_process
+from .helpers import ENV, ROOT, buyer, post_lead, problem_of, running_service, start_process
 from .helpers import write_config as write_base
 
 pytestmark = pytest.mark.slow
@@ -74,12 +77,29 @@ def test_a_dead_instance_s_post_holds_the_lead_in_doubt(
         taken = post_lead(survivor.url, headers={"Idempotency-Key": "k-1"})
         retried = post_lead(survivor.url, headers={"Idempotency-Key": "k-1"})
         assert survivor.events("idempotency_key_taken_over")
+        # the operator learns from the buyer that the dead instance's post sold
+        held_by = taken.json()["lead_id"]
+        recovered = _recover(config, store_url, "--resolve", held_by, "--as", "sold")
+        settled = post_lead(survivor.url, headers={"Idempotency-Key": "k-1"})
     assert taken.status == 202, taken.body
     document = taken.json()
     assert document["result"] == "in_doubt" and "pingpost recover" in document["reason"]
+    assert document["earlier"]["auction_id"] == held_by  # the dead instance's auction
     assert retried.status == 202 and retried.body == taken.body
     assert retried.headers["idempotent-replayed"] == "true"
+    assert recovered.returncode == 0, recovered.stderr
+    assert settled.status == 201, settled.body
+    assert (settled.json()["lead_id"], settled.json()["result"]) == (held_by, "sold")
+    assert settled.json()["sold_to"] == "s-acct" and settled.json()["duration_ms"] is None
     assert len(sandbox.ledger(phase="post")) == 1  # never posted a second time
+
+
+def _recover(config: Path, store_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "pingpost", "recover", "-c", str(config), "--store", store_url]
+    return subprocess.run(
+        [*command, *args], capture_output=True, text=True, cwd=ROOT,
+        env={**os.environ, **ENV}, timeout=60,
+    )  # fmt: skip
 
 
 def test_a_dead_instance_s_key_waits_then_is_taken_over_and_auctioned(

@@ -152,3 +152,39 @@ def test_round_robin_takes_turns_across_two_instances(
             time.sleep(1.05)
     assert sold_to[0] in ("a-acct", "b-acct")
     assert all(sold_to[i] != sold_to[i + 1] for i in range(3)), sold_to
+
+
+def test_two_submissions_taking_one_source_id_at_once_are_two_auctions(
+    buyers: Callable[..., Sandbox], tmp_path: Path, store_url: str
+) -> None:
+    """The lead type's `id_field` names the auction. Two submissions carrying the same id
+    at the same moment (the same lead, or two leads): each is a new submission, so both are
+    auctioned; the store gives the id to the first to write, the other runs as `<id>~2`."""
+    sandbox = buyers(buyer("a", 12, latency_ms=150.0))
+    config = write_config(tmp_path / "configs", sandbox.url, ["a"])
+    lead_type = config / "lead_types/auto.yaml"
+    text = lead_type.read_text().replace(
+        "fields:\n", "id_field: Ref\nfields:\n  Ref: {type: string}\n"
+    )
+    lead_type.write_text(text)
+    answers: list[Any] = []
+    with running_service(config, store=store_for_url(store_url)) as service:
+        for leads in (
+            ({**LEAD, "Ref": "S-1"},) * 2,
+            ({**LEAD, "Ref": "S-2"}, _lead(2) | {"Ref": "S-2"}),
+        ):
+            sent = [
+                threading.Thread(
+                    target=lambda lead=lead: answers.append(post_lead(service.url, lead))
+                )
+                for lead in leads
+            ]
+            for thread in sent:
+                thread.start()
+            for thread in sent:
+                thread.join(30)
+    assert [a.status for a in answers] == [201] * 4, [a.json() for a in answers]
+    assert sorted(a.json()["lead_id"] for a in answers) == ["S-1", "S-1~2", "S-2", "S-2~2"]
+    assert {a.json()["result"] for a in answers} == {"sold"}
+    rows = {row.auction_id: row.result for row in _log(store_url)}
+    assert rows == {"S-1": "sold", "S-1~2": "sold", "S-2": "sold", "S-2~2": "sold"}

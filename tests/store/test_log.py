@@ -132,6 +132,59 @@ def test_resolve_without_an_open_post_is_refused(backend: Backend) -> None:
     backend.run(scenario)
 
 
+def test_an_interrupted_auction_whose_posts_were_all_answered_is_closed_from_them(
+    backend: Backend,
+) -> None:
+    """Killed between its last answer and its result: its result is what the answers say
+    (the best sale, or unsold), and it leaves `recover`'s list; the stats count it."""
+
+    async def scenario(store: Store) -> None:
+        sold_one, unsold_one = lead(1), lead(2, at=T0 + 60)
+        first = intent(sold_one, "acme", amount="12.00")
+        await store.post_intent(sold_one, first)
+        await store.post_outcome(outcome(first, "post_rejected"))
+        second = intent(sold_one, "bluesky", attempt=2, amount="9.00")
+        await store.post_intent(sold_one, second)
+        await store.post_outcome(outcome(second, "sold", price="9.50"))
+        lone = intent(unsold_one, "acme")
+        await store.post_intent(unsold_one, lone)
+        await store.post_outcome(outcome(lone, "post_rejected"))
+        assert len(await store.open_auctions()) == 2
+        await store.close_auction("A1", at=T0 + 500, reason="closed")
+        await store.close_auction("A2", at=T0 + 500, reason="closed")
+        rows = {r.auction_id: r for r in await store.log(LogQuery())}
+        assert (rows["A1"].result, rows["A1"].sold_to, rows["A1"].price) == (
+            "sold",
+            "bluesky",
+            Decimal("9.50"),
+        )
+        assert rows["A1"].reason is None
+        assert (rows["A2"].result, rows["A2"].sold_to, rows["A2"].reason) == (
+            "unsold",
+            None,
+            "closed",
+        )
+        assert await store.open_auctions() == []
+        (source,) = await store.stats(T0, T0 + 600, by="source")
+        assert (source.auctions, source.revenue) == (2, Decimal("9.50"))
+
+    backend.run(scenario)
+
+
+def test_only_an_answered_interrupted_auction_can_be_closed(backend: Backend) -> None:
+    async def scenario(store: Store) -> None:
+        await _history(store)  # A1 sold, A3 interrupted with no answer, A4 in doubt
+        with pytest.raises(UnknownAuction, match="not in the store"):
+            await store.close_auction("nope", at=T0, reason="x")
+        for finished_or_open in ("A1", "A3", "A4"):
+            with pytest.raises(UnknownAuction, match="posts were all answered"):
+                await store.close_auction(finished_or_open, at=T0, reason="x")
+        (a3,) = await store.log(LogQuery(lead_id="A3"))
+        assert a3.result == "interrupted"  # nothing written
+
+    backend.run(scenario)
+
+
 def test_purge_by_age_keeps_open_auctions_counters_and_keys(backend: Backend) -> None:
     async def scenario(store: Store) -> None:
         await _history(store)

@@ -43,7 +43,7 @@ def test_two_processes_opening_a_new_store_migrate_once(sql_backend: Backend) ->
 
     async def check(store: Store) -> None:
         info = await store.info()
-        assert info.schema_version == info.supported_version == 1
+        assert info.schema_version == info.supported_version == 2
 
     sql_backend.run(check)
 

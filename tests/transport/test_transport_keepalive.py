@@ -15,7 +15,7 @@ from pingpost.exchange import RawResponse
 from pingpost.transport import POST_MAX_IDLE, HttpTransport
 
 from .helpers import options, post
-from .servers import RawServer, closes_when_idle
+from .servers import RawServer, closes_when_idle, slow
 
 
 def test_a_post_takes_a_fresh_connection_after_max_idle() -> None:
@@ -69,3 +69,26 @@ def test_pings_and_posts_do_not_share_idle_connections() -> None:
 def test_the_post_idle_limit_is_below_common_server_timeouts() -> None:
     # gunicorn closes idle connections after 2 s, Apache, Node and uvicorn after 5 s
     assert 0 < POST_MAX_IDLE <= 1.0
+
+
+def test_the_surplus_of_a_burst_idles_out_under_steady_traffic() -> None:
+    # aiohttp takes the oldest idle connection first: one request after another then
+    # cycles through every connection of a past burst, none ever idles long enough to
+    # expire, and the pool keeps its busiest size forever (a serve soak's descriptors
+    # grew so). The transport takes the freshest: the surplus idles out. Posts' pool,
+    # for its short idle limit; pings' pool is the same connector with aiohttp's 15 s.
+    async def scenario() -> tuple[int, int, int]:
+        async with RawServer(slow(0.02)) as server, HttpTransport(post_max_idle=0.3) as transport:
+            url = server.url + "/post"
+            burst = [transport.send(post(url), options(phase="post")) for _ in range(8)]
+            assert all(r.status == 200 for r in await asyncio.gather(*burst))
+            after_burst = transport.open_connections()
+            end = asyncio.get_running_loop().time() + 1.0
+            while asyncio.get_running_loop().time() < end:  # one at a time, every ~25 ms
+                result = await transport.send(post(url), options(phase="post"))
+                assert result.status == 200, result.failure
+            return after_burst, transport.open_connections(), server.connections
+
+    after_burst, after_steady, opened = asyncio.run(scenario())
+    assert after_burst == opened == 8
+    assert after_steady == 1

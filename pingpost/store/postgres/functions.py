@@ -214,3 +214,164 @@ $$
 """
 
 ALL = (TALLY, POST_INTENT, POST_OUTCOME, FINISH)
+
+# Schema version 2: auctions owned by their run (OtherAuction). Refusals are arrays:
+# ['other', the other run's auction, 'true' when it delivers the same lead], and a
+# refused cap is ['cap', window, leads used, spend used].
+LEAD_LOCK = 1885827184  # the advisory lock class of lead keys (a first write per lead key)
+
+NEWER = r"""
+CREATE FUNCTION pp_newer_auction(p_lead_key text, p_auction_id text, p_follows text)
+RETURNS text LANGUAGE sql AS $$
+    SELECT a.auction_id FROM auctions a
+    WHERE a.lead_key = p_lead_key AND a.auction_id <> p_auction_id
+      AND a.auction_id <> p_follows AND a.result IS DISTINCT FROM 'duplicate'
+      AND (p_follows = '' OR a.id > (SELECT id FROM auctions WHERE auction_id = p_follows))
+    ORDER BY a.id DESC LIMIT 1
+$$
+"""
+
+POST_INTENT_V2 = r"""
+DROP FUNCTION pp_post_intent(text, text, text, text, double precision, bytea, text, integer,
+    double precision, numeric, text, text[], integer[], numeric[]);
+CREATE FUNCTION pp_post_intent(
+    p_auction_id text, p_lead_key text, p_lead_type text, p_source text,
+    p_started_at double precision, p_lead bytea, p_account text, p_attempt integer,
+    p_sent_at double precision, p_amount numeric, p_key text,
+    p_windows text[], p_leads integer[], p_spend numeric[], p_run text, p_follows text)
+RETURNS text[] LANGUAGE plpgsql AS $$
+DECLARE
+    v_auction bigint;
+    v_run text;
+    v_key text;
+    v_other text;
+    v_window text;
+    v_used usage%ROWTYPE;
+BEGIN
+    SELECT id, run, lead_key INTO v_auction, v_run, v_key FROM auctions
+    WHERE auction_id = p_auction_id;
+    IF v_auction IS NULL AND p_follows IS NOT NULL THEN
+        -- the lead's first write: one at a time per lead key, then has another run come?
+        PERFORM pg_advisory_xact_lock(LEAD_LOCK, hashtext(p_lead_key));
+        v_other := pp_newer_auction(p_lead_key, p_auction_id, p_follows);
+        IF v_other IS NOT NULL THEN
+            RETURN ARRAY['other', v_other, 'true'];
+        END IF;
+        SELECT id, run, lead_key INTO v_auction, v_run, v_key FROM auctions
+        WHERE auction_id = p_auction_id;  -- a parallel intent of this run wrote it meanwhile
+    END IF;
+    IF v_auction IS NOT NULL THEN
+        IF p_run IS NOT NULL AND v_run IS DISTINCT FROM p_run THEN
+            RETURN ARRAY['other', p_auction_id, (v_key = p_lead_key)::text];
+        END IF;
+        IF EXISTS (SELECT 1 FROM posts WHERE auction = v_auction
+                AND account = p_account AND attempt = p_attempt) THEN
+            RETURN NULL;  -- written before: a retried call is counted once
+        END IF;
+    END IF;
+    BEGIN  -- the auction (its first write) and every window's count, or none of them
+        IF v_auction IS NULL THEN
+            INSERT INTO auctions (auction_id, lead_key, lead_type, source, started_at, run)
+            VALUES (p_auction_id, p_lead_key, p_lead_type, p_source, p_started_at, p_run)
+            ON CONFLICT (auction_id) DO NOTHING RETURNING id INTO v_auction;
+            IF v_auction IS NULL THEN
+                SELECT id, run, lead_key INTO v_auction, v_run, v_key FROM auctions
+                WHERE auction_id = p_auction_id;
+                IF p_run IS NOT NULL AND v_run IS DISTINCT FROM p_run THEN
+                    RETURN ARRAY['other', p_auction_id, (v_key = p_lead_key)::text];
+                END IF;
+            ELSE
+                INSERT INTO leads VALUES (v_auction, p_lead);
+            END IF;
+        END IF;
+        FOR i IN 1 .. coalesce(array_length(p_windows, 1), 0) LOOP
+            v_window := p_windows[i];
+            IF 1 > coalesce(p_leads[i], 1) OR p_amount > coalesce(p_spend[i], p_amount) THEN
+                RAISE EXCEPTION USING ERRCODE = 'PP001';
+            END IF;
+            INSERT INTO usage AS u VALUES (p_account, v_window, 1, p_amount)
+            ON CONFLICT (account, cap_window) DO UPDATE
+                SET leads = u.leads + 1, spend = u.spend + excluded.spend
+                WHERE u.leads + 1 <= coalesce(p_leads[i], u.leads + 1)
+                  AND u.spend + excluded.spend <= coalesce(p_spend[i], u.spend + excluded.spend);
+            IF NOT FOUND THEN
+                RAISE EXCEPTION USING ERRCODE = 'PP001';
+            END IF;
+        END LOOP;
+    EXCEPTION WHEN SQLSTATE 'PP001' THEN
+        SELECT * INTO v_used FROM usage WHERE account = p_account AND cap_window = v_window;
+        RETURN ARRAY['cap', v_window, coalesce(v_used.leads, 0)::text,
+                     coalesce(v_used.spend, 0)::text];
+    END;
+    INSERT INTO posts (auction, account, attempt, sent_at, amount, idempotency_key, windows,
+                       counted)
+    VALUES (v_auction, p_account, p_attempt, p_sent_at, p_amount, p_key, p_windows, p_amount);
+    RETURN NULL;
+END
+$$
+""".replace("LEAD_LOCK", str(LEAD_LOCK))
+
+FINISH_V2 = r"""
+DROP FUNCTION pp_finish(text, text, text, text, double precision, bytea, text,
+    double precision, double precision, text, numeric, numeric, text, bytea,
+    text[], text[], numeric[], double precision[], double precision[], text[], numeric[]);
+CREATE FUNCTION pp_finish(
+    p_auction_id text, p_lead_key text, p_lead_type text, p_source text,
+    p_started_at double precision, p_lead bytea, p_result text,
+    p_finished_at double precision, p_duration_ms double precision, p_sold_to text,
+    p_price numeric, p_revenue numeric, p_reason text, p_document bytea,
+    l_accounts text[], l_statuses text[], l_bids numeric[], l_pings double precision[],
+    l_posts double precision[], l_errors text[], l_prices numeric[],
+    p_run text, p_follows text)
+RETURNS text[] LANGUAGE plpgsql AS $$
+DECLARE
+    v_auction bigint;
+    v_result text;
+    v_run text;
+    v_key text;
+    v_other text;
+BEGIN
+    IF p_follows IS NOT NULL
+            AND NOT EXISTS (SELECT 1 FROM auctions WHERE auction_id = p_auction_id) THEN
+        PERFORM pg_advisory_xact_lock(LEAD_LOCK, hashtext(p_lead_key));
+        v_other := pp_newer_auction(p_lead_key, p_auction_id, p_follows);
+        IF v_other IS NOT NULL THEN
+            RETURN ARRAY['other', v_other, 'true'];
+        END IF;
+    END IF;
+    INSERT INTO auctions (auction_id, lead_key, lead_type, source, started_at, run)
+    VALUES (p_auction_id, p_lead_key, p_lead_type, p_source, p_started_at, p_run)
+    ON CONFLICT (auction_id) DO NOTHING RETURNING id INTO v_auction;
+    IF v_auction IS NULL THEN
+        SELECT id, result, run, lead_key INTO v_auction, v_result, v_run, v_key FROM auctions
+        WHERE auction_id = p_auction_id FOR UPDATE;
+        IF p_run IS NOT NULL AND v_run IS DISTINCT FROM p_run THEN
+            RETURN ARRAY['other', p_auction_id, (v_key = p_lead_key)::text];
+        END IF;
+        IF v_result IS NOT NULL THEN
+            RETURN ARRAY['again'];  -- finished before: the caller takes its figures back first
+        END IF;
+    ELSE
+        INSERT INTO leads VALUES (v_auction, p_lead);
+    END IF;
+    UPDATE auctions SET result = p_result, finished_at = p_finished_at,
+        duration_ms = p_duration_ms, sold_to = p_sold_to, price = p_price,
+        revenue = p_revenue, reason = p_reason
+    WHERE id = v_auction;
+    INSERT INTO unfolded VALUES (v_auction) ON CONFLICT DO NOTHING;
+    IF p_document IS NULL THEN
+        DELETE FROM documents WHERE auction = v_auction;
+    ELSE
+        INSERT INTO documents VALUES (v_auction, p_document)
+        ON CONFLICT (auction) DO UPDATE SET document = excluded.document;
+    END IF;
+    INSERT INTO lines
+    SELECT v_auction, a, s, b, pi, po, e, pr
+    FROM unnest(l_accounts, l_statuses, l_bids, l_pings, l_posts, l_errors, l_prices)
+        AS x (a, s, b, pi, po, e, pr);
+    RETURN NULL;
+END
+$$
+""".replace("LEAD_LOCK", str(LEAD_LOCK))
+
+V2 = (NEWER, POST_INTENT_V2, FINISH_V2)

@@ -1,4 +1,5 @@
-"""Resolving open posts and purging auctions on PostgreSQL, as short transactions."""
+"""Resolving open posts, closing answered auctions and purging auctions on PostgreSQL, as
+short transactions."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from decimal import Decimal
 from pingpost.store.errors import UnknownAuction
 from pingpost.store.postgres.pool import Connection
 from pingpost.store.postgres.writes import line_args, read_lines, take_back
-from pingpost.store.settle import Sale, resolved, resolved_line
+from pingpost.store.settle import NOT_CLOSABLE, Sale, resolved, resolved_line
 from pingpost.store.sql import OPEN_AUCTION
 
 PURGE_CHUNK = 500  # auctions per transaction
@@ -40,7 +41,36 @@ async def resolve(
     lines = await read_lines(conn, row)
     await take_back(conn, [row])
     await conn.execute("SELECT pp_settle($1, $2, $3, $4, $5, NULL)", seq, status, price, reason, at)
-    sales = [
+    sales = await _sales(conn, row)
+    await _write_result(conn, row, sales, reason, at)
+    sale_price = next((s.price for s in sales if s.account == account), None)
+    lines = [resolved_line(x, status, sale_price) if x.account == account else x for x in lines]
+    await conn.execute(
+        "INSERT INTO lines SELECT $1, a, s, b, pi, po, e, pr FROM unnest($2::text[], "
+        "$3::text[], $4::numeric[], $5::float8[], $6::float8[], $7::text[], $8::numeric[]) "
+        "AS x (a, s, b, pi, po, e, pr)",
+        row,
+        *line_args(lines),
+    )
+
+
+async def close_auction(conn: Connection, auction_id: str, at: float, reason: str) -> None:
+    found = await conn.fetchrow(
+        "SELECT id, result FROM auctions WHERE auction_id = $1 FOR UPDATE", auction_id
+    )
+    if found is None:
+        raise UnknownAuction(auction_id)
+    row, result = found
+    still_open = await conn.fetchval(
+        f"SELECT count(*) FROM posts WHERE auction = $1 AND {OPEN}", row
+    )
+    if result is not None or still_open:
+        raise UnknownAuction(auction_id, NOT_CLOSABLE)
+    await _write_result(conn, row, await _sales(conn, row), reason, at)
+
+
+async def _sales(conn: Connection, row: int) -> list[Sale]:
+    return [
         Sale(a, p)
         for a, p in await conn.fetch(
             "SELECT account, coalesce(price, amount) FROM posts WHERE auction = $1 "
@@ -48,12 +78,17 @@ async def resolve(
             row,
         )
     ]
+
+
+async def _write_result(
+    conn: Connection, row: int, sales: list[Sale], reason: str, at: float
+) -> None:
+    """The auction's result from its posts (sold, in doubt while one is open, else unsold),
+    to be folded into the stats."""
     still_open = await conn.fetchval(
         f"SELECT count(*) FROM posts WHERE auction = $1 AND {OPEN}", row
     )
     now = resolved(sales, still_open > 0)
-    sale_price = next((s.price for s in sales if s.account == account), None)
-    lines = [resolved_line(x, status, sale_price) if x.account == account else x for x in lines]
     await conn.execute(
         "UPDATE auctions SET result = $1, sold_to = $2, price = $3, revenue = $4, reason = $5, "
         "finished_at = coalesce(finished_at, $6), duration_ms = coalesce(duration_ms, 0) "
@@ -65,13 +100,6 @@ async def resolve(
         reason if now.result != "sold" else None,
         at,
         row,
-    )
-    await conn.execute(
-        "INSERT INTO lines SELECT $1, a, s, b, pi, po, e, pr FROM unnest($2::text[], "
-        "$3::text[], $4::numeric[], $5::float8[], $6::float8[], $7::text[], $8::numeric[]) "
-        "AS x (a, s, b, pi, po, e, pr)",
-        row,
-        *line_args(lines),
     )
     await conn.execute("INSERT INTO unfolded VALUES ($1) ON CONFLICT DO NOTHING", row)
 

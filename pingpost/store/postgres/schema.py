@@ -16,6 +16,7 @@ from typing import Any
 
 from pingpost.store.migrations import Step
 from pingpost.store.postgres.functions import ALL as FUNCTIONS
+from pingpost.store.postgres.functions import V2 as FUNCTIONS_V2
 
 V1 = """
 CREATE TABLE meta (key text PRIMARY KEY, value text NOT NULL);
@@ -135,7 +136,19 @@ async def create_v1(conn: Any) -> None:
     await conn.execute("INSERT INTO meta VALUES ('salt', $1)", secrets.token_hex(16))
 
 
-STEPS: tuple[Step[Any], ...] = (Step(1, "create the store", create_v1),)
+async def add_runs_v2(conn: Any) -> None:
+    """Version 2: each auction names the run that owns it, and the intent and result
+    functions refuse another run's auction (OtherAuction). Older auctions own none: no
+    run writes to them again (a rerun gives its auctions new ids)."""
+    await conn.execute("ALTER TABLE auctions ADD COLUMN run text")
+    for script in FUNCTIONS_V2:
+        await conn.execute(script)
+
+
+STEPS: tuple[Step[Any], ...] = (
+    Step(1, "create the store", create_v1),
+    Step(2, "auctions owned by their run", add_runs_v2),
+)
 
 
 async def read_version(conn: Any) -> int:

@@ -205,6 +205,10 @@ class PostgresStore:
         )
         await self._folded_one()
 
+    async def close_auction(self, auction_id: str, *, at: float, reason: str) -> None:
+        await self.db.run(lambda c: recovery.close_auction(c, auction_id, at, reason), tx=True)
+        await self._folded_one()
+
     async def purge(self, *, before: float | None = None, auction_id: str | None = None) -> int:
         n, more = await self.db.run(lambda c: recovery.purge(c, before, auction_id), tx=True)
         total = n

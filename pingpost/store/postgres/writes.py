@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from pingpost.store.codec import Dictionary, pack
-from pingpost.store.errors import UnknownAuction
+from pingpost.store.errors import OtherAuction, UnknownAuction
 from pingpost.store.memory_stats import took_part
 from pingpost.store.postgres.pool import Connection
 from pingpost.store.records import (
@@ -47,7 +47,8 @@ def _tightest(a: Any, b: Any) -> Any:
 async def post_intent(conn: Connection, lead: LeadRecord, intent: PostIntent) -> CapReached | None:
     windows, leads, spend = windows_of(intent.claims)
     refused = await conn.fetchval(
-        "SELECT pp_post_intent($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+        "SELECT pp_post_intent($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, "
+        "$15, $16)",
         lead.auction_id,
         lead.lead_key,
         lead.lead_type,
@@ -62,13 +63,22 @@ async def post_intent(conn: Connection, lead: LeadRecord, intent: PostIntent) ->
         windows,
         leads,
         spend,
+        lead.run,
+        lead.follows,
     )
     if refused is None:
         return None
-    window, used_leads, used_spend = refused[0], int(refused[1]), Decimal(refused[2])
+    other_auction(lead, refused)
+    window, used_leads, used_spend = refused[1], int(refused[2]), Decimal(refused[3])
     claims = [c for c in intent.claims if c.window == window]
     claim = next((c for c in claims if not _fits(c, used_leads, used_spend, intent.amount)), None)
     return CapReached(intent.account, claim or claims[0], used_leads, used_spend)
+
+
+def other_auction(lead: LeadRecord, refused: Sequence[str]) -> None:
+    """Raise the functions' ['other', auction, same lead] refusal as OtherAuction."""
+    if refused[0] == "other":
+        raise OtherAuction(lead.auction_id, refused[1], same_lead=refused[2] == "true")
 
 
 def _fits(claim: CapClaim, leads: int, spend: Decimal, amount: Decimal) -> bool:
@@ -119,30 +129,35 @@ def line_args(lines: Iterable[AccountLine]) -> list[list[Any]]:
 
 
 async def finish(conn: Connection, record: AuctionRecord, dictionary: Dictionary | None) -> bool:
-    """Write the result; False (nothing written) when the auction was finished before."""
+    """Write the result; False (nothing written) when the auction was finished before.
+    Raises OtherAuction (nothing written) when another run owns it."""
     lead = record.lead
     lines = [line for line in record.accounts if took_part(line)]
-    return bool(
-        await conn.fetchval(
-            "SELECT pp_finish($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, "
-            "$15, $16, $17, $18, $19, $20, $21)",
-            lead.auction_id,
-            lead.lead_key,
-            lead.lead_type,
-            lead.source,
-            lead.started_at,
-            pack(lead.lead_json.encode()),
-            record.result,
-            record.finished_at,
-            record.duration_ms,
-            record.sold_to,
-            record.price,
-            record.revenue,
-            record.reason,
-            pack(record.document, dictionary) if record.document else None,
-            *line_args(lines),
-        )
+    refused = await conn.fetchval(
+        "SELECT pp_finish($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, "
+        "$15, $16, $17, $18, $19, $20, $21, $22, $23)",
+        lead.auction_id,
+        lead.lead_key,
+        lead.lead_type,
+        lead.source,
+        lead.started_at,
+        pack(lead.lead_json.encode()),
+        record.result,
+        record.finished_at,
+        record.duration_ms,
+        record.sold_to,
+        record.price,
+        record.revenue,
+        record.reason,
+        pack(record.document, dictionary) if record.document else None,
+        *line_args(lines),
+        lead.run,
+        lead.follows,
     )
+    if refused is None:
+        return True
+    other_auction(lead, refused)
+    return False
 
 
 async def read_lines(conn: Connection, row: int) -> list[AccountLine]:

@@ -1,4 +1,5 @@
-"""Resolving open posts (`pingpost recover`) and purging old or named auctions, on SQLite."""
+"""Resolving open posts and closing answered auctions (`pingpost recover`), and purging old
+or named auctions, on SQLite."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from decimal import Decimal
 from pingpost.store.errors import UnknownAuction
 from pingpost.store.records import PostOutcome, PostStatus
 from pingpost.store.rollups import Rollups
-from pingpost.store.settle import Sale, resolved, resolved_line
+from pingpost.store.settle import NOT_CLOSABLE, Sale, resolved, resolved_line
 from pingpost.store.sql import OPEN_AUCTION
 from pingpost.store.sqlite.writes import (
     OPEN,
@@ -48,7 +49,30 @@ def resolve(
     lines = read_lines(conn, row)
     take_back(conn, rollups, row)
     settle_post(conn, post[:-1], outcome)
-    sales = [
+    sales = _sales(conn, row)
+    _write_result(conn, row, sales, reason, at)
+    sale_price = next((s.price for s in sales if s.account == account), None)
+    lines = [resolved_line(x, status, sale_price) if x.account == account else x for x in lines]
+    write_lines(conn, row, lines)
+
+
+def close_auction(
+    conn: sqlite3.Connection, _: Rollups, auction_id: str, at: float, reason: str
+) -> None:
+    found = conn.execute(
+        "SELECT id, result FROM auctions WHERE auction_id = ?", (auction_id,)
+    ).fetchone()
+    if found is None:
+        raise UnknownAuction(auction_id)
+    row, result = found
+    still_open = conn.execute(f"SELECT 1 FROM posts p WHERE p.auction = ? AND {OPEN}", (row,))
+    if result is not None or still_open.fetchone() is not None:
+        raise UnknownAuction(auction_id, NOT_CLOSABLE)
+    _write_result(conn, row, _sales(conn, row), reason, at)
+
+
+def _sales(conn: sqlite3.Connection, row: int) -> list[Sale]:
+    return [
         Sale(a, Decimal(p))
         for a, p in conn.execute(
             "SELECT account, coalesce(price, amount) FROM posts WHERE auction = ? "
@@ -56,10 +80,15 @@ def resolve(
             (row,),
         )
     ]
+
+
+def _write_result(
+    conn: sqlite3.Connection, row: int, sales: list[Sale], reason: str, at: float
+) -> None:
+    """The auction's result from its posts (sold, in doubt while one is open, else unsold),
+    to be folded into the stats."""
     still_open = conn.execute(f"SELECT 1 FROM posts p WHERE p.auction = ? AND {OPEN}", (row,))
     now = resolved(sales, still_open.fetchone() is not None)
-    sale_price = next((s.price for s in sales if s.account == account), None)
-    lines = [resolved_line(x, status, sale_price) if x.account == account else x for x in lines]
     conn.execute(
         "UPDATE auctions SET result = ?, sold_to = ?, price = ?, revenue = ?, reason = ?, "
         "finished_at = coalesce(finished_at, ?), duration_ms = coalesce(duration_ms, 0) "
@@ -74,7 +103,6 @@ def resolve(
             row,
         ),
     )
-    write_lines(conn, row, lines)
     conn.execute("INSERT OR IGNORE INTO unfolded VALUES (?)", (row,))
 
 

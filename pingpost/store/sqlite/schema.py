@@ -134,7 +134,17 @@ def create_v1(conn: sqlite3.Connection) -> None:
     conn.execute("INSERT INTO meta VALUES ('salt', ?)", (secrets.token_hex(16),))
 
 
-STEPS: tuple[Step[None], ...] = (Step(1, "create the store", create_v1),)
+def add_runs_v2(conn: sqlite3.Connection) -> None:
+    """Version 2: each auction names the run that owns it (OtherAuction: one batch run
+    twice at once never delivers a lead twice). Older auctions own none: no run writes to
+    them again (a rerun gives its auctions new ids)."""
+    conn.execute("ALTER TABLE auctions ADD COLUMN run TEXT")
+
+
+STEPS: tuple[Step[None], ...] = (
+    Step(1, "create the store", create_v1),
+    Step(2, "auctions owned by their run", add_runs_v2),
+)
 
 
 def read_version(conn: sqlite3.Connection) -> int:

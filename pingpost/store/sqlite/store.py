@@ -201,6 +201,10 @@ class SqliteStore:
         await self._write(recovery.resolve, auction_id, account, sold, price, at, reason)
         await self._folded_one()
 
+    async def close_auction(self, auction_id: str, *, at: float, reason: str) -> None:
+        await self._write(recovery.close_auction, auction_id, at, reason)
+        await self._folded_one()
+
     async def purge(self, *, before: float | None = None, auction_id: str | None = None) -> int:
         total = 0
         named = auction_id

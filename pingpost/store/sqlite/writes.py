@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from pingpost.store.codec import Dictionary, money, money_text, pack
-from pingpost.store.errors import UnknownAuction
+from pingpost.store.errors import OtherAuction, UnknownAuction
 from pingpost.store.memory_stats import took_part
 from pingpost.store.records import (
     AccountLine,
@@ -37,12 +37,40 @@ def auction_row(conn: sqlite3.Connection, auction_id: str) -> int | None:
     return None if row is None else int(row[0])
 
 
+# The latest auction of a lead key since the one W3 saw ("": since ever), but the
+# auction itself and those refused as duplicates (they never post): another run's.
+NEWER = (
+    "SELECT a.auction_id FROM auctions a WHERE a.lead_key = ? AND a.auction_id NOT IN (?, ?) "
+    "AND a.result IS NOT 'duplicate' AND (? = '' OR a.id > "
+    "(SELECT id FROM auctions WHERE auction_id = ?)) ORDER BY a.id DESC LIMIT 1"
+)
+
+
+def owned_auction(conn: sqlite3.Connection, lead: LeadRecord) -> tuple[int, str | None] | None:
+    """The auction's row id and result, None when it has none yet. Raises OtherAuction when
+    another run owns the auction id, or (no row yet) delivers the lead since W3 looked."""
+    found = conn.execute(
+        "SELECT id, result, run, lead_key FROM auctions WHERE auction_id = ?", (lead.auction_id,)
+    ).fetchone()
+    if found is not None:
+        row, result, run, key = found
+        if lead.run is not None and run != lead.run:
+            raise OtherAuction(lead.auction_id, lead.auction_id, same_lead=key == lead.lead_key)
+        return int(row), result
+    if lead.follows is not None:
+        args = (lead.lead_key, lead.auction_id, lead.follows, lead.follows, lead.follows)
+        other = conn.execute(NEWER, args).fetchone()
+        if other is not None:
+            raise OtherAuction(lead.auction_id, other[0], same_lead=True)
+    return None
+
+
 def new_auction(conn: sqlite3.Connection, lead: LeadRecord) -> int:
     """Write the auction's lead record (its first durable write); its row id."""
     cur = conn.execute(
-        "INSERT INTO auctions (auction_id, lead_key, lead_type, source, started_at) "
-        "VALUES (?, ?, ?, ?, ?)",
-        (lead.auction_id, lead.lead_key, lead.lead_type, lead.source, lead.started_at),
+        "INSERT INTO auctions (auction_id, lead_key, lead_type, source, started_at, run) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        (lead.auction_id, lead.lead_key, lead.lead_type, lead.source, lead.started_at, lead.run),
     )
     row = int(cur.lastrowid or 0)
     conn.execute("INSERT INTO leads VALUES (?, ?)", (row, pack(lead.lead_json.encode())))
@@ -81,7 +109,8 @@ def count(conn: sqlite3.Connection, account: str, window: str, now: Usage) -> No
 def post_intent(
     conn: sqlite3.Connection, _: Rollups, lead: LeadRecord, intent: PostIntent
 ) -> CapReached | None:
-    row = auction_row(conn, lead.auction_id)
+    owned = owned_auction(conn, lead)
+    row = owned[0] if owned is not None else None
     if (
         row is not None
         and conn.execute(
@@ -187,9 +216,7 @@ def finish(
     dictionary: Dictionary | None,
 ) -> None:
     lead = record.lead
-    found = conn.execute(
-        "SELECT id, result FROM auctions WHERE auction_id = ?", (lead.auction_id,)
-    ).fetchone()
+    found = owned_auction(conn, lead)
     if found is None:
         row = new_auction(conn, lead)
     else:
