@@ -70,20 +70,68 @@ async def fresh_store() -> AsyncIterator[Store]:
             await store.close()
 
 
+# the store's writes inside an auction's measured window: the post intent (W1), before
+# the post, and the post's outcome (W2); each waits for its commit (an fsync)
+TIMED_WRITES = ("post_intent", "post_outcome")
+
+
 async def _overhead(
     url: str, lines: list[str], warmup: int, with_store: bool
-) -> list[AuctionResult]:
+) -> tuple[list[AuctionResult], dict[str, list[float]]]:
     config = bench_config(url)
     lead_type = config.lead_type()
     leads = [coerce_lead(_json(line), lead_type) for line in lines]
     results = []
+    waits: dict[str, list[float]] = {name: [] for name in TIMED_WRITES}
     stored = fresh_store() if with_store else contextlib.nullcontext(None)
     async with stored as store, HttpTransport.for_config(config) as transport:
+        if store is not None:
+            _time_writes(store, waits)
         for i, lead in enumerate(leads):
+            if i == warmup:
+                for kept in waits.values():
+                    kept.clear()
             result = await run_auction(lead, config, transport=transport, store=store)
             if i >= warmup:
                 results.append(result)
-    return results
+    return results, waits
+
+
+def _time_writes(store: Store, waits: dict[str, list[float]]) -> None:
+    """Wrap the store's TIMED_WRITES to note how long each call waits (ms)."""
+    for name in TIMED_WRITES:
+        write = getattr(store, name)
+
+        async def timed(*args: Any, _write: Any = write, _name: str = name, **kw: Any) -> Any:
+            started = time.monotonic()
+            try:
+                return await _write(*args, **kw)
+            finally:
+                waits[_name].append((time.monotonic() - started) * 1000)
+
+        setattr(store, name, timed)
+
+
+def commit_floor(commits: int = 200) -> dict[str, float]:
+    """A bare SQLite commit of one small row, as the store commits (WAL,
+    `synchronous=FULL`), in a temporary file beside the benchmark's stores: the disk's
+    fsync, the floor of every store write an auction waits for."""
+    import sqlite3
+
+    times = []
+    with tempfile.TemporaryDirectory(prefix="pingpost-bench-") as tmp:
+        db = sqlite3.connect(Path(tmp) / "floor.db", isolation_level=None)
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = FULL")
+        db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, body BLOB)")
+        for _ in range(commits):
+            started = time.perf_counter()
+            db.execute("BEGIN IMMEDIATE")
+            db.execute("INSERT INTO t (body) VALUES (?)", (os.urandom(1500),))
+            db.execute("COMMIT")
+            times.append((time.perf_counter() - started) * 1000)
+        db.close()
+    return {"p50_ms": percentile(times, 50), "p99_ms": percentile(times, 99)}
 
 
 def overhead(
@@ -91,9 +139,9 @@ def overhead(
 ) -> dict[str, Any]:
     """Auctions one at a time, so nothing else shares the loop: the engine's own cost."""
     lines = leads_file.read_text().splitlines()[: count + warmup]
-    results = run(_overhead(url, lines, warmup, with_store))
+    results, waits = run(_overhead(url, lines, warmup, with_store))
     costs = [overhead_ms(r) for r in results]
-    return {
+    figures = {
         "auctions": len(results),
         "sold": sum(r.result == "sold" for r in results),
         "p50_ms": percentile(costs, 50),
@@ -101,6 +149,13 @@ def overhead(
         "max_ms": max(costs),
         "auction_p50_ms": percentile([r.duration_ms for r in results], 50),
     }
+    if with_store:  # what the store's commits in the window cost, and the disk's floor
+        figures["waits"] = {
+            name: {"p50_ms": percentile(kept, 50), "p99_ms": percentile(kept, 99)}
+            for name, kept in waits.items()
+        }
+        figures["commit_floor"] = commit_floor()
+    return figures
 
 
 async def _batch(

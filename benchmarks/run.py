@@ -12,7 +12,9 @@ its own process, pinned to the last core; every measured client to the others
 2. run_batch      the same leads through `run_batch` in a child (benchmarks/batch_child.py),
                   its own time vs the baseline's own time; target >= 0.9
 3. overhead       per lead: wall time - slowest ping - post (auctions one at a time,
-                  the store on; also shown without it); target p50 <= 2 ms, p99 <= 10 ms
+                  the store on; also shown without it); target p50 <= 2 ms, p99 <= 10 ms;
+                  with the store, how long its post intent and outcome writes waited, and
+                  a bare SQLite commit (WAL, synchronous=FULL) on the same disk
 4. deadline       ping_deadline 0.5 s with one buyer that never answers, 100 auctions;
                   target: the worst round ends within 20 ms of it
 5. memory         peak RSS of `pingpost deliver` on 1,000 vs 10,000 leads (--long:
@@ -219,6 +221,12 @@ def table(results: dict[str, Any]) -> str:
     if o := results.get("overhead"):
         rows.append(("3 overhead p50", f"{o['p50_ms']:.2f} ms", "<= 2 ms", o["p50_ms"] <= 2))
         rows.append(("3 overhead p99", f"{o['p99_ms']:.2f} ms", "<= 10 ms", o["p99_ms"] <= 10))
+        for name, wait in o.get("waits", {}).items():  # the store's commits in the window
+            figure = f"{wait['p50_ms']:.2f}/{wait['p99_ms']:.2f} ms"
+            rows.append((f"  {name} wait p50/p99", figure, "", ""))
+        if floor := o.get("commit_floor"):
+            figure = f"{floor['p50_ms']:.2f}/{floor['p99_ms']:.2f} ms"
+            rows.append(("  bare SQLite commit p50/p99", figure, "", ""))
     if o := results.get("overhead_no_store"):
         rows.append(
             ("  the same, --no-store p50/p99", f"{o['p50_ms']:.2f}/{o['p99_ms']:.2f} ms", "", "")

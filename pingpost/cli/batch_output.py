@@ -25,7 +25,7 @@ from pingpost.masking import Masker
 from pingpost.render.views import displayable
 from pingpost.trace.auction import auction_trace
 from pingpost.trace.batch import error_line, lead_line
-from pingpost.trace.json import auction_json, dumps
+from pingpost.trace.json import auction_json_line, dumps
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -140,7 +140,7 @@ class BatchOutput:
             )
         masker = Masker.for_result(config, result, show_pii=self.show_pii)
         if self.as_json:
-            write_json_line({"line": item.line_no, **auction_json(result, masker)})
+            write_stdout(auction_json_line(result, masker, item.line_no) + "\n")
             return
         # on a terminal, rich prints above the progress bar; elsewhere, whole (stdout.py)
         with contextlib.nullcontext() if self.out.is_terminal else self.out.capture() as held:

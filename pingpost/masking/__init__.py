@@ -7,7 +7,7 @@ masker.py   the Masker: text, requests, responses and JSON-ready documents
 
 from __future__ import annotations
 
-from pingpost.masking.masker import Masker, Name
+from pingpost.masking.masker import Masker
 from pingpost.masking.secrets import (
     MASK,
     SHORT_SECRET,
@@ -17,6 +17,7 @@ from pingpost.masking.secrets import (
     requests_of,
     wire_forms,
 )
+from pingpost.masking.sites import Name
 
 __all__ = [
     "MASK",

@@ -11,7 +11,9 @@ echoed bodies included.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterable, Mapping, Sequence
+import contextlib
+import copy
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar, cast
@@ -33,6 +35,7 @@ from pingpost.masking.secrets import (
     requests_of,
     sensitive_values,
 )
+from pingpost.masking.sites import Name, Sites
 from pingpost.values import text_value
 
 if TYPE_CHECKING:
@@ -44,13 +47,6 @@ T = TypeVar("T")
 
 # scalar types a document keeps as they are (`_collect` would return them unchanged)
 _KEPT = frozenset({int, float, bool, Decimal})
-
-
-class Name(str):
-    """A name or status in a document that its readers match on (an account, `sold`):
-    `Masker.document` keeps it as it is, where it masks every other string."""
-
-    __slots__ = ()
 
 
 class Masker:
@@ -122,28 +118,31 @@ class Masker:
         requests made of pii fields and the credentials they carried."""
         lead = result.lead
         requests = requests_of(result)
-        if show_pii or lead is None:
+        if lead is None:
             masker = cls.for_lead(config, lead, show_pii=show_pii, show_secrets=show_secrets)
             return masker.with_requests(requests)
         # What `for_lead(...).with_requests(...)` gives, built once: a masker's needles
         # are a large part of the cost of printing one lead of a batch.
         known = _shown_or(config, show_secrets)
         fields = pii_fields(config, lead)
-        pii = pii_values(config, lead)
-        pii += sensitive_values(requests, fields) if fields else ()
         secrets = set(known.values)
         if not show_secrets:
-            names = CredentialNames.of(known.headers, known.params, known.schemes, standard=True)
+            names = _credential_names(known)
             secrets.update(c for r in requests for c in names.carried(r))
-        masker = cls(
-            secrets,
-            pii,
-            secret_headers=known.headers,
-            secret_params=known.params,
-            mask_credentials=not show_secrets,
-            pii_fields=fields,
-            header_schemes=known.schemes,
-        )
+        if show_pii:  # secrets only (the store's record): the same for most leads of a run
+            masker = _secrets_only(cls, known, frozenset(secrets), fields, show_secrets)
+        else:
+            pii = pii_values(config, lead)
+            pii += sensitive_values(requests, fields) if fields else ()
+            masker = cls(
+                secrets,
+                pii,
+                secret_headers=known.headers,
+                secret_params=known.params,
+                mask_credentials=not show_secrets,
+                pii_fields=fields,
+                header_schemes=known.schemes,
+            )
         masker._learned.update((id(r), r) for r in requests)
         return masker
 
@@ -208,6 +207,29 @@ class Masker:
         for (target, key), value in zip(slots, masked, strict=True):
             target[key] = value
         return cast(T, copy)
+
+    @contextlib.contextmanager
+    def masked_in_place(self, sites: Sites) -> Iterator[dict[str, Any]]:
+        """`sites.document` masked as `document` would mask it, in place, for the time of
+        the `with` (to write it out): no copy is made. The plain strings are put back on
+        exit. Nothing else may read the document meanwhile (no `await` inside)."""
+        texts, values, by_name = sites.split(self._headers)
+        changed: list[tuple[Any, Any, str, str]] = []
+        if texts and self._matcher:
+            masked = self._matcher.texts(values)
+            changed = [
+                (target, key, value, new)
+                for (target, key, value), new in zip(texts, masked, strict=True)
+                if new != value
+            ]
+        changed += [(t, k, v, self._header_value(k, v)) for t, k, v in by_name]
+        try:
+            for target, key, _, new in changed:
+                target[key] = new
+            yield sites.document
+        finally:
+            for target, key, value, _ in changed:
+                target[key] = value
 
     def _collect(self, obj: Any, slots: list[tuple[Any, Any]]) -> Any:
         """A copy of `obj`; each string to mask is left in place and its (container, key)
@@ -347,6 +369,55 @@ class Masker:
     def _mask_pair(self, pair: str) -> str:
         name, eq, _ = pair.partition("=")
         return f"{name}={MASK}" if eq and unquote_plus(name) in self._params else pair
+
+
+def _credential_names(known: ConfigSecrets) -> CredentialNames:
+    """The credential names of a config's secrets (and the standard ones), made once per
+    config: `CredentialNames.carried` keeps what it found per request."""
+    held = _NAMES.get(id(known))
+    if held is not None and held[0] is known:
+        return held[1]
+    names = CredentialNames.of(known.headers, known.params, known.schemes, standard=True)
+    _NAMES.clear()  # one config per process is the usual case
+    _NAMES[id(known)] = (known, names)
+    return names
+
+
+_NAMES: dict[int, tuple[ConfigSecrets, CredentialNames]] = {}
+
+
+def _secrets_only(
+    cls: type[Masker],
+    known: ConfigSecrets,
+    secrets: frozenset[str],
+    fields: frozenset[str],
+    show_secrets: bool,
+) -> Masker:
+    """A masker of `secrets` with pii shown, as `for_lead(..., show_pii=True)` with the
+    requests' credentials gives it: a copy of one made before for the same secrets (the
+    leads of a run mostly carry the same credentials), with nothing learned yet."""
+    key = (id(known), secrets, fields, show_secrets, runtime_secrets.known())
+    held = _SECRETS_ONLY.get(key)
+    if held is None or held[0] is not known:
+        masker = cls(
+            secrets,
+            (),
+            secret_headers=known.headers,
+            secret_params=known.params,
+            mask_credentials=not show_secrets,
+            pii_fields=fields,
+            mask_pii=False,
+            header_schemes=known.schemes,
+        )
+        if len(_SECRETS_ONLY) >= 16:
+            _SECRETS_ONLY.clear()
+        held = _SECRETS_ONLY[key] = (known, masker)
+    masker = copy.copy(held[1])
+    masker._learned = {}
+    return masker
+
+
+_SECRETS_ONLY: dict[tuple[Any, ...], tuple[ConfigSecrets, Masker]] = {}
 
 
 def _shown_or(config: Config, shown: bool) -> ConfigSecrets:

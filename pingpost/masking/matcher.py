@@ -33,7 +33,11 @@ class Matcher:
         return bool(self._steps)
 
     def text(self, s: str) -> str:
+        # `lowered` is the lower case of `s` as it was when first needed, not renewed by an
+        # exact or token replacement (the pre-check may be stale then, as it always was);
+        # `known` keeps a lower case already made, to be reused when `s` is that string
         lowered: str | None = None
+        known: tuple[str, str] | None = None  # (a string, its lower case)
         for needle, pattern, form in self._steps:
             if pattern is not None:  # a short secret, as a whole token
                 if needle in s:
@@ -43,11 +47,14 @@ class Matcher:
                     s = s.replace(needle, MASK)
             else:
                 if lowered is None:
-                    lowered = s.lower()
+                    lowered = known[1] if known is not None and known[0] is s else s.lower()
+                    known = (s, lowered)
                 if needle in lowered:  # a cheap pre-check before the caseless search
-                    masked = _caseless_sub(form, needle, s)
+                    fresh = known[1] if known is not None and known[0] is s else None
+                    masked, masked_lower = _caseless_sub(form, needle, s, fresh)
                     if masked != s:
                         s, lowered = masked, None
+                        known = None if masked_lower is None else (s, masked_lower)
         return s
 
     def texts(self, values: Sequence[str]) -> list[str]:
@@ -61,6 +68,13 @@ class Matcher:
         one value could let the IGNORECASE search reach another (`ſ` for `s`).
         """
         if len(values) < 2 or not self._steps:
+            return [self.text(v) for v in values]
+        joined = _SEP.join(values)
+        # the usual case, every value ASCII and none holding NUL: one join, one split
+        if joined.isascii() and joined.count(_SEP) == len(values) - 1:
+            masked = self.text(joined).split(_SEP)
+            if len(masked) == len(values):
+                return masked
             return [self.text(v) for v in values]
         plain = [i for i, v in enumerate(values) if v.isascii()]
         out = list(values)
@@ -85,22 +99,33 @@ def _step(needle: Needle) -> _Step:
     return needle.text, None, None
 
 
-def _caseless_sub(form: str, needle: str, s: str) -> str:
-    """`form` masked in `s` in any case, as `re.sub` with IGNORECASE would. ASCII text and
-    form (the usual case) need no regex: their case folding is exactly `str.lower`, which
-    keeps every position, so the matches are the non-overlapping finds of `needle`."""
+def _caseless_sub(
+    form: str, needle: str, s: str, lowered: str | None = None
+) -> tuple[str, str | None]:
+    """`form` masked in `s` in any case, as `re.sub` with IGNORECASE would, and the lower
+    case of the result when it comes for free (`lowered`: `s.lower()`, if known). ASCII
+    text and form (the usual case) need no regex: their case folding is exactly
+    `str.lower`, which keeps every position, so the matches are the non-overlapping
+    finds of `needle`."""
     if not (s.isascii() and form.isascii()):
-        return _caseless_pattern(form).sub(MASK, s)
-    lowered = s.lower()  # not the caller's pre-check copy: `s` may have changed since
+        return _caseless_pattern(form).sub(MASK, s), None
+    if lowered is None:
+        lowered = s.lower()
     parts: list[str] = []
+    lower_parts: list[str] = []
     start = 0
     at = lowered.find(needle)
     while at >= 0:
         parts += (s[start:at], MASK)
+        lower_parts += (lowered[start:at], _MASK_LOWER)
         start = at + len(needle)
         at = lowered.find(needle, start)
     parts.append(s[start:])
-    return "".join(parts)
+    lower_parts.append(lowered[start:])
+    return "".join(parts), "".join(lower_parts)
+
+
+_MASK_LOWER = MASK.lower()
 
 
 @functools.lru_cache(maxsize=1024)

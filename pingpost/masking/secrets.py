@@ -178,6 +178,9 @@ def requests_of(result: Any) -> list[RenderedRequest]:
 # --------------------------------------------------------------------------- credentials
 
 
+_KEEP_FOUND = 1024  # requests whose credentials are kept: the auctions in flight, and more
+
+
 @dataclass(frozen=True)
 class CredentialNames:
     """Where credentials travel, masked by name whatever their value: headers (lower-cased
@@ -186,6 +189,11 @@ class CredentialNames:
 
     headers: Mapping[str, frozenset[str]] = field(default_factory=dict)
     params: frozenset[str] = frozenset()
+    # what `carried` found, by request (the store's record and the printed result of one
+    # lead ask for the same requests): id -> (the request, its credentials)
+    _found: dict[int, tuple[RenderedRequest, tuple[str, ...]]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     @classmethod
     def of(
@@ -217,9 +225,19 @@ class CredentialNames:
         scheme, space, _ = value.partition(" ")
         return f"{scheme} {MASK}" if space and scheme in schemes else MASK
 
-    def carried(self, request: RenderedRequest) -> list[str]:
+    def carried(self, request: RenderedRequest) -> tuple[str, ...]:
         """The credentials `request` carried: each credential header's value (and what
         follows a scheme the config writes), its URL's password, its credential params."""
+        held = self._found.get(id(request))
+        if held is not None and held[0] is request:
+            return held[1]
+        found = tuple(self._carried(request))
+        if len(self._found) >= _KEEP_FOUND:
+            self._found.clear()
+        self._found[id(request)] = (request, found)  # holding `request` keeps its id valid
+        return found
+
+    def _carried(self, request: RenderedRequest) -> list[str]:
         found: list[str] = []
         for name, value in request.headers:
             schemes = self.headers.get(name.lower())

@@ -9,6 +9,7 @@ why in `error` ("not json: Expecting ',' delimiter (line 2, column 60)").
 from __future__ import annotations
 
 import codecs
+import functools
 import json
 import re
 from dataclasses import dataclass, replace
@@ -123,12 +124,16 @@ def _encoding_of(body: bytes, charset: str | None) -> tuple[int, str]:
     if charset is None and body.startswith(b"<?xml"):
         declared = _XML_ENCODING.match(body)
         charset = declared.group(1).decode("ascii") if declared else None
-    if charset is not None:
-        try:
-            return 0, codecs.lookup(charset).name
-        except LookupError:  # an unknown charset name: UTF-8 is the best guess
-            pass
-    return 0, "utf-8"
+    return 0, _codec(charset) if charset is not None else "utf-8"
+
+
+@functools.lru_cache(maxsize=64)
+def _codec(charset: str) -> str:
+    """The codec that reads `charset`; UTF-8 for an unknown name (the best guess)."""
+    try:
+        return codecs.lookup(charset).name
+    except LookupError:
+        return "utf-8"
 
 
 def _invalid_byte(body: bytes, charset: str | None) -> str | None:
@@ -166,6 +171,7 @@ def _looks_like_form(text: str) -> bool:
     return all(key and sep for key, sep, _ in (p.partition("=") for p in text.split("&")))
 
 
+@functools.lru_cache(maxsize=256)  # a run meets a few Content-Types, three times an exchange
 def _parse_content_type(header: str | None) -> tuple[str, str | None]:
     if not header:
         return "", None

@@ -9,11 +9,12 @@ methods, statuses, money). Money is a decimal string.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import re
 import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +23,7 @@ from orjson import dumps as _orjson_dumps
 
 from pingpost.exchange import Headers, RawResponse, RenderedRequest
 from pingpost.masking import Masker, Name, requests_of
+from pingpost.masking.sites import Sites
 from pingpost.responses.decode import text_of
 
 if TYPE_CHECKING:
@@ -45,6 +47,8 @@ def headers_json(headers: Headers) -> dict[str, str]:
     """Headers as an object; a repeated header's values are joined with `, ` (RFC 9110)."""
     out: dict[str, str] = {}
     for name, value in headers:
+        if type(name) is not str:  # aiohttp's `istr`: the same JSON, and orjson writes plain
+            name = str(name)  # keys twice as fast (no OPT_NON_STR_KEYS)
         out[name] = f"{out[name]}, {value}" if name in out else value
     return out
 
@@ -70,23 +74,55 @@ def exchange_json(exchange: Exchange, masker: Masker) -> dict[str, Any]:
 def auction_json(result: AuctionResult, masker: Masker) -> dict[str, Any]:
     """The spec's JSON result of one lead (schema_version 1); extra keys keep to the spec."""
     masker = masker.with_requests(requests_of(result))  # what the requests carried
-    return masker.document(_plain_auction(result))
+    return masker.document(_plain(result).document)
 
 
-# The plain (unmasked) document of each live result, built once: the store's record
-# (secrets masked) and the `--json` line (pii masked too) mask the same document, and
-# `Masker.document` copies what it masks. Keyed by id, held only as long as the result.
-_PLAIN: dict[int, tuple[weakref.ref[AuctionResult], dict[str, Any]]] = {}
+def auction_json_line(result: AuctionResult, masker: Masker, line_no: int) -> str:
+    """`dumps({"line": line_no, **auction_json(result, masker)}, pretty=False)`: a batch's
+    line, without copying the document to mask it."""
+    with masked_auction(result, masker) as document:
+        return dumps({"line": line_no, **document}, pretty=False)
 
 
-def _plain_auction(result: AuctionResult) -> dict[str, Any]:
+@contextlib.contextmanager
+def masked_auction(result: AuctionResult, masker: Masker) -> Iterator[dict[str, Any]]:
+    """`auction_json(result, masker)` for the time of the `with`, to be written out: the
+    result's plain document, masked in place (no `await` inside: it is shared)."""
+    masker = masker.with_requests(requests_of(result))
+    with masker.masked_in_place(_plain(result).sites) as document:
+        yield document
+
+
+class _Plain:
+    """A live result's plain (unmasked) document, built once, and its sites to mask."""
+
+    __slots__ = ("_sites", "document")
+
+    def __init__(self, document: dict[str, Any]) -> None:
+        self.document = document
+        self._sites: Sites | None = None
+
+    @property
+    def sites(self) -> Sites:
+        if self._sites is None:
+            self._sites = Sites(self.document)
+        return self._sites
+
+
+# The plain document of each live result, built once: the store's record (secrets
+# masked) and the `--json` line (pii masked too) mask the same document. Keyed by id,
+# held only as long as the result.
+_PLAIN: dict[int, tuple[weakref.ref[AuctionResult], _Plain]] = {}
+
+
+def _plain(result: AuctionResult) -> _Plain:
     key = id(result)
     held = _PLAIN.get(key)
     if held is not None and held[0]() is result:
         return held[1]
-    document = _auction(result)
-    _PLAIN[key] = (weakref.ref(result, functools.partial(_forget, key)), document)
-    return document
+    plain = _Plain(_auction(result))
+    _PLAIN[key] = (weakref.ref(result, functools.partial(_forget, key)), plain)
+    return plain
 
 
 def _forget(key: int, _: weakref.ref[AuctionResult]) -> None:
@@ -173,9 +209,12 @@ def _fast(document: Mapping[str, Any], default: Callable[[Any], Any] | None) -> 
     names) or numbers come out as the json module writes them. Floats are only
     pingpost's own timings (buyers' and leads' numbers are Decimals): no NaN reaches it."""
     try:
-        line = _orjson_dumps(document, default=default, option=OPT_NON_STR_KEYS)
-    except TypeError:  # orjson.JSONEncodeError
-        return None
+        line = _orjson_dumps(document, default=default)
+    except TypeError:  # orjson.JSONEncodeError: a key that is not a str, or another value
+        try:
+            line = _orjson_dumps(document, default=default, option=OPT_NON_STR_KEYS)
+        except TypeError:
+            return None
     if b"e-" in line and _SHORT_EXPONENT.search(line):
         return None
     return line

@@ -31,7 +31,7 @@ from pingpost.leads import Lead
 from pingpost.masking import Masker
 from pingpost.responses.decode import text_bytes
 from pingpost.responses.outcome import Outcome, RuleVerdict
-from pingpost.trace.json import auction_json, compact_bytes
+from pingpost.trace.json import compact_bytes, masked_auction
 
 STORED_VERSION = 1
 
@@ -39,32 +39,60 @@ STORED_VERSION = 1
 def stored_document(result: AuctionResult, config: Config, *, test: bool = False) -> bytes:
     """The document the log keeps for `result`: UTF-8 JSON, secrets masked, pii kept."""
     masker = Masker.for_result(config, result, show_pii=True)
-    document = auction_json(result, masker)
-    document["duration_ms"] = result.duration_ms
-    document["ping_round_ms"] = result.ping_round_ms
-    for shown, account in zip(document["accounts"], result.accounts, strict=True):
-        for phase in ("ping", "post"):
-            exchange: Exchange | None = getattr(account, phase)
-            if exchange is not None:
-                _exact(shown[phase], exchange, masker)
-    document["stored"] = {"version": STORED_VERSION, "test": test}
-    return compact_bytes(document)
+    # the shared plain document, masked in place and given the exact figures for the
+    # time it is written out: no copy of it is made
+    with masked_auction(result, masker) as document, _Changes() as put:
+        put(document, "duration_ms", result.duration_ms)
+        put(document, "ping_round_ms", result.ping_round_ms)
+        for shown, account in zip(document["accounts"], result.accounts, strict=True):
+            for phase in ("ping", "post"):
+                exchange: Exchange | None = getattr(account, phase)
+                if exchange is not None:
+                    _exact(put, shown[phase], exchange, masker)
+        put(document, "stored", {"version": STORED_VERSION, "test": test})
+        return compact_bytes(document)
 
 
-def _exact(shown: dict[str, Any], exchange: Exchange, masker: Masker) -> None:
-    """Put back in `shown` (one exchange of the document) what the document rounds or joins."""
-    shown["latency_ms"] = exchange.latency_ms
+class _Changes:
+    """Values put into a shared document for a while: each is taken back on exit (a new
+    key removed, a replaced value restored), last first."""
+
+    def __init__(self) -> None:
+        self._undo: list[tuple[dict[str, Any], str, Any]] = []
+
+    def __call__(self, target: dict[str, Any], key: str, value: Any) -> None:
+        self._undo.append((target, key, target.get(key, _NEW)))
+        target[key] = value
+
+    def __enter__(self) -> _Changes:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        for target, key, value in reversed(self._undo):
+            if value is _NEW:
+                del target[key]
+            else:
+                target[key] = value
+
+
+_NEW = object()  # a key the document did not have
+
+
+def _exact(put: _Changes, shown: dict[str, Any], exchange: Exchange, masker: Masker) -> None:
+    """Put in `shown` (one exchange of the document) what the document rounds or joins."""
+    put(shown, "latency_ms", exchange.latency_ms)
     request, response = exchange.request, exchange.response
     if request is not None:
         if request.sensitive:
-            shown["request"]["sensitive"] = [list(pair) for pair in request.sensitive]
+            put(shown["request"], "sensitive", [list(pair) for pair in request.sensitive])
         if _repeats(request.headers):
-            shown["request"]["header_pairs"] = [list(p) for p in masker.request(request).headers]
+            pairs = [list(p) for p in masker.request(request).headers]
+            put(shown["request"], "header_pairs", pairs)
     if response is not None:
-        shown["response"]["elapsed_ms"] = response.elapsed_ms
+        put(shown["response"], "elapsed_ms", response.elapsed_ms)
         if _repeats(response.headers):
-            pairs = masker.headers(response.headers)
-            shown["response"]["header_pairs"] = [[k, masker.text(v)] for k, v in pairs]
+            masked = masker.headers(response.headers)
+            put(shown["response"], "header_pairs", [[k, masker.text(v)] for k, v in masked])
 
 
 def _repeats(headers: Headers) -> bool:

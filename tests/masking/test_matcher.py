@@ -151,3 +151,55 @@ def test_a_document_is_masked_string_by_string(
 ) -> None:
     masker = Masker(secrets, pii, secret_headers=["X-Key"])
     assert masker.document(document) == reference_document(masker, document)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(WORDS, max_size=3), st.lists(WORDS, max_size=3), DOCUMENTS)
+@example(["ab"], ["Abba"], {"reason": "ABBA ab", "X-Key": "Bearer ab", "n": [Name("ab")]})
+def test_masking_in_place_writes_what_document_gives_and_puts_it_back(
+    secrets: list[str], pii: list[str], document: object
+) -> None:
+    """`masked_in_place` (the batch's store record and `--json` line) masks exactly the
+    strings `document` masks, and leaves the shared document as it found it."""
+    import copy
+    import json
+
+    from pingpost.masking.sites import Sites
+
+    wrapped = {"doc": document}  # `Sites` takes a dict, as a result document is
+    before = json.dumps(wrapped)
+    sites = Sites(copy.deepcopy(wrapped))
+    for masker in (  # two maskers on one document: the store's and the printed line's
+        Masker(secrets, (), secret_headers=["X-Key"]),
+        Masker(secrets, pii, secret_headers=["X-Key"]),
+    ):
+        with masker.masked_in_place(sites) as masked:
+            written = json.dumps(masked)
+        assert written == json.dumps(masker.document(wrapped))
+        assert json.dumps(sites.document) == before
+
+
+def test_each_lead_s_masker_knows_its_own_requests_credentials() -> None:
+    """The store's masker (pii shown) is copied from one made before for the same
+    secrets: a lead whose request carried another credential (a templated token) gets a
+    masker that masks it, and one masker's requests never leak into another's."""
+    config = make_config(type="bearer", token="{{ account.vars.token }}")
+    lead = make_lead(FirstName="Ada")
+
+    def result_with(token: str) -> SimpleNamespace:
+        request = RenderedRequest(
+            "POST", "https://b.example/p", (("Authorization", f"Bearer {token}"),), b"{}"
+        )
+        ping = SimpleNamespace(request=request)
+        return SimpleNamespace(lead=lead, accounts=[SimpleNamespace(ping=ping, post=None)])
+
+    first, second, again = result_with("tok-one"), result_with("tok-two"), result_with("tok-one")
+    for result, token, other in ((first, "tok-one", "tok-two"), (second, "tok-two", "tok-one")):
+        for show_pii in (True, False):
+            masker = Masker.for_result(config, result, show_pii=show_pii)
+            plain = Masker.for_lead(config, lead, show_pii=show_pii)
+            plain = plain.with_requests(requests_of(result))
+            assert masker.needles == plain.needles
+            assert masker.text(f"echo {token} {other}") == f"echo {MASK} {other}"
+    store = Masker.for_result(config, again, show_pii=True)
+    assert store._learned.keys() == {id(r) for r in requests_of(again)}  # its own, no more

@@ -171,3 +171,56 @@ def test_the_shared_document_goes_with_its_result(nasty):
     del result
     gc.collect()
     assert len(trace_json._PLAIN) == held
+
+
+def copied_stored_document(result: AuctionResult, config: Config) -> bytes:
+    """The stored document as it was built before the shared document was masked in
+    place: a masked copy of the JSON result, its exact figures put back, then written."""
+    from pingpost.trace.json import compact_bytes
+    from pingpost.trace.stored import STORED_VERSION
+
+    masker = Masker.for_result(config, result, show_pii=True)
+    document = auction_json(result, masker)
+    document["duration_ms"] = result.duration_ms
+    document["ping_round_ms"] = result.ping_round_ms
+    for shown, account in zip(document["accounts"], result.accounts, strict=True):
+        for phase in ("ping", "post"):
+            exchange = getattr(account, phase)
+            if exchange is None:
+                continue
+            shown[phase]["latency_ms"] = exchange.latency_ms
+            request, response = exchange.request, exchange.response
+            if request is not None:
+                if request.sensitive:
+                    shown[phase]["request"]["sensitive"] = [list(p) for p in request.sensitive]
+                names = [name.lower() for name, _ in request.headers]
+                if len(set(names)) != len(names):
+                    pairs = [list(p) for p in masker.request(request).headers]
+                    shown[phase]["request"]["header_pairs"] = pairs
+            if response is not None:
+                shown[phase]["response"]["elapsed_ms"] = response.elapsed_ms
+                names = [name.lower() for name, _ in response.headers]
+                if len(set(names)) != len(names):
+                    masked = masker.headers(response.headers)
+                    pairs = [[k, masker.text(v)] for k, v in masked]
+                    shown[phase]["response"]["header_pairs"] = pairs
+    document["stored"] = {"version": STORED_VERSION, "test": False}
+    return compact_bytes(document)
+
+
+def test_the_store_and_the_line_write_what_masked_copies_would(nasty):
+    """Masked in place, the shared document gives the store the very bytes a masked copy
+    gave it, and `--json` the very line; the document is the same after each."""
+    from pingpost.trace import json as trace_json
+    from pingpost.trace.json import auction_json_line
+
+    nasty.answer("acme", "post", {"result": "success", "echo": CANARY_SECRET})
+    result, config = run(nasty)
+    plain = json.dumps(trace_json._plain(result).document)
+    assert stored_document(result, config) == copied_stored_document(result, config)
+    for show_pii in (False, True):
+        masker = Masker.for_result(config, result, show_pii=show_pii)
+        line = dumps({"line": 7, **auction_json(result, masker)}, pretty=False)
+        assert auction_json_line(result, masker, 7) == line
+    assert json.dumps(trace_json._plain(result).document) == plain
+    assert CANARY_SECRET not in stored_document(result, config).decode()
