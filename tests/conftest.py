@@ -1,4 +1,10 @@
-"""Shared pytest setup. Area fixtures live in their own modules, registered here."""
+"""Shared pytest setup. Area fixtures live in their own modules, registered here.
+
+The run is split over every core (pytest-xdist, pyproject.toml), each worker a process
+of its own: every test has its own store (`own_store`), temporary directories and
+servers on ports the system picks, each worker its own PostgreSQL database; nothing a
+test reads depends on the terminal (`COLUMNS`, below) or on another test.
+"""
 
 from __future__ import annotations
 
@@ -43,8 +49,10 @@ def pytest_configure(config: pytest.Config) -> None:
     """Write pingpost's bytecode before the run: the tests start a hundred `pingpost`
     processes (deliver, serve, sandbox), and where PYTHONDONTWRITEBYTECODE is set (many
     containers, CI) none writes it, so each compiled every module again, about 0.15 s
-    of CPU apiece. Up-to-date files are left alone; a read-only tree is no error."""
-    compileall.compile_dir(Path(pingpost.__file__).parent, quiet=2)
+    of CPU apiece. Up-to-date files are left alone; a read-only tree is no error. Done
+    once, before pytest-xdist starts its workers."""
+    if not hasattr(config, "workerinput"):
+        compileall.compile_dir(Path(pingpost.__file__).parent, quiet=2)
 
 
 # Timing (P1: the ping round ends by ping_deadline + at most 50 ms). A loaded machine only

@@ -60,15 +60,19 @@ def run(buyers: Buyers, config: Path, plan: Plan, *args: str, leads: int = 1) ->
     with subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV
     ) as proc:
-        for after, seconds, sig in plan:
-            if after is not None:
-                event = buyers.first_ping if after == "ping" else buyers.first_post
-                assert event.wait(30), f"no {after} reached the buyers"
-            time.sleep(seconds)
-            if proc.poll() is None:
-                proc.send_signal(sig)
-                sent.append(time.monotonic())  # after the kill: an answer later came after it
-        out, err = proc.communicate(timeout=60)
+        try:
+            for after, seconds, sig in plan:
+                if after is not None:
+                    event = buyers.first_ping if after == "ping" else buyers.first_post
+                    assert event.wait(30), f"no {after} reached the buyers"
+                time.sleep(seconds)
+                if proc.poll() is None:
+                    proc.send_signal(sig)
+                    sent.append(time.monotonic())  # after the kill: a later answer came after
+            out, err = proc.communicate(timeout=60)
+        except BaseException:  # a failed wait leaves no process behind for later tests
+            proc.kill()
+            raise
     sure = [buyers.busy_at(when, first=i == 0, leads=leads) for i, when in enumerate(sent)]
     # once a signal may have come too late, so may the ones after it
     counted = sure.index(False) if False in sure else len(sure)
