@@ -20,6 +20,7 @@ from pingpost.log.errors import AnswerNeeded, AnswersLogged, NoOpenPost, PostAcc
 from pingpost.store.api import Store
 from pingpost.store.errors import UnknownAuction
 from pingpost.store.records import LogRow, PostRecord, StoredAuction
+from pingpost.trace.exchange import dollars
 
 CONFIRMED_SOLD = "resolved by hand: the buyer confirmed the sale"
 CONFIRMED_UNSOLD = "resolved by hand: the buyer confirmed it did not take the lead"
@@ -121,17 +122,10 @@ def answered(stored: StoredAuction) -> str:
     sales = [p for p in stored.posts if p.status == "sold"]
     if sales:
         return ", ".join(
-            f"sold to {p.account} for {_dollars(p.price if p.price is not None else p.amount)}"
+            f"sold to {p.account} for {dollars(p.price if p.price is not None else p.amount)}"
             for p in sales
         )
     return "none sold"
-
-
-def _dollars(value: Decimal) -> str:
-    """`$1,234.50`, as the trace writes money (never a digit lost)."""
-    exponent = value.as_tuple().exponent
-    places = max(2, -exponent) if isinstance(exponent, int) else 2
-    return f"${value:,.{places}f}"
 
 
 async def _close(
