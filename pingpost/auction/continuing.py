@@ -26,6 +26,7 @@ again under the next free id (its pings are sent again).
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -84,19 +85,37 @@ async def deliver_lead(
         chosen = lead_id or lead.lead_id or new_id
         return await run_auction(lead, config, transport=transport, lead_id=chosen, **kw)
     clock = kw.get("clock", time.time)
-    for tries_left in range(ID_TAKEN_RETRIES, -1, -1):
+
+    async def attempt() -> AuctionResult:
         step = await continuation(
             store, lead, again=again, lead_id=lead_id, new_id=new_id, clock=clock
         )
         if step.result is not None:
             return step.result
+        return await run_auction(
+            lead, config, transport=transport, store=store, lead_id=step.auction_id,
+            again_of=step.again_of, follows=step.follows, **kw,
+        )  # fmt: skip
+
+    return await until_an_id_holds(attempt, lead, clock, looked=True)
+
+
+async def until_an_id_holds(
+    attempt: Callable[[], Awaitable[AuctionResult]],
+    lead: Lead,
+    clock: Callable[[], float],
+    *,
+    looked: bool,
+) -> AuctionResult:
+    """`attempt()` (which chooses the auction id), again while the store refuses it because
+    another lead's run took the id at the same time (OtherAuction): it then chooses the
+    next free one. After W3 `looked`, a refusal for this very lead means another run
+    delivers it: the lead ends skipped (`elsewhere`), as it does after the last try."""
+    for tries_left in range(ID_TAKEN_RETRIES, -1, -1):
         try:
-            return await run_auction(
-                lead, config, transport=transport, store=store, lead_id=step.auction_id,
-                again_of=step.again_of, follows=step.follows, **kw,
-            )  # fmt: skip
+            return await attempt()
         except OtherAuction as refused:
-            if refused.same_lead or not tries_left:
+            if (looked and refused.same_lead) or not tries_left:
                 return elsewhere(lead, refused, clock())
     raise AssertionError("unreachable")  # the loop returns
 

@@ -19,15 +19,9 @@ import time
 from typing import TYPE_CHECKING
 
 from pingpost.auction import run_auction
-from pingpost.auction.continuing import (
-    ID_TAKEN_RETRIES,
-    continuation,
-    elsewhere,
-    free_auction_id,
-)
+from pingpost.auction.continuing import continuation, free_auction_id, until_an_id_holds
 from pingpost.auction.result import AuctionResult
 from pingpost.leads import Lead
-from pingpost.store.errors import OtherAuction
 
 if TYPE_CHECKING:
     from pingpost.config.models import Source
@@ -47,7 +41,8 @@ async def served_auction(
     store = delivery.store if delivery is not None else None
     controls = delivery.controls if delivery is not None else None
     name = source.name if source is not None else None
-    for tries_left in range(ID_TAKEN_RETRIES, -1, -1):
+
+    async def attempt() -> AuctionResult:
         lead_id, again_of, follows = None, None, None
         if store is not None and taken_over:
             step = await continuation(store, lead)
@@ -56,13 +51,11 @@ async def served_auction(
             lead_id, again_of, follows = step.auction_id, step.again_of, step.follows
         elif store is not None and lead.lead_id:
             lead_id = await free_auction_id(store, lead.lead_id)
-        try:
-            return await run_auction(
-                lead, current.config, transport=service.transport, test=service.test,
-                store=store, controls=controls, source=name, lead_id=lead_id,
-                again_of=again_of, follows=follows,
-            )  # fmt: skip
-        except OtherAuction as refused:  # the id was taken meanwhile (two at once)
-            if (follows is not None and refused.same_lead) or not tries_left:
-                return elsewhere(lead, refused, time.time())
-    raise AssertionError("unreachable")  # the loop returns
+        return await run_auction(
+            lead, current.config, transport=service.transport, test=service.test,
+            store=store, controls=controls, source=name, lead_id=lead_id,
+            again_of=again_of, follows=follows,
+        )  # fmt: skip
+
+    # W3 looks only for a key taken over; else two submissions of one lead are two auctions
+    return await until_an_id_holds(attempt, lead, time.time, looked=taken_over)
