@@ -197,6 +197,7 @@ class _Auction:
         if recorder.store is None:
             return result
         if result.result == "unsold" and self.run_state.control.stopping:
+            await recorder.flush()  # the answers in: a rerun need not hold the lead in doubt
             return result  # stopped before its end: left `interrupted`, a rerun runs it again
         if recorder.failure is None:
             try:
@@ -219,7 +220,8 @@ class _Auction:
         or, with nothing open, auctions it again (W3)."""
         for entry in self.entries:
             if entry.status == "in_doubt" and entry.post is not None:
-                await self.recorder.outcome(entry, "in_doubt", None, entry.reason)
+                await self.recorder.outcome(entry, "in_doubt", None, entry.reason, hold=True)
+        await self.recorder.flush()  # these, and any answer held for the result
 
 
 async def _shielded(work: Any) -> None:

@@ -172,8 +172,8 @@ async def _judged(
         run.sales.append((entry, price))
     elif status == "in_doubt" and run.hold_in_doubt:
         run.held_by = entry
-    if run.recorder is not None:
-        await run.recorder.outcome(entry, status, price, reason)
+    if run.recorder is not None:  # the last post in flight: its outcome goes with the result
+        await run.recorder.outcome(entry, status, price, reason, hold=not run.control.posts)
     return status
 
 

@@ -19,7 +19,13 @@ from pingpost.auction.result import AccountResult, AuctionResult, Exchange
 from pingpost.auction.verdicts import NO_PRICE
 from pingpost.lead_keys import lead_key, received_json
 from pingpost.leads import Lead
-from pingpost.store.records import AccountLine, AuctionRecord, LeadRecord, LoggedResult
+from pingpost.store.records import (
+    AccountLine,
+    AuctionRecord,
+    LeadRecord,
+    LoggedResult,
+    PostOutcome,
+)
 
 if TYPE_CHECKING:
     from pingpost.config.bundle import Config
@@ -76,10 +82,12 @@ def auction_record(
     lead: LeadRecord | None = None,
     source: str | None = None,
     finished_at: float | None = None,
+    outcomes: tuple[PostOutcome, ...] = (),
 ) -> AuctionRecord:
     """The record `store.finish` takes for `result` (a finished auction, not a dry run
     and not `skipped`: those are never written). `lead` is the record written with the
-    auction's post intents, if any (else built from the result)."""
+    auction's post intents, if any (else built from the result); `outcomes`, the answers
+    not written yet, go in the result's commit."""
     if result.result not in LOGGED or result.dry_run:
         raise ValueError(f"a {'dry run' if result.dry_run else result.result} is not logged")
     if lead is None:
@@ -100,6 +108,7 @@ def auction_record(
         reason=result.reason,
         accounts=account_lines(result),
         document=result_document(result, config),
+        outcomes=outcomes,
     )
 
 

@@ -4,6 +4,7 @@
            ──► claim_lead / bought / usage / ...   controls, before the ping
            ──► post_intent (durable, reserves caps) ──► post ──► post_outcome (durable)
            ──► finish (durable)                     W2: the result, before it is printed
+                                                    (with the last posts' outcomes)
     cli    ──► log / auction / stats / open_auctions / resolve / close_auction / purge / info
     serve  ──► claim_request / complete_request     idempotency keys across instances
 
@@ -87,8 +88,9 @@ class Store(Protocol):
         `PostOutcome`); on a sale, the account's last sale time and its bought key."""
 
     async def finish(self, record: AuctionRecord) -> None:
-        """Record the auction's result (and its lead record if no post was made). Raises
-        OtherAuction as `post_intent` does."""
+        """Record the auction's result (and its lead record if no post was made), after
+        the outcomes it carries (`record.outcomes`, as `post_outcome` would), all in one
+        commit. Raises OtherAuction as `post_intent` does, writing nothing."""
 
     # -- the log --------------------------------------------------------------------
 

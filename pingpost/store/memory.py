@@ -125,6 +125,9 @@ class MemoryStore:
 
     async def finish(self, record: AuctionRecord) -> None:
         self._check_owner(record.lead, self._auctions.get(record.lead.auction_id))
+        posts = [(self._post(o.auction_id, o.account, o.attempt), o) for o in record.outcomes]
+        for post, outcome in posts:  # each post found before any is settled: all or nothing
+            self._settle(post, outcome)
         auction = self._auction(record.lead)
         auction.record = replace(record, lead=auction.lead)
 

@@ -121,6 +121,9 @@ class AuctionRecord:
     reason: str | None = None
     accounts: tuple[AccountLine, ...] = ()
     document: bytes = b""  # the JSON result document (UTF-8), secrets masked, PII kept
+    # the answers of the auction's last posts, written first in the result's commit: a
+    # post that ends the auction costs one commit after its answer, not two (W2)
+    outcomes: tuple[PostOutcome, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -61,7 +61,8 @@ class LoggedStore(MemoryStore):
         self._maybe_fail("finish")
         await super().finish(record)
         self.records.append(record)
-        self.journal.add("finish", record.result)
+        carried = "".join(f" + outcome {o.account} {o.status}" for o in record.outcomes)
+        self.journal.add("finish", record.result + carried)
 
 
 class LoggedTransport(FakeTransport):

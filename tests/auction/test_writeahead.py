@@ -51,8 +51,7 @@ def test_each_post_leaves_after_its_intent_and_the_result_is_written_before_it_r
         "outcome a post_rejected",
         "intent b",
         "post b",
-        "outcome b sold",
-        "finish sold",
+        "finish sold + outcome b sold",  # the last answer goes in the result's commit
     ]
     stored = asyncio.run(store.auction("auction-1"))
     assert stored is not None and stored.lead.source == "leads.jsonl"
@@ -86,13 +85,30 @@ def test_a_store_that_cannot_take_the_intent_sends_no_post_and_the_auction_fails
 
 def test_after_a_sale_a_failing_store_keeps_the_sale_and_says_what_the_log_misses() -> None:
     cfg, transport, store = setup({"a/ping": bid("30"), "a/post": sold()})
-    store.fail_on.add("post_outcome")
+    store.fail_on.add("finish")  # the result, and the sale's outcome it carries
     result = run(cfg, transport, store, lead_id="auction-2")
     assert (result.result, result.sold_to) == ("sold", "a")
     assert result.store_error is not None and "disk full" in result.store_error
     assert "pingpost recover" in result.store_error
     open_auctions = asyncio.run(store.open_auctions())  # the intent stays open: recover lists it
     assert [(o.auction_id, o.posts[0].account) for o in open_auctions] == [("auction-2", "a")]
+    assert open_auctions[0].posts[0].status is None  # no answer recorded
+
+
+def test_an_answer_that_cannot_be_written_stops_the_next_post() -> None:
+    cfg, transport, store = setup(
+        {"a/ping": bid("30"), "a/post": reject(), "b/ping": bid("20"), "b/post": sold()}
+    )
+    store.fail_on.add("post_outcome")  # a's answer, written before b's intent
+    result = run(cfg, transport, store, lead_id="auction-3")
+    assert transport.posts() == ["a"]  # b's post never left: its intent was not written
+    assert result.result == "unsold" and "disk full" in (result.store_error or "")
+    b = next(x for x in result.accounts if x.account == "b")
+    assert b.reason is not None and "store unavailable" in b.reason
+    open_auctions = asyncio.run(store.open_auctions())  # a's intent, unanswered in the log
+    assert [(o.auction_id, [p.account for p in o.posts]) for o in open_auctions] == [
+        ("auction-3", ["a"])
+    ]
 
 
 def test_a_failing_finish_after_an_unsold_auction_is_the_auctions_error() -> None:

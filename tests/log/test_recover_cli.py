@@ -230,9 +230,13 @@ def _result_lost(book: Logbook, lead_id: str) -> str:
 
     from .helpers import Killed
 
-    class ResultLost(Killed):
+    class ResultLost(Killed):  # the answers are written, alone, and the result is lost
         async def post_outcome(self, outcome):  # type: ignore[no-untyped-def]
             return await self._store.post_outcome(outcome)
+
+        async def finish(self, record):  # type: ignore[no-untyped-def]
+            for outcome in record.outcomes:
+                await self._store.post_outcome(outcome)
 
     config = book.config
     lead = load_lead(book.setup.lead_file(f"{lead_id}.json"), config.lead_type())

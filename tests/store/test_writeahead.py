@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -78,6 +79,45 @@ def test_outcomes_then_the_result(backend: Backend) -> None:
         ]
         assert stored.posts[0].reason == "HTTP 409"
         assert stored.posts[1].price == Decimal("11.50")
+
+    backend.run(scenario)
+
+
+def test_a_result_carries_the_last_answer_into_its_commit(backend: Backend) -> None:
+    """The engine hands the answer that ended the auction to `finish`, not `post_outcome`:
+    written with the result, as if written just before it."""
+
+    async def scenario(store: Store) -> None:
+        one = lead(1)
+        post = intent(one, "acme", amount="12.00")
+        await store.post_intent(one, post)
+        sold = line("acme", "sold", bid="12.00", post_ms=50.0, price="12.50")
+        done = record(one, "sold", sold_to="acme", price="12.50", lines=(sold,))
+        await store.finish(replace(done, outcomes=(outcome(post, "sold", price="12.50"),)))
+        prior = await store.prior(one.lead_key)
+        assert prior is not None
+        assert (prior.state, prior.sold_to, prior.open_posts) == ("finished", ("acme",), ())
+        stored = await store.auction("A1")
+        assert stored is not None
+        assert [(p.account, p.status, p.price) for p in stored.posts] == [
+            ("acme", "sold", Decimal("12.50"))
+        ]
+        assert await store.open_auctions() == []
+
+    backend.run(scenario)
+
+
+def test_a_result_carrying_an_answer_to_no_post_writes_nothing(backend: Backend) -> None:
+    async def scenario(store: Store) -> None:
+        one = lead(1)
+        post = intent(one, "acme")
+        await store.post_intent(one, post)
+        stray = outcome(intent(one, "bluesky", attempt=2), "sold", price="10.00")
+        with pytest.raises(UnknownAuction):
+            await store.finish(replace(record(one, "sold", sold_to="bluesky"), outcomes=(stray,)))
+        prior = await store.prior(one.lead_key)
+        assert prior is not None and prior.state == "interrupted"
+        assert [p.account for p in prior.open_posts] == ["acme"]
 
     backend.run(scenario)
 

@@ -158,6 +158,8 @@ class PostgresStore:
         if self._dictionary is None and record.document:
             await self._make_dictionary(record)
         zdict = self._dictionary
+        for outcome in record.outcomes:  # each its own transaction, as post_outcome's: one
+            await self.post_outcome(outcome)  # with the result held row locks too long
         if not await self.db.run(lambda c: writes.finish(c, record, zdict)):
             await self.db.run(lambda c: writes.finish_again(c, record, zdict), tx=True)
         await self._folded_one()

@@ -223,6 +223,8 @@ def finish(
         row = int(found[0])
         if found[1] is not None:
             take_back(conn, rollups, row)
+    for outcome in record.outcomes:
+        post_outcome(conn, rollups, outcome)
     conn.execute(
         "UPDATE auctions SET result = ?, finished_at = ?, duration_ms = ?, sold_to = ?, "
         "price = ?, revenue = ?, reason = ? WHERE id = ?",

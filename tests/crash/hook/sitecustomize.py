@@ -9,7 +9,8 @@ tests/crash/hook is on PYTHONPATH (tests/crash/market.py puts it there for the
     during_pings    a ping has left and its answer is not in
     after_intent    a post intent is durable, its post not yet sent
     post_in_flight  the buyer has the post (the sandbox's ledger shows it), no answer yet
-    after_answer    the post's answer is in, its outcome not yet written
+    after_answer    the post's answer is in, its outcome not yet written (on its own, or
+                    with the result that carries it)
     after_result    the auction's result is durable (not yet printed)
 """
 
@@ -88,28 +89,28 @@ def _install(spec: str) -> None:
         HttpTransport.send = send_then_die  # type: ignore[method-assign]
 
     else:
-        method = {
-            "after_intent": "post_intent",
-            "after_answer": "post_outcome",
-            "after_result": "finish",
+        methods = {
+            "after_intent": ["post_intent"],
+            "after_answer": ["post_outcome", "finish"],
+            "after_result": ["finish"],
         }[stage]
-        for store in (SqliteStore, PostgresStore):
-            original = getattr(store, method)
 
-            def wrap(original: Any) -> Any:
-                async def wrapped(self: Any, *args: Any) -> Any:
-                    if stage == "after_answer":
-                        if reached():
-                            die()
-                        return await original(self, *args)
-                    done = await original(self, *args)
-                    if reached():
+        def wrap(method: str, original: Any) -> Any:
+            async def wrapped(self: Any, *args: Any) -> Any:
+                if stage == "after_answer":  # before an outcome's write, alone or in a result
+                    if (method == "post_outcome" or args[0].outcomes) and reached():
                         die()
-                    return done
+                    return await original(self, *args)
+                done = await original(self, *args)
+                if reached():
+                    die()
+                return done
 
-                return wrapped
+            return wrapped
 
-            setattr(store, method, wrap(original))
+        for store in (SqliteStore, PostgresStore):
+            for method in methods:
+                setattr(store, method, wrap(method, getattr(store, method)))
 
 
 if _SPEC:
