@@ -71,7 +71,9 @@ async def fresh_store() -> AsyncIterator[Store]:
 
 
 # the store's writes inside an auction's measured window: the post intent (W1), before
-# the post, and the post's outcome (W2); each waits for its commit (an fsync)
+# the post, and a post's outcome written alone (W2: only when another post follows; the
+# answer that ends the auction goes in the result's commit, after the window); each
+# waits for its commit (an fsync)
 TIMED_WRITES = ("post_intent", "post_outcome")
 
 
@@ -151,7 +153,11 @@ def overhead(
     }
     if with_store:  # what the store's commits in the window cost, and the disk's floor
         figures["waits"] = {
-            name: {"p50_ms": percentile(kept, 50), "p99_ms": percentile(kept, 99)}
+            name: {
+                "count": len(kept),
+                "p50_ms": percentile(kept, 50) if kept else None,
+                "p99_ms": percentile(kept, 99) if kept else None,
+            }
             for name, kept in waits.items()
         }
         figures["commit_floor"] = commit_floor()

@@ -222,6 +222,9 @@ def table(results: dict[str, Any]) -> str:
         rows.append(("3 overhead p50", f"{o['p50_ms']:.2f} ms", "<= 2 ms", o["p50_ms"] <= 2))
         rows.append(("3 overhead p99", f"{o['p99_ms']:.2f} ms", "<= 10 ms", o["p99_ms"] <= 10))
         for name, wait in o.get("waits", {}).items():  # the store's commits in the window
+            if wait.get("count") == 0:  # e.g. no outcome written alone: none in the window
+                rows.append((f"  {name} waits", "none", "", ""))
+                continue
             figure = f"{wait['p50_ms']:.2f}/{wait['p99_ms']:.2f} ms"
             rows.append((f"  {name} wait p50/p99", figure, "", ""))
         if floor := o.get("commit_floor"):
