@@ -27,6 +27,14 @@ HEADERS = {"X-Api-Key": "bench-key", "Content-Type": "application/json"}
 
 
 async def ping(session: aiohttp.ClientSession, url: str, lead: dict[str, Any], buyer: str) -> Any:
+    """The buyer's bid (price, token, buyer, body), or None."""
+    return (await timed_ping(session, url, lead, buyer))[0]
+
+
+async def timed_ping(
+    session: aiohttp.ClientSession, url: str, lead: dict[str, Any], buyer: str
+) -> tuple[Any, float]:
+    """The bid or None, and the exchange's latency in ms (request sent to body read)."""
     body = {
         "source": f"{buyer}-src",
         "postalCode": lead["ZipCode"],
@@ -34,16 +42,20 @@ async def ping(session: aiohttp.ClientSession, url: str, lead: dict[str, Any], b
         "age": lead.get("Age"),
     }
     timeout = aiohttp.ClientTimeout(total=1.0)
+    data = json.dumps(body)
+    started = time.monotonic()
     try:
         async with session.post(
-            f"{url}/{buyer}/ping", data=json.dumps(body), headers=HEADERS, timeout=timeout
+            f"{url}/{buyer}/ping", data=data, headers=HEADERS, timeout=timeout
         ) as response:
-            answer = json.loads(await response.read())
+            raw = await response.read()
+        latency = (time.monotonic() - started) * 1000
+        answer = json.loads(raw)
     except (aiohttp.ClientError, TimeoutError, ValueError):
-        return None
+        return None, (time.monotonic() - started) * 1000
     if answer.get("status") != "success":
-        return None
-    return Decimal(str(answer["price"])), answer["pingToken"], buyer, body
+        return None, latency
+    return (Decimal(str(answer["price"])), answer["pingToken"], buyer, body), latency
 
 
 async def deliver(session: aiohttp.ClientSession, url: str, lead: dict[str, Any]) -> bool:
@@ -51,8 +63,25 @@ async def deliver(session: aiohttp.ClientSession, url: str, lead: dict[str, Any]
     valid = [b for b in bids if b is not None]
     if not valid:
         return False
-    _, token, buyer, body = max(valid, key=lambda b: b[0])
-    post = {
+    return (await post(session, url, lead, max(valid, key=lambda b: b[0])))[0]
+
+
+async def overhead(session: aiohttp.ClientSession, url: str, lead: dict[str, Any]) -> float:
+    """One lead's wall time in ms not spent waiting for buyers (wall - slowest ping - post),
+    as benchmarks/bench_engine.py measures pingpost's."""
+    started = time.monotonic()
+    pings = await asyncio.gather(*(timed_ping(session, url, lead, b) for b in BUYERS))
+    valid = [bid for bid, _ in pings if bid is not None]
+    post_ms = (await post(session, url, lead, max(valid, key=lambda b: b[0])))[1] if valid else 0
+    return (time.monotonic() - started) * 1000 - max(ms for _, ms in pings) - post_ms
+
+
+async def post(
+    session: aiohttp.ClientSession, url: str, lead: dict[str, Any], best: Any
+) -> tuple[bool, float]:
+    """The post to the best bidder: sold?, and its latency in ms."""
+    _, token, buyer, body = best
+    fields = {
         **body,
         "pingToken": token,
         "firstName": lead["FirstName"],
@@ -61,14 +90,18 @@ async def deliver(session: aiohttp.ClientSession, url: str, lead: dict[str, Any]
         "email": lead.get("Email"),
     }
     timeout = aiohttp.ClientTimeout(total=2.0)
+    data = json.dumps(fields)
+    started = time.monotonic()
     try:
         async with session.post(
-            f"{url}/{buyer}/post", data=json.dumps(post), headers=HEADERS, timeout=timeout
+            f"{url}/{buyer}/post", data=data, headers=HEADERS, timeout=timeout
         ) as response:
-            answer = json.loads(await response.read())
+            raw = await response.read()
+        latency = (time.monotonic() - started) * 1000
+        answer = json.loads(raw)
     except (aiohttp.ClientError, TimeoutError, ValueError):
-        return False
-    return bool(answer.get("status") == "success")
+        return False, (time.monotonic() - started) * 1000
+    return bool(answer.get("status") == "success"), latency
 
 
 async def main(path: str, url: str, concurrency: int) -> dict[str, Any]:

@@ -136,6 +136,28 @@ def commit_floor(commits: int = 200) -> dict[str, float]:
     return {"p50_ms": percentile(times, 50), "p99_ms": percentile(times, 99)}
 
 
+def overhead_bare(url: str, leads_file: Path, count: int = 300, warmup: int = 30) -> dict[str, Any]:
+    """The same figure for the bare aiohttp client (baseline_aiohttp.py), one lead at a time
+    on the same loop: what a plain client spends beyond its buyers, the floor pingpost's
+    overhead is held against."""
+    import aiohttp
+    import baseline_aiohttp
+
+    leads = [_json(line) for line in leads_file.read_text().splitlines()[: count + warmup]]
+
+    async def main() -> list[float]:
+        costs = []
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
+            for i, lead in enumerate(leads):
+                cost = await baseline_aiohttp.overhead(session, url, lead)
+                if i >= warmup:
+                    costs.append(cost)
+        return costs
+
+    costs = run(main())
+    return {"auctions": len(costs), "p50_ms": percentile(costs, 50), "p99_ms": percentile(costs, 99)}
+
+
 def overhead(
     url: str, leads_file: Path, count: int = 300, warmup: int = 30, with_store: bool = True
 ) -> dict[str, Any]:

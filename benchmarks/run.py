@@ -14,7 +14,8 @@ its own process, pinned to the last core; every measured client to the others
 3. overhead       per lead: wall time - slowest ping - post (auctions one at a time,
                   the store on; also shown without it); target p50 <= 2 ms, p99 <= 10 ms;
                   with the store, how long its post intent and outcome writes waited, and
-                  a bare SQLite commit (WAL, synchronous=FULL) on the same disk
+                  a bare SQLite commit (WAL, synchronous=FULL) on the same disk; and the
+                  same figure for the bare aiohttp client (its floor on this machine)
 4. deadline       ping_deadline 0.5 s with one buyer that never answers, 100 auctions;
                   target: the worst round ends within 20 ms of it
 5. memory         peak RSS of `pingpost deliver` on 1,000 vs 10,000 leads (--long:
@@ -234,6 +235,10 @@ def table(results: dict[str, Any]) -> str:
         rows.append(
             ("  the same, --no-store p50/p99", f"{o['p50_ms']:.2f}/{o['p99_ms']:.2f} ms", "", "")
         )
+    if o := results.get("overhead_bare"):  # the floor: a plain client's own time per lead
+        rows.append(
+            ("  bare aiohttp, the same p50/p99", f"{o['p50_ms']:.2f}/{o['p99_ms']:.2f} ms", "", "")
+        )
     if d := results.get("deadline"):
         late = d["late_max_ms"]
         rows.append(("4 deadline slack (worst)", f"{late:.1f} ms", "<= 20 ms", late <= 20))
@@ -298,6 +303,9 @@ def main() -> int:
             )
             results["overhead_no_store"] = bench_engine.overhead(
                 sb.url, leads_file, count=100 if args.quick else 300, with_store=False
+            )
+            results["overhead_bare"] = bench_engine.overhead_bare(
+                sb.url, leads_file, count=100 if args.quick else 300
             )
         if "deadline" in only:
             results["deadline"] = bench_engine.deadline(
