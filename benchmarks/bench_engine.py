@@ -155,7 +155,11 @@ def overhead_bare(url: str, leads_file: Path, count: int = 300, warmup: int = 30
         return costs
 
     costs = run(main())
-    return {"auctions": len(costs), "p50_ms": percentile(costs, 50), "p99_ms": percentile(costs, 99)}
+    return {
+        "auctions": len(costs),
+        "p50_ms": percentile(costs, 50),
+        "p99_ms": percentile(costs, 99),
+    }
 
 
 def overhead(

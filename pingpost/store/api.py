@@ -89,8 +89,9 @@ class Store(Protocol):
 
     async def finish(self, record: AuctionRecord) -> None:
         """Record the auction's result (and its lead record if no post was made), after
-        the outcomes it carries (`record.outcomes`, as `post_outcome` would), all in one
-        commit. Raises OtherAuction as `post_intent` does, writing nothing."""
+        the outcomes it carries (`record.outcomes`, as `post_outcome` would): in one
+        commit on SQLite, each outcome its own just before on PostgreSQL. Raises
+        OtherAuction as `post_intent` does."""
 
     # -- the log --------------------------------------------------------------------
 

@@ -158,8 +158,10 @@ class PostgresStore:
         if self._dictionary is None and record.document:
             await self._make_dictionary(record)
         zdict = self._dictionary
-        for outcome in record.outcomes:  # each its own transaction, as post_outcome's: one
-            await self.post_outcome(outcome)  # with the result held row locks too long
+        # each outcome its own transaction, as post_outcome's: in one transaction with the
+        # result, two processes sharing a capped account sometimes timed out (the tests)
+        for outcome in record.outcomes:
+            await self.post_outcome(outcome)
         if not await self.db.run(lambda c: writes.finish(c, record, zdict)):
             await self.db.run(lambda c: writes.finish_again(c, record, zdict), tx=True)
         await self._folded_one()
