@@ -215,8 +215,8 @@ class Masker:
         exit. Nothing else may read the document meanwhile (no `await` inside)."""
         texts, values, by_name = sites.split(self._headers)
         changed: list[tuple[Any, Any, str, str]] = []
-        if texts and self._matcher:
-            masked = self._matcher.texts(values)
+        masked = self._matcher.texts(values) if texts and self._matcher else values
+        if masked is not values:  # something was masked (`texts` gives `values` if not)
             changed = [
                 (target, key, value, new)
                 for (target, key, value), new in zip(texts, masked, strict=True)

@@ -58,7 +58,8 @@ class Matcher:
         return s
 
     def texts(self, values: Sequence[str]) -> list[str]:
-        """`[self.text(v) for v in values]`, the ASCII ones in one `text` call over their join.
+        """`[self.text(v) for v in values]`, the ASCII ones in one `text` call over their join
+        (`values` itself, a list, when none of them holds anything to mask).
 
         Joining ASCII values with NUL is exact: when no value contains NUL, a needle
         could only match across two values by containing NUL itself, which would remove
@@ -72,7 +73,10 @@ class Matcher:
         joined = _SEP.join(values)
         # the usual case, every value ASCII and none holding NUL: one join, one split
         if joined.isascii() and joined.count(_SEP) == len(values) - 1:
-            masked = self.text(joined).split(_SEP)
+            masked_join = self.text(joined)
+            if masked_join is joined and isinstance(values, list):
+                return values  # nothing to mask (often so for secrets): no split, no copy
+            masked = masked_join.split(_SEP)
             if len(masked) == len(values):
                 return masked
             return [self.text(v) for v in values]

@@ -95,12 +95,25 @@ def _secret_needles(secrets: frozenset[str]) -> dict[str, Needle]:
 _UNCHANGED = re.compile(r"[A-Za-z0-9_.~-]*")
 
 
+# printable ASCII that JSON and XML write as it is (no quote, backslash, slash, markup)
+_TEXT_AS_IS = re.compile(r"[ !#-%(-.0-;=?-\[\]-~]*")
+
+
 @functools.lru_cache(maxsize=4096)
 def wire_forms(value: str) -> frozenset[str]:
     """The value as it may appear in a URL, a form, a JSON string (`/` escaped or not) or
     XML text."""
     if _UNCHANGED.fullmatch(value):  # names, ZIP codes, ids: every form is the value itself
         return frozenset((value,))
+    if _TEXT_AS_IS.fullmatch(value):  # emails, phones, street addresses: URL forms only
+        escaped = quote(value, safe="")  # `quote(value)` too: there is no `/` to keep
+        plus = quote(value, safe=" ").replace(" ", "+") if " " in value else escaped
+        return frozenset((value, escaped, plus))
+    return all_forms(value)
+
+
+def all_forms(value: str) -> frozenset[str]:
+    """`wire_forms` of any value, every form computed."""
     xml_min = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     xml_full = xml_min.replace('"', "&quot;").replace("'", "&apos;")
     for char, ref in (("\t", "&#9;"), ("\n", "&#10;"), ("\r", "&#13;")):

@@ -298,3 +298,25 @@ def test_wire_forms_of_a_plain_value_are_the_value_alone(value: str) -> None:
     assert {json.dumps(value)[1:-1], json.dumps(value, ensure_ascii=False)[1:-1]} <= forms
     if all(c.isascii() and (c.isalnum() or c in "_.~-") for c in value):
         assert forms == {value}
+
+
+@given(
+    st.text(alphabet=st.sampled_from("azAZ09_.~-@/ +&<>\"'\\\t\n%é()#:;,=?![]{}|^`*$"), max_size=16)
+)
+def test_wire_forms_fast_paths_give_every_form_the_encodings_give(value: str) -> None:
+    """`wire_forms` skips the encodings that cannot change a value (plain text has URL
+    forms only); what it gives is what computing every form gives."""
+    from pingpost.masking.secrets import all_forms, wire_forms
+
+    assert wire_forms.__wrapped__(value) == all_forms(value)
+
+
+def test_wire_forms_of_an_email_and_an_address() -> None:
+    from pingpost.masking.secrets import wire_forms
+
+    assert wire_forms.__wrapped__("ada@example.com") == {"ada@example.com", "ada%40example.com"}
+    assert wire_forms.__wrapped__("1 Main St #2") == {
+        "1 Main St #2",
+        "1%20Main%20St%20%232",
+        "1+Main+St+%232",
+    }
