@@ -6,9 +6,9 @@
     after its answer ──► store.post_outcome (releases or adjusts the reservation)
     at the end ──► store.finish (the result, its lines and document), before it is shown
 
-An answer that ends the auction (no other post in flight) is not written on its own: it
-is held and goes with the auction's next write, the result (or the next post's intent),
-in the same commit. A kill between the answer and that commit leaves the post intent
+An answer that comes with no other post in flight is held: the result's commit carries
+it (`AuctionRecord.outcomes`), or, when another post follows, it is written just before
+that post's intent. A kill between the answer and its commit leaves the post intent
 open, as a kill just before the outcome's own commit would (W2): `recover` lists it.
 One commit fewer after the last answer is an fsync less in every auction's time.
 
