@@ -77,6 +77,10 @@ async def fresh_store() -> AsyncIterator[Store]:
 TIMED_WRITES = ("post_intent", "post_outcome")
 
 
+# where an auction's overhead falls (one at a time, p50 of the auctions with a post)
+STEPS = ("to_last_ping_ms", "last_answer_to_post_ms", "post_answer_to_end_ms")
+
+
 async def _overhead(
     url: str, lines: list[str], warmup: int, with_store: bool
 ) -> tuple[list[AuctionResult], dict[str, list[float]]]:
@@ -84,19 +88,54 @@ async def _overhead(
     lead_type = config.lead_type()
     leads = [coerce_lead(_json(line), lead_type) for line in lines]
     results = []
-    waits: dict[str, list[float]] = {name: [] for name in TIMED_WRITES}
+    waits: dict[str, list[float]] = {name: [] for name in (*TIMED_WRITES, *STEPS)}
     stored = fresh_store() if with_store else contextlib.nullcontext(None)
     async with stored as store, HttpTransport.for_config(config) as transport:
         if store is not None:
             _time_writes(store, waits)
+        events = _time_sends(transport)
         for i, lead in enumerate(leads):
             if i == warmup:
                 for kept in waits.values():
                     kept.clear()
+            events.clear()
+            started = time.monotonic()
             result = await run_auction(lead, config, transport=transport, store=store)
             if i >= warmup:
                 results.append(result)
+                _steps(events, started, time.monotonic(), waits)
     return results, waits
+
+
+def _time_sends(transport: HttpTransport) -> list[tuple[str, str, float]]:
+    """Note when each exchange of `transport` starts and ends: (start|end, phase, time)."""
+    events: list[tuple[str, str, float]] = []
+    send = transport.send
+
+    async def timed(request: Any, options: Any) -> Any:
+        events.append(("start", options.phase, time.monotonic()))
+        try:
+            return await send(request, options)
+        finally:
+            events.append(("end", options.phase, time.monotonic()))
+
+    transport.send = timed  # type: ignore[method-assign]
+    return events
+
+
+def _steps(
+    events: list[tuple[str, str, float]], started: float, ended: float, into: dict[str, Any]
+) -> None:
+    """One auction's STEPS: start to its last ping sent, its last ping answer to its post
+    sent, its post's answer to the result returned (auctions without one post: none)."""
+    pings = [(kind, at) for kind, phase, at in events if phase == "ping"]
+    posts = [(kind, at) for kind, phase, at in events if phase == "post"]
+    if not pings or [kind for kind, _ in posts] != ["start", "end"]:
+        return
+    into["to_last_ping_ms"].append((max(at for k, at in pings if k == "start") - started) * 1e3)
+    last_answer = max(at for kind, at in pings if kind == "end")
+    into["last_answer_to_post_ms"].append((posts[0][1] - last_answer) * 1e3)
+    into["post_answer_to_end_ms"].append((ended - posts[1][1]) * 1e3)
 
 
 def _time_writes(store: Store, waits: dict[str, list[float]]) -> None:
@@ -177,6 +216,7 @@ def overhead(
         "max_ms": max(costs),
         "auction_p50_ms": percentile([r.duration_ms for r in results], 50),
     }
+    figures["steps_p50_ms"] = {name: percentile(waits[name], 50) for name in STEPS}
     if with_store:  # what the store's commits in the window cost, and the disk's floor
         figures["waits"] = {
             name: {
@@ -185,6 +225,7 @@ def overhead(
                 "p99_ms": percentile(kept, 99) if kept else None,
             }
             for name, kept in waits.items()
+            if name in TIMED_WRITES
         }
         figures["commit_floor"] = commit_floor()
     return figures

@@ -231,10 +231,16 @@ def table(results: dict[str, Any]) -> str:
         if floor := o.get("commit_floor"):
             figure = f"{floor['p50_ms']:.2f}/{floor['p99_ms']:.2f} ms"
             rows.append(("  bare SQLite commit p50/p99", figure, "", ""))
+        if steps := o.get("steps_p50_ms"):  # where the overhead falls in one auction
+            figure = "/".join(f"{steps[k]:.2f}" for k in bench_engine.STEPS) + " ms"
+            rows.append(("  p50 to last ping/answer->post/post->end", figure, "", ""))
     if o := results.get("overhead_no_store"):
         rows.append(
             ("  the same, --no-store p50/p99", f"{o['p50_ms']:.2f}/{o['p99_ms']:.2f} ms", "", "")
         )
+        if steps := o.get("steps_p50_ms"):
+            figure = "/".join(f"{steps[k]:.2f}" for k in bench_engine.STEPS) + " ms"
+            rows.append(("  --no-store: the same three steps", figure, "", ""))
     if o := results.get("overhead_bare"):  # the floor: a plain client's own time per lead
         rows.append(
             ("  bare aiohttp, the same p50/p99", f"{o['p50_ms']:.2f}/{o['p99_ms']:.2f} ms", "", "")
