@@ -88,23 +88,23 @@ async def _overhead(
     lead_type = config.lead_type()
     leads = [coerce_lead(_json(line), lead_type) for line in lines]
     results = []
-    waits: dict[str, list[float]] = {name: [] for name in (*TIMED_WRITES, *STEPS)}
+    timings: dict[str, list[float]] = {name: [] for name in (*TIMED_WRITES, *STEPS)}
     stored = fresh_store() if with_store else contextlib.nullcontext(None)
     async with stored as store, HttpTransport.for_config(config) as transport:
         if store is not None:
-            _time_writes(store, waits)
+            _time_writes(store, timings)
         events = _time_sends(transport)
         for i, lead in enumerate(leads):
             if i == warmup:
-                for kept in waits.values():
+                for kept in timings.values():
                     kept.clear()
             events.clear()
             started = time.monotonic()
             result = await run_auction(lead, config, transport=transport, store=store)
             if i >= warmup:
                 results.append(result)
-                _steps(events, started, time.monotonic(), waits)
-    return results, waits
+                _steps(events, started, time.monotonic(), timings)
+    return results, timings
 
 
 def _time_sends(transport: HttpTransport) -> list[tuple[str, str, float]]:
@@ -206,7 +206,7 @@ def overhead(
 ) -> dict[str, Any]:
     """Auctions one at a time, so nothing else shares the loop: the engine's own cost."""
     lines = leads_file.read_text().splitlines()[: count + warmup]
-    results, waits = run(_overhead(url, lines, warmup, with_store))
+    results, timings = run(_overhead(url, lines, warmup, with_store))
     costs = [overhead_ms(r) for r in results]
     figures = {
         "auctions": len(results),
@@ -216,7 +216,7 @@ def overhead(
         "max_ms": max(costs),
         "auction_p50_ms": percentile([r.duration_ms for r in results], 50),
     }
-    figures["steps_p50_ms"] = {name: percentile(waits[name], 50) for name in STEPS}
+    figures["steps_p50_ms"] = {name: percentile(timings[name], 50) for name in STEPS}
     if with_store:  # what the store's commits in the window cost, and the disk's floor
         figures["waits"] = {
             name: {
@@ -224,7 +224,7 @@ def overhead(
                 "p50_ms": percentile(kept, 50) if kept else None,
                 "p99_ms": percentile(kept, 99) if kept else None,
             }
-            for name, kept in waits.items()
+            for name, kept in timings.items()
             if name in TIMED_WRITES
         }
         figures["commit_floor"] = commit_floor()

@@ -14,7 +14,9 @@ its own process, pinned to the last core; every measured client to the others
 3. overhead       per lead: wall time - slowest ping - post (auctions one at a time,
                   the store on; also shown without it); target p50 <= 2 ms, p99 <= 10 ms;
                   with the store, how long its post intent and outcome writes waited, and
-                  a bare SQLite commit (WAL, synchronous=FULL) on the same disk; and the
+                  a bare SQLite commit (WAL, synchronous=FULL) on the same disk; where
+                  the overhead falls in an auction (to its last ping sent, from its last
+                  ping answer to its post, from the post's answer to the end); and the
                   same figure for the bare aiohttp client (its floor on this machine)
 4. deadline       ping_deadline 0.5 s with one buyer that never answers, 100 auctions;
                   target: the worst round ends within 20 ms of it
