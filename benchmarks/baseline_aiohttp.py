@@ -26,15 +26,11 @@ BUYERS = [f"b{i:02d}" for i in range(1, 11)]
 HEADERS = {"X-Api-Key": "bench-key", "Content-Type": "application/json"}
 
 
-async def ping(session: aiohttp.ClientSession, url: str, lead: dict[str, Any], buyer: str) -> Any:
-    """The buyer's bid (price, token, buyer, body), or None."""
-    return (await timed_ping(session, url, lead, buyer))[0]
-
-
-async def timed_ping(
+async def ping(
     session: aiohttp.ClientSession, url: str, lead: dict[str, Any], buyer: str
 ) -> tuple[Any, float]:
-    """The bid or None, and the exchange's latency in ms (request sent to body read)."""
+    """The buyer's bid (price, token, buyer, body) or None, and the exchange's latency in
+    ms (request sent to body read: two clock reads, which the overhead figure needs)."""
     body = {
         "source": f"{buyer}-src",
         "postalCode": lead["ZipCode"],
@@ -60,7 +56,7 @@ async def timed_ping(
 
 async def deliver(session: aiohttp.ClientSession, url: str, lead: dict[str, Any]) -> bool:
     bids = await asyncio.gather(*(ping(session, url, lead, buyer) for buyer in BUYERS))
-    valid = [b for b in bids if b is not None]
+    valid = [bid for bid, _ in bids if bid is not None]
     if not valid:
         return False
     return (await post(session, url, lead, max(valid, key=lambda b: b[0])))[0]
@@ -70,7 +66,7 @@ async def overhead(session: aiohttp.ClientSession, url: str, lead: dict[str, Any
     """One lead's wall time in ms not spent waiting for buyers (wall - slowest ping - post),
     as benchmarks/bench_engine.py measures pingpost's."""
     started = time.monotonic()
-    pings = await asyncio.gather(*(timed_ping(session, url, lead, b) for b in BUYERS))
+    pings = await asyncio.gather(*(ping(session, url, lead, b) for b in BUYERS))
     valid = [bid for bid, _ in pings if bid is not None]
     post_ms = (await post(session, url, lead, max(valid, key=lambda b: b[0])))[1] if valid else 0
     return (time.monotonic() - started) * 1000 - max(ms for _, ms in pings) - post_ms
