@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
-import re
 import weakref
 from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
@@ -215,13 +214,34 @@ def _fast(document: Mapping[str, Any], default: Callable[[Any], Any] | None) -> 
             line = _orjson_dumps(document, default=default, option=OPT_NON_STR_KEYS)
         except TypeError:
             return None
-    if b"e-" in line and _SHORT_EXPONENT.search(line):
+    if _short_exponent(line):
         return None
     return line
 
 
-# a number like 1e-7 (the json module: 1e-07); a string holding one only costs the fallback
-_SHORT_EXPONENT = re.compile(rb"[0-9]e-[0-9](?![0-9])")
+_DIGITS = b"0123456789"
+_NUMBER_END = b",]}"  # what follows a number in compact JSON
+
+
+def _short_exponent(line: bytes) -> bool:
+    """Whether `line` may hold a number like `1e-7` (the json module writes `1e-07`). A
+    string holding one only costs the fallback; a uuid's `1e-4c` is not one. A scan for
+    `e-` rather than a regex: a regex starting with a class tries every byte of a 12 KB
+    document, and hex ids put `e-` in most of them."""
+    at = line.find(b"e-")
+    size = len(line)
+    while at != -1:
+        end = at + 3
+        if (
+            at
+            and end <= size
+            and line[at - 1] in _DIGITS
+            and line[at + 2] in _DIGITS
+            and (end == size or line[end] in _NUMBER_END)
+        ):
+            return True
+        at = line.find(b"e-", at + 2)
+    return False
 
 
 # --------------------------------------------------------------------------- plain parts

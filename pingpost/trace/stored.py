@@ -85,19 +85,20 @@ def _exact(put: _Changes, shown: dict[str, Any], exchange: Exchange, masker: Mas
     if request is not None:
         if request.sensitive:
             put(shown["request"], "sensitive", [list(pair) for pair in request.sensitive])
-        if _repeats(request.headers):
+        if _joined(shown["request"], request.headers):
             pairs = [list(p) for p in masker.request(request).headers]
             put(shown["request"], "header_pairs", pairs)
     if response is not None:
         put(shown["response"], "elapsed_ms", response.elapsed_ms)
-        if _repeats(response.headers):
+        if _joined(shown["response"], response.headers):
             masked = masker.headers(response.headers)
             put(shown["response"], "header_pairs", [[k, masker.text(v)] for k, v in masked])
 
 
-def _repeats(headers: Headers) -> bool:
-    names = [name.lower() for name, _ in headers]
-    return len(set(names)) != len(names)
+def _joined(shown: dict[str, Any], headers: Headers) -> bool:
+    """Whether the document joined a repeated header's values (`headers_json`): its
+    object has fewer names than the message had headers."""
+    return len(shown["headers"]) != len(headers)
 
 
 def stored_test_mode(document: Mapping[str, Any]) -> bool:

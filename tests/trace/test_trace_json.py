@@ -149,6 +149,7 @@ def test_compact_lines_are_byte_for_byte_what_the_json_module_writes() -> None:
         {"int": 2**63 - 1, "huge": 10**20, "nested": [{"a": [1, 2.5, "b"]}, []]},
         {"surrogate": "\ud800", 5: "an int key", 1.5: "a float key", None: "none"},
         {"headers": {istr("Content-Type"): "text/plain"}},  # aiohttp's header names
+        {"first": 2e-09, "list": [3e-08, 1.5e-07], "ids": "9e-5 1e-4c 7e-8,"},
     ]
     for document in documents:
         expected = json_module.dumps(
@@ -175,3 +176,6 @@ def test_ordinary_documents_take_the_fast_path(monkeypatch: pytest.MonkeyPatch) 
     assert trace_json.dumps(document, pretty=False) == (
         '{"h":{"Server":"x"},"price":"1.50","n":"a","ms":1.5}'
     )
+    # hex ids put `e-` before a digit in most documents: not a number's exponent
+    token = {"token": "3f1e-4c2d-9e-7ab", "ms": 1e-10}
+    assert trace_json.dumps(token, pretty=False) == '{"token":"3f1e-4c2d-9e-7ab","ms":1e-10}'
