@@ -1,0 +1,312 @@
+"""The CPU budget of the throughput targets, against what each lead's required steps cost.
+
+    .venv/bin/python benchmarks/bench_budget.py [--leads 3000] [--results 300] [--rounds 3]
+
+When the client is CPU-bound on its core (run.py's set-up: the buyers pinned to the
+other core), a throughput ratio is a ratio of CPU per lead: `deliver` at 0.8x the bare
+aiohttp client may spend at most 1/0.8 of the bare client's CPU a lead, `run_batch` at
+0.9x at most 1/0.9. This measures, in one run on the benchmark buyers:
+
+1. the bare client's CPU per lead (`baseline_aiohttp.py`, as run.py runs it), and so
+   the CPU each target leaves pingpost beside the exchanges themselves (the budget);
+2. `deliver --json` once with one lead: the start-up, shared by the batch's leads; and
+   `deliver --json --no-store` on the batch, for the store's own target (at most 10%);
+3. each step the spec asks of every lead, alone, on results recorded from real
+   auctions (CPU time in this process, best of five passes): rendering its 11 requests,
+   interpreting its 11 answers, its JSON result document and `--json` line (masked),
+   the store's record of it (secrets masked) and the store's own work (W3's lookup,
+   the post intent and the result, each waited for, through a real SQLite store: its
+   writer thread's CPU included).
+
+The sum of (3), with (2) for the whole process, is a floor for pingpost's CPU beside
+the exchanges: it leaves out the auction engine itself (ranking, deadlines, limits,
+the result) and counts pingpost's transport as costing no more than bare aiohttp (it
+costs 0.88-1.0x, bench_transport.py). The ceiling printed is the best ratio that floor
+allows; a target above it cannot be met by tuning the engine alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import os
+import pickle
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import bench_documents
+from harness import (
+    URL_VARIABLE,
+    fresh_configs,
+    pingpost_command,
+    run_timed,
+    sandbox_process,
+    split_cpus,
+    write_leads,
+)
+
+HERE = Path(__file__).resolve().parent
+TARGETS = {"whole process (deliver --json)": 0.8, "run_batch": 0.9}
+
+
+def bare_cpu_ms(url: str, leads: Path, count: int, rounds: int, cpus: set[int] | None) -> float:
+    """The bare client's CPU per lead (start-up included, as run.py counts it), median."""
+    command = [sys.executable, str(HERE / "baseline_aiohttp.py"), str(leads), "--url", url]
+    runs = []
+    for _ in range(rounds):
+        timed = run_timed([*command, "--concurrency", "50"], {URL_VARIABLE: url}, cpus=cpus)
+        if timed.returncode != 0:
+            raise RuntimeError("the baseline failed")
+        runs.append(timed.cpu_s / count * 1000)
+    return statistics.median(runs)
+
+
+def startup_cpu_ms(url: str, leads: Path, rounds: int, cpus: set[int] | None) -> float:
+    """CPU of `deliver --json` of one lead, store on: start-up and one auction, median."""
+    one = leads.with_name("one-lead.jsonl")
+    one.write_text(leads.open().readline())
+    runs = []
+    for _ in range(rounds):
+        with fresh_configs() as configs:
+            command = pingpost_command("deliver", str(one), "--json", "--config", str(configs))
+            timed = run_timed(command, {URL_VARIABLE: url}, Path(os.devnull), cpus)
+            if timed.returncode != 0:
+                raise RuntimeError("the one-lead deliver failed")
+            runs.append(timed.cpu_s * 1000)
+    return statistics.median(runs)
+
+
+def no_store_cpu_ms(url: str, leads: Path, count: int, rounds: int, cpus: set[int] | None) -> float:
+    """CPU per lead of `deliver LEADS --json --no-store` (start-up included), median."""
+    runs = []
+    for _ in range(rounds):
+        with fresh_configs() as configs:
+            command = pingpost_command(
+                "deliver", str(leads), "--json", "--no-store", "--concurrency", "50",
+                "--config", str(configs),
+            )  # fmt: skip
+            timed = run_timed(command, {URL_VARIABLE: url}, Path(os.devnull), cpus)
+            if timed.returncode != 0:
+                raise RuntimeError("deliver --no-store failed")
+            runs.append(timed.cpu_s / count * 1000)
+    return statistics.median(runs)
+
+
+def best_us(results: list[Any], step: Callable[[Any], Any], passes: int = 5) -> float:
+    """CPU µs per result of `step(result)`, the best of `passes` (the garbage collector
+    as a batch runs it)."""
+    best = float("inf")
+    for _ in range(passes):
+        started = time.process_time()
+        for result in results:
+            step(result)
+        best = min(best, time.process_time() - started)
+    return best / len(results) * 1e6
+
+
+def render_step(config: Any) -> Callable[[Any], None]:
+    """Render each request the auction sent (its pings, its post with the ping's captures)."""
+    from pingpost.render.request import render_request
+
+    def step(result: Any) -> None:
+        for account in result.accounts:
+            method = config.methods[account.method]
+            delivery = config.accounts[account.account]
+            if account.ping is not None:
+                render_request(
+                    method, "ping", result.lead, account=delivery, lead_id=result.lead_id
+                )
+            if account.post is not None:
+                captures = account.ping.outcome.captures if account.ping.outcome else {}
+                render_request(
+                    method, "post", result.lead, account=delivery, captures=captures,
+                    lead_id=result.lead_id,
+                )  # fmt: skip
+
+    return step
+
+
+def interpret_step(config: Any) -> Callable[[Any], None]:
+    """Read each answer the auction got with its method's rules."""
+    from pingpost.responses import interpret
+
+    def step(result: Any) -> None:
+        for account in result.accounts:
+            method = config.methods[account.method]
+            for phase in ("ping", "post"):
+                exchange = getattr(account, phase)
+                if exchange is not None and exchange.response is not None:
+                    interpret(getattr(method, phase).response, exchange.response, phase=phase)
+
+    return step
+
+
+def document_steps(config: Any) -> dict[str, Callable[[Any], Any]]:
+    """The JSON result (the plain document both outputs share), the `--json` line, the
+    store's record: each from scratch, as a batch makes them once per lead."""
+    from pingpost.masking import Masker
+    from pingpost.trace import json as trace_json
+    from pingpost.trace.stored import stored_document
+
+    def plain(result: Any) -> None:
+        trace_json._PLAIN.pop(id(result), None)
+        trace_json._plain(result).sites  # noqa: B018  (built once, shared by both)
+
+    def line(result: Any) -> None:
+        trace_json.auction_json_line(result, Masker.for_result(config, result), 1)
+
+    def stored(result: Any) -> None:
+        stored_document(result, config)
+
+    return {"plain": plain, "line": line, "stored": stored}
+
+
+def store_us(results: list[Any], config: Any, rounds: int = 3) -> float:
+    """CPU µs per lead of the store's work for one auction through a real SQLite store
+    (fresh each round): W3's lookup, the post intent, the result with its outcome, 50
+    auctions at a time, then their fold into the stats rollups; records built beforehand.
+    Process CPU: the writer thread's too."""
+    from pingpost.auction.recording import auction_record, lead_record
+    from pingpost.lead_keys import lead_key, received_json
+    from pingpost.runloop import run
+    from pingpost.store.backends import store_for_url
+    from pingpost.store.records import PostIntent, PostOutcome
+
+    best = float("inf")
+    for n in range(rounds):
+        work = []
+        for result in results:
+            auction_id = f"{result.lead_id}-{n}"
+            lead = lead_record(result.lead, auction_id, started_at=result.started_at)
+            key = lead_key(result.lead.lead_type, received_json(result.lead))
+            sold = result.sold_to
+            intent = PostIntent(auction_id, sold, 1, result.price or Decimal(0), time.time())
+            outcome = PostOutcome(auction_id, sold, 1, "sold", time.time(), result.price)
+            record = auction_record(result, config, lead=lead, outcomes=(outcome,))
+            work.append((key, lead, intent, record))
+        with tempfile.TemporaryDirectory(prefix="pingpost-budget-") as tmp:
+            spent = run(_store_round(store_for_url(f"sqlite:///{tmp}/store.db"), work))
+        best = min(best, spent)
+    return best / len(results) * 1e6
+
+
+async def _store_round(store: Any, work: list[Any]) -> float:
+    await store.open()
+    try:
+        limit = asyncio.Semaphore(50)
+
+        async def one(key: str, lead: Any, intent: Any, record: Any) -> None:
+            async with limit:
+                await store.prior(key)
+                await store.post_intent(lead, intent)
+                await store.finish(record)
+
+        started = time.process_time()
+        await asyncio.gather(*(one(*w) for w in work))
+        await store.fold()  # into the stats rollups: a batch does it every 1,000 results
+        return time.process_time() - started
+    finally:
+        await store.close()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--leads", type=int, default=3000, help="the bare client's batch")
+    parser.add_argument("--results", type=int, default=300, help="auctions recorded")
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    farm, client = split_cpus()
+    if client:
+        os.sched_setaffinity(0, client)  # the steps are measured on the clients' core
+    with tempfile.TemporaryDirectory(prefix="pingpost-budget-") as tmp:
+        saved = Path(tmp) / "results.pickle"
+        bench_documents.record(args.results, saved)  # its own sandbox: real auctions
+        leads = write_leads(Path(tmp) / "leads.jsonl", args.leads)
+        with sandbox_process(cpus=farm) as sb:
+            bare = bare_cpu_ms(sb.url, leads, args.leads, args.rounds, client)
+            startup = startup_cpu_ms(sb.url, leads, args.rounds, client)
+            no_store = no_store_cpu_ms(sb.url, leads, args.leads, args.rounds, client)
+        steps = measure(saved)
+    report(bare, startup, args.leads, steps)
+    report_store(no_store, steps)
+    return 0
+
+
+def measure(saved: Path) -> dict[str, float]:
+    import bench_engine
+
+    url, results = pickle.loads(saved.read_bytes())
+    os.environ.pop(URL_VARIABLE, None)
+    config = bench_engine.bench_config(url)
+    results = [r for r in results if r.result == "sold"]
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000)  # as a batch runs (gcpolicy.py)
+    documents = document_steps(config)
+    steps = {
+        "render its 11 requests": best_us(results, render_step(config)),
+        "interpret its 11 answers": best_us(results, interpret_step(config)),
+        "its JSON result document (shared by both outputs)": best_us(results, documents["plain"]),
+        "its --json line (secrets and pii masked)": best_us(results, documents["line"]),
+        "the store's record of it (secrets masked)": best_us(results, documents["stored"]),
+        "the store: W3's lookup, intent, result (writer included)": store_us(results, config),
+    }
+    return steps
+
+
+def report(bare_ms: float, startup_ms: float, leads: int, steps: dict[str, float]) -> None:
+    bare = bare_ms * 1000
+    startup = startup_ms * 1000 / leads
+    print(f"bare aiohttp client: {bare:,.0f} µs of CPU a lead ({leads:,} leads)")
+    print()
+    print("what each lead needs beside its exchanges, each step alone (µs of CPU):")
+    width = max(len(name) for name in steps) + 2
+    for name, cost in steps.items():
+        print(f"  {name:<{width}} {cost:8,.0f}")
+    batch = sum(steps.values())
+    whole = batch + startup
+    print(f"  {'start-up of deliver, over ' + format(leads, ',') + ' leads':<{width}} {startup:8,.0f}")
+    print()
+    floors = {"whole process (deliver --json)": whole, "run_batch": batch - _line(steps)}
+    print(f"  {'target':<34} {'budget':>8} {'floor':>8} {'ceiling':>8}")
+    for name, target in TARGETS.items():
+        budget = bare / target - bare
+        floor = floors[name]
+        ceiling = bare / (bare + floor)
+        verdict = "reachable" if ceiling >= target else "out of reach"
+        print(
+            f"  {name + f' >= {target}':<34} {budget:8,.0f} {floor:8,.0f} {ceiling:8.2f}"
+            f"  {verdict}"
+        )
+    print(
+        "\nbudget: the CPU a lead may add to the bare client's at the target; floor: the"
+        "\nsteps above (run_batch prints no line); ceiling: bare / (bare + floor)."
+    )
+
+
+def report_store(no_store_ms: float, steps: dict[str, float]) -> None:
+    """The store's target (issue 9): at most 10% of `deliver --json` throughput."""
+    no_store = no_store_ms * 1000
+    store = sum(cost for name, cost in steps.items() if "store" in name)
+    ceiling = no_store / (no_store + store)
+    verdict = "reachable" if ceiling >= 0.9 else "out of reach"
+    print(
+        f"\nthe store: deliver --json --no-store spends {no_store:,.0f} µs a lead; the store's"
+        f"\ntwo steps above add {store:,.0f}: ratio at best {ceiling:.2f} (target >= 0.90,"
+        f" {verdict})"
+    )
+
+
+def _line(steps: dict[str, float]) -> float:
+    return next(cost for name, cost in steps.items() if name.startswith("its --json line"))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
