@@ -7,6 +7,8 @@ in the idempotency key header as `<id>:<account>`, so it must be plain text.
 
 from __future__ import annotations
 
+import os
+import time
 import uuid
 
 MAX_ID_LENGTH = 200
@@ -14,7 +16,13 @@ AGAIN = "~"  # `<id>~2`: the second auction of a lead whose id was used (docs/st
 
 
 def new_auction_id() -> str:
-    return str(uuid.uuid4())
+    """A new UUID, version 7 (RFC 9562): the time in milliseconds, then 74 random bits.
+    Ids of one run sort by their start, and the store's index of auction ids grows at
+    its end instead of at a random page for each auction (a page written per lead)."""
+    value = (time.time_ns() // 1_000_000) << 80 | int.from_bytes(os.urandom(10), "big")
+    value = value & ~(0xF << 76) | 0x7 << 76  # version 7
+    value = value & ~(0x3 << 62) | 0x2 << 62  # the RFC's variant
+    return str(uuid.UUID(int=value))
 
 
 def auction_id_problem(text: str) -> str | None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-import uuid
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Coroutine, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -26,6 +25,7 @@ from pingpost.config.bundle import Config
 from pingpost.config.models import LeadType
 from pingpost.errors import LeadError
 from pingpost.gcpolicy import fewer_collections
+from pingpost.ids import new_auction_id
 from pingpost.leads import Lead, parse_lead_line
 from pingpost.store.errors import StoreUnavailable
 
@@ -173,7 +173,7 @@ class _Feed:
             self._finished.put_nowait(BatchItem(line_no, error=LeadError([why], where)))
             return
         # chosen here: known even if the auction never starts (the store may give another)
-        lead_id = lead.lead_id or str(uuid.uuid4())
+        lead_id = lead.lead_id or new_auction_id()
         control = AuctionControl(lead_id=lead_id)
         task = asyncio.create_task(self._auction(line_no, lead, lead_id, control))
         self._running[task] = _Started(task, line_no, lead, lead_id)

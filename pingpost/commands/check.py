@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -20,6 +19,7 @@ from urllib.parse import SplitResult, urlsplit, urlunsplit
 from pingpost.auction.context import idempotency_key, with_header
 from pingpost.commands.inputs import chosen_lead, pick_account
 from pingpost.config.bundle import Config
+from pingpost.ids import new_auction_id
 from pingpost.config.models import DeliveryAccount, DeliveryMethod, Request, Settings
 from pingpost.errors import BadUrl, CapturesNeeded, PingpostError, RenderError
 from pingpost.exchange import RawResponse, RenderedRequest
@@ -138,7 +138,7 @@ def _result(target: CheckTarget, lead_id: str | None) -> CheckResult:
         method=target.method.name,
         account=target.account.name if target.account else None,
         lead=target.lead,
-        lead_id=lead_id or str(uuid.uuid4()),
+        lead_id=lead_id or new_auction_id(),
     )
 
 
