@@ -6,7 +6,9 @@
 The store is on by default, as `deliver` has it: `sqlite:///...` at the default place
 beside the config directory. Prints one JSON line: leads, sold, and the batch's own
 time (from the transport's opening to the last auction; imports and config loading are
-not in it), the figure run.py compares with the baseline's own time.
+not in it), the figure run.py compares with the baseline's own time; with the SQLite
+store, also what its writer thread did (commits, writes, its CPU per lead) and the bytes
+the process wrote per lead (Linux).
 """
 
 from __future__ import annotations
@@ -55,7 +57,21 @@ async def main(path: str, configs: Path, store_url: str | None, concurrency: int
     finally:
         if store is not None:
             await store.close()
-    return {"leads": leads, "sold": sold, "elapsed_s": elapsed, "leads_per_s": leads / elapsed}
+    figures = {"leads": leads, "sold": sold, "elapsed_s": elapsed, "leads_per_s": leads / elapsed}
+    writer = getattr(store, "writer_figures", None)
+    if writer:  # SQLite: what its writer thread did, and the bytes the process wrote
+        figures["writer"] = {**writer, "cpu_us_per_lead": writer["cpu_s"] / leads * 1e6}
+        figures["written_kb_per_lead"] = _written_bytes() / leads / 1024
+    return figures
+
+
+def _written_bytes() -> int:
+    """Bytes this process has written (Linux: /proc/self/io's wchar), else 0."""
+    try:
+        with open("/proc/self/io") as io:
+            return next(int(line.split()[1]) for line in io if line.startswith("wchar:"))
+    except (OSError, StopIteration, ValueError):
+        return 0
 
 
 def _transport(config: Any, concurrency: int) -> HttpTransport:

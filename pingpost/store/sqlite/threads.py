@@ -23,6 +23,7 @@ import contextlib
 import queue
 import sqlite3
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -65,8 +66,9 @@ class Writer:
         self._held: Job[Any] | None = None  # an `alone` job met while gathering a group
         self._thread = threading.Thread(target=self._run, name="pingpost-store-writer")
         self._thread.daemon = True
-        self.groups = 0  # commits made (the benchmark reads them)
+        self.groups = 0  # commits made (the benchmarks read these three)
         self.ops = 0
+        self.cpu_s = 0.0  # the thread's CPU time, once it has ended
         self._thread.start()
 
     def submit(self, fn: Callable[..., T], *, alone: bool = False) -> asyncio.Future[T]:
@@ -82,6 +84,12 @@ class Writer:
         self._thread.join()
 
     def _run(self) -> None:
+        try:
+            self._serve()
+        finally:
+            self.cpu_s = time.thread_time()
+
+    def _serve(self) -> None:
         try:
             conn = self._connect()
         except BaseException as exc:
