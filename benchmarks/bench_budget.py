@@ -313,7 +313,9 @@ def report(bare_ms: float, startup_ms: float, leads: int, steps: dict[str, float
         print(f"  {name:<{width}} {cost:8,.0f}")
     batch = sum(steps.values())
     whole = batch + startup
-    print(f"  {'start-up of deliver, over ' + format(leads, ',') + ' leads':<{width}} {startup:8,.0f}")
+    print(
+        f"  {'start-up of deliver, over ' + format(leads, ',') + ' leads':<{width}} {startup:8,.0f}"
+    )
     print()
     floors = {"whole process (deliver --json)": whole, "run_batch": batch - _line(steps)}
     print(f"  {'target':<34} {'budget':>8} {'floor':>8} {'ceiling':>8}")
@@ -323,8 +325,7 @@ def report(bare_ms: float, startup_ms: float, leads: int, steps: dict[str, float
         ceiling = bare / (bare + floor)
         verdict = "reachable" if ceiling >= target else "out of reach"
         print(
-            f"  {name + f' >= {target}':<34} {budget:8,.0f} {floor:8,.0f} {ceiling:8.2f}"
-            f"  {verdict}"
+            f"  {name + f' >= {target}':<34} {budget:8,.0f} {floor:8,.0f} {ceiling:8.2f}  {verdict}"
         )
     print(
         "\nbudget: the CPU a lead may add to the bare client's at the target; floor: the"

@@ -19,10 +19,10 @@ from urllib.parse import SplitResult, urlsplit, urlunsplit
 from pingpost.auction.context import idempotency_key, with_header
 from pingpost.commands.inputs import chosen_lead, pick_account
 from pingpost.config.bundle import Config
-from pingpost.ids import new_auction_id
 from pingpost.config.models import DeliveryAccount, DeliveryMethod, Request, Settings
 from pingpost.errors import BadUrl, CapturesNeeded, PingpostError, RenderError
 from pingpost.exchange import RawResponse, RenderedRequest
+from pingpost.ids import new_auction_id
 from pingpost.leads import Lead
 from pingpost.render import render_request
 from pingpost.responses import interpret

@@ -10,7 +10,7 @@ with what the trace needs to come out the same, line for line, and nothing else:
 - per request, `sensitive`: what its mappings made of lead fields (`ADA` from `Ada`),
   masked like pii when it is shown;
 - per request or response, `header_pairs` when a header name repeats (the document
-  joins them into one value);
+  joins its values into one: its object then has fewer names than there were headers);
 - `stored`: the version of these additions, and whether the auction ran in test mode.
 
 Secrets are masked before it is written (P12 at rest); pii is kept, as the lead is,

@@ -126,7 +126,11 @@ class SqliteStore:
         if writer is not None:
             await asyncio.to_thread(writer.stop)
             # what the writer did, for the benchmarks: commits, writes, its thread's CPU
-            self.writer_figures = {"groups": writer.groups, "ops": writer.ops, "cpu_s": writer.cpu_s}
+            self.writer_figures = {
+                "groups": writer.groups,
+                "ops": writer.ops,
+                "cpu_s": writer.cpu_s,
+            }
         if readers is not None:
             await asyncio.to_thread(readers.stop)
 
