@@ -13,10 +13,12 @@ aiohttp client may spend at most 1/0.8 of the bare client's CPU a lead, `run_bat
    `deliver --json --no-store` on the batch, for the store's own target (at most 10%);
 3. each step the spec asks of every lead, alone, on results recorded from real
    auctions (CPU time in this process, best of five passes): rendering its 11 requests,
-   interpreting its 11 answers, its JSON result document and `--json` line (masked),
-   the store's record of it (secrets masked) and the store's own work (W3's lookup,
-   the post intent and the result, each waited for, through a real SQLite store: its
-   writer thread's CPU included);
+   interpreting its 11 answers, its JSON result document (with its strings to mask
+   found: both outputs share it, unlike `bench_documents.py`, which counts that walk in
+   whichever output comes first), its `--json` line (masked), the store's record of it
+   (secrets masked) and the store's own work (W3's lookup, the post intent and the
+   result, each waited for, through a real SQLite store: its writer thread's CPU
+   included);
 4. the auction engine itself (ranking, deadlines, limits, tasks, the result): `run_batch`
    with no store, each request answered at once with a recorded answer (no HTTP), less
    the rendering and interpreting of (3).
@@ -46,59 +48,36 @@ from typing import Any
 import bench_documents
 from harness import (
     URL_VARIABLE,
-    fresh_configs,
-    pingpost_command,
+    Timed,
+    baseline_command,
+    deliver_json,
     run_timed,
     sandbox_process,
     split_cpus,
     write_leads,
 )
 
-HERE = Path(__file__).resolve().parent
 TARGETS = {"whole process (deliver --json)": 0.8, "run_batch": 0.9}
 
+# the steps of one lead, as the report names them
+RENDER = "render its 11 requests"
+INTERPRET = "interpret its 11 answers"
+ENGINE = "the auction engine beside those (answers replayed)"
+PLAIN = "its JSON result document (shared by both outputs)"
+LINE = "its --json line (secrets and pii masked)"
+STORED = "the store's record of it (secrets masked)"
+STORE = "the store: W3's lookup, intent, result (writer included)"
 
-def bare_cpu_ms(url: str, leads: Path, count: int, rounds: int, cpus: set[int] | None) -> float:
-    """The bare client's CPU per lead (start-up included, as run.py counts it), median."""
-    command = [sys.executable, str(HERE / "baseline_aiohttp.py"), str(leads), "--url", url]
-    runs = []
+
+def median_cpu_ms(rounds: int, run: Callable[[], Timed], what: str, per: int = 1) -> float:
+    """CPU ms of the child `run()` starts, over `per` leads, the median of `rounds`."""
+    spent = []
     for _ in range(rounds):
-        timed = run_timed([*command, "--concurrency", "50"], {URL_VARIABLE: url}, cpus=cpus)
+        timed = run()
         if timed.returncode != 0:
-            raise RuntimeError("the baseline failed")
-        runs.append(timed.cpu_s / count * 1000)
-    return statistics.median(runs)
-
-
-def startup_cpu_ms(url: str, leads: Path, rounds: int, cpus: set[int] | None) -> float:
-    """CPU of `deliver --json` of one lead, store on: start-up and one auction, median."""
-    one = leads.with_name("one-lead.jsonl")
-    one.write_text(leads.open().readline())
-    runs = []
-    for _ in range(rounds):
-        with fresh_configs() as configs:
-            command = pingpost_command("deliver", str(one), "--json", "--config", str(configs))
-            timed = run_timed(command, {URL_VARIABLE: url}, Path(os.devnull), cpus)
-            if timed.returncode != 0:
-                raise RuntimeError("the one-lead deliver failed")
-            runs.append(timed.cpu_s * 1000)
-    return statistics.median(runs)
-
-
-def no_store_cpu_ms(url: str, leads: Path, count: int, rounds: int, cpus: set[int] | None) -> float:
-    """CPU per lead of `deliver LEADS --json --no-store` (start-up included), median."""
-    runs = []
-    for _ in range(rounds):
-        with fresh_configs() as configs:
-            command = pingpost_command(
-                "deliver", str(leads), "--json", "--no-store", "--concurrency", "50",
-                "--config", str(configs),
-            )  # fmt: skip
-            timed = run_timed(command, {URL_VARIABLE: url}, Path(os.devnull), cpus)
-            if timed.returncode != 0:
-                raise RuntimeError("deliver --no-store failed")
-            runs.append(timed.cpu_s / count * 1000)
-    return statistics.median(runs)
+            raise RuntimeError(f"{what} exited {timed.returncode}")
+        spent.append(timed.cpu_s * 1000 / per)
+    return statistics.median(spent)
 
 
 def best_us(results: list[Any], step: Callable[[Any], Any], passes: int = 5) -> float:
@@ -266,10 +245,23 @@ def main() -> int:
         saved = Path(tmp) / "results.pickle"
         bench_documents.record(args.results, saved)  # its own sandbox: real auctions
         leads = write_leads(Path(tmp) / "leads.jsonl", args.leads)
+        one = Path(tmp) / "one-lead.jsonl"
+        one.write_text(leads.open().readline())
         with sandbox_process(cpus=farm) as sb:
-            bare = bare_cpu_ms(sb.url, leads, args.leads, args.rounds, client)
-            startup = startup_cpu_ms(sb.url, leads, args.rounds, client)
-            no_store = no_store_cpu_ms(sb.url, leads, args.leads, args.rounds, client)
+            env = {URL_VARIABLE: sb.url}
+            bare = median_cpu_ms(
+                args.rounds, lambda: run_timed(baseline_command(leads, sb.url), env, cpus=client),
+                "the baseline", per=args.leads,
+            )  # fmt: skip
+            # start-up (and one auction), store on
+            startup = median_cpu_ms(
+                args.rounds, lambda: deliver_json(one, env, client), "the one-lead deliver"
+            )
+            no_store = median_cpu_ms(
+                args.rounds,
+                lambda: deliver_json(leads, env, client, "--no-store", "--concurrency", "50"),
+                "deliver --no-store", per=args.leads,
+            )  # fmt: skip
         steps = measure(saved, leads)
     report(bare, startup, args.leads, steps)
     report_store(no_store, steps)
@@ -289,17 +281,15 @@ def measure(saved: Path, leads: Path) -> dict[str, float]:
     documents = document_steps(config)
     render = best_us(results, render_step(config))
     interpret = best_us(results, interpret_step(config))
-    engine = engine_us(results, config, leads) - render - interpret
-    steps = {
-        "render its 11 requests": render,
-        "interpret its 11 answers": interpret,
-        "the auction engine beside those (answers replayed)": engine,
-        "its JSON result document (shared by both outputs)": best_us(results, documents["plain"]),
-        "its --json line (secrets and pii masked)": best_us(results, documents["line"]),
-        "the store's record of it (secrets masked)": best_us(results, documents["stored"]),
-        "the store: W3's lookup, intent, result (writer included)": store_us(results, config),
+    return {
+        RENDER: render,
+        INTERPRET: interpret,
+        ENGINE: engine_us(results, config, leads) - render - interpret,
+        PLAIN: best_us(results, documents["plain"]),
+        LINE: best_us(results, documents["line"]),
+        STORED: best_us(results, documents["stored"]),
+        STORE: store_us(results, config),
     }
-    return steps
 
 
 def report(bare_ms: float, startup_ms: float, leads: int, steps: dict[str, float]) -> None:
@@ -317,7 +307,7 @@ def report(bare_ms: float, startup_ms: float, leads: int, steps: dict[str, float
         f"  {'start-up of deliver, over ' + format(leads, ',') + ' leads':<{width}} {startup:8,.0f}"
     )
     print()
-    floors = {"whole process (deliver --json)": whole, "run_batch": batch - _line(steps)}
+    floors = {"whole process (deliver --json)": whole, "run_batch": batch - steps[LINE]}
     print(f"  {'target':<34} {'budget':>8} {'floor':>8} {'ceiling':>8}")
     for name, target in TARGETS.items():
         budget = bare / target - bare
@@ -336,7 +326,7 @@ def report(bare_ms: float, startup_ms: float, leads: int, steps: dict[str, float
 def report_store(no_store_ms: float, steps: dict[str, float]) -> None:
     """The store's target (issue 9): at most 10% of `deliver --json` throughput."""
     no_store = no_store_ms * 1000
-    store = sum(cost for name, cost in steps.items() if "store" in name)
+    store = steps[STORED] + steps[STORE]
     ceiling = no_store / (no_store + store)
     verdict = "reachable" if ceiling >= 0.9 else "out of reach"
     print(
@@ -344,10 +334,6 @@ def report_store(no_store_ms: float, steps: dict[str, float]) -> None:
         f"\ntwo steps above add {store:,.0f}: ratio at best {ceiling:.2f} (target >= 0.90,"
         f" {verdict})"
     )
-
-
-def _line(steps: dict[str, float]) -> float:
-    return next(cost for name, cost in steps.items() if name.startswith("its --json line"))
 
 
 if __name__ == "__main__":

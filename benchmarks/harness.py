@@ -187,3 +187,19 @@ def default_store(configs: Path) -> Path:
 
 def pingpost_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "pingpost", *args]
+
+
+def baseline_command(leads: Path, url: str, concurrency: int = 50) -> list[str]:
+    """The bare aiohttp client (`baseline_aiohttp.py`) on `leads` against the buyers at `url`."""
+    script = str(HERE / "baseline_aiohttp.py")
+    return [sys.executable, script, str(leads), "--url", url, "--concurrency", str(concurrency)]
+
+
+def deliver_json(leads: Path, env: dict[str, str], cpus: set[int] | None, *options: str) -> Timed:
+    """`pingpost deliver LEADS --json OPTIONS --config DIR` with a fresh copy of the
+    benchmark configs (its default store starts empty), its output thrown away."""
+    with fresh_configs() as configs:
+        command = pingpost_command(
+            "deliver", str(leads), "--json", *options, "--config", str(configs)
+        )
+        return run_timed(command, env, Path(os.devnull), cpus)

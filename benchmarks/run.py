@@ -49,7 +49,9 @@ from harness import (
     RESULTS,
     URL_VARIABLE,
     SandboxProcess,
+    baseline_command,
     default_store,
+    deliver_json,
     fresh_configs,
     pingpost_command,
     run_timed,
@@ -93,7 +95,6 @@ def throughput(
     env = {URL_VARIABLE: sb.url}
     one = RESULTS / "one-lead.jsonl"
     one.write_text(leads.open().readline())
-    baseline = [sys.executable, str(HERE / "baseline_aiohttp.py"), str(leads), "--url", sb.url]
     runs: dict[str, list[dict[str, float]]] = {
         "baseline": [], "pingpost": [], "run_batch": [], "startup": []
     }  # fmt: skip
@@ -101,7 +102,7 @@ def throughput(
     farm: dict[str, list[float]] = {"baseline": [], "pingpost": []}  # the buyers' core share
     for _ in range(rounds):
         before = sb.cpu_seconds()
-        timed = run_timed([*baseline, "--concurrency", "50"], env, cpus=cpus)
+        timed = run_timed(baseline_command(leads, sb.url), env, cpus=cpus)
         farm["baseline"].append((sb.cpu_seconds() - before) / timed.wall_s)
         _check("baseline", timed.returncode)
         own = _rate(timed.stdout)
@@ -126,11 +127,9 @@ def throughput(
             runs["run_batch"].append(
                 {"wall_s": timed.wall_s, "cpu_s": timed.cpu_s, "own_s": own["elapsed_s"]}
             )
-        with fresh_configs() as configs:
-            command = pingpost_command("deliver", str(one), "--json", "--config", str(configs))
-            timed = run_timed(command, env, Path(os.devnull), cpus)
-            _check("one-lead deliver", timed.returncode)
-            runs["startup"].append({"wall_s": timed.wall_s, "cpu_s": timed.cpu_s})
+        timed = deliver_json(one, env, cpus)
+        _check("one-lead deliver", timed.returncode)
+        runs["startup"].append({"wall_s": timed.wall_s, "cpu_s": timed.cpu_s})
     whole = [
         b["wall_s"] / p["wall_s"] for b, p in zip(runs["baseline"], runs["pingpost"], strict=True)
     ]
@@ -194,6 +193,11 @@ def _count(path: Path) -> int:
         return sum(1 for _ in f)
 
 
+def _steps(steps: dict[str, float]) -> str:
+    """An auction's overhead steps (bench_engine.STEPS), p50 each: `1.41/1.27/2.17 ms`."""
+    return "/".join(f"{steps[k]:.2f}" for k in bench_engine.STEPS) + " ms"
+
+
 def table(results: dict[str, Any]) -> str:
     rows: list[tuple[str, str, str, bool | str]] = [("benchmark", "figure", "target", "ok")]
     if t := results.get("throughput"):
@@ -234,15 +238,13 @@ def table(results: dict[str, Any]) -> str:
             figure = f"{floor['p50_ms']:.2f}/{floor['p99_ms']:.2f} ms"
             rows.append(("  bare SQLite commit p50/p99", figure, "", ""))
         if steps := o.get("steps_p50_ms"):  # where the overhead falls in one auction
-            figure = "/".join(f"{steps[k]:.2f}" for k in bench_engine.STEPS) + " ms"
-            rows.append(("  p50 to last ping/answer->post/post->end", figure, "", ""))
+            rows.append(("  p50 to last ping/answer->post/post->end", _steps(steps), "", ""))
     if o := results.get("overhead_no_store"):
         rows.append(
             ("  the same, --no-store p50/p99", f"{o['p50_ms']:.2f}/{o['p99_ms']:.2f} ms", "", "")
         )
         if steps := o.get("steps_p50_ms"):
-            figure = "/".join(f"{steps[k]:.2f}" for k in bench_engine.STEPS) + " ms"
-            rows.append(("  --no-store: the same three steps", figure, "", ""))
+            rows.append(("  --no-store: the same three steps", _steps(steps), "", ""))
     if o := results.get("overhead_bare"):  # the floor: a plain client's own time per lead
         rows.append(
             ("  bare aiohttp, the same p50/p99", f"{o['p50_ms']:.2f}/{o['p99_ms']:.2f} ms", "", "")
