@@ -54,22 +54,26 @@ async def ping(
     return (Decimal(str(answer["price"])), answer["pingToken"], buyer, body), latency
 
 
-async def deliver(session: aiohttp.ClientSession, url: str, lead: dict[str, Any]) -> bool:
-    bids = await asyncio.gather(*(ping(session, url, lead, buyer) for buyer in BUYERS))
-    valid = [bid for bid, _ in bids if bid is not None]
+async def deliver(
+    session: aiohttp.ClientSession, url: str, lead: dict[str, Any]
+) -> tuple[bool, float, float]:
+    """One lead: its pings at once, then a post to the best bid. Sold?, the slowest ping's
+    latency and the post's, in ms (0 without a post)."""
+    pings = await asyncio.gather(*(ping(session, url, lead, buyer) for buyer in BUYERS))
+    slowest = max(ms for _, ms in pings)
+    valid = [bid for bid, _ in pings if bid is not None]
     if not valid:
-        return False
-    return (await post(session, url, lead, max(valid, key=lambda b: b[0])))[0]
+        return False, slowest, 0.0
+    sold, post_ms = await post(session, url, lead, max(valid, key=lambda b: b[0]))
+    return sold, slowest, post_ms
 
 
 async def overhead(session: aiohttp.ClientSession, url: str, lead: dict[str, Any]) -> float:
     """One lead's wall time in ms not spent waiting for buyers (wall - slowest ping - post),
     as benchmarks/bench_engine.py measures pingpost's."""
     started = time.monotonic()
-    pings = await asyncio.gather(*(ping(session, url, lead, b) for b in BUYERS))
-    valid = [bid for bid, _ in pings if bid is not None]
-    post_ms = (await post(session, url, lead, max(valid, key=lambda b: b[0])))[1] if valid else 0
-    return (time.monotonic() - started) * 1000 - max(ms for _, ms in pings) - post_ms
+    _, slowest, post_ms = await deliver(session, url, lead)
+    return (time.monotonic() - started) * 1000 - slowest - post_ms
 
 
 async def post(
@@ -110,7 +114,7 @@ async def main(path: str, url: str, concurrency: int) -> dict[str, Any]:
     async def one(line: str) -> None:
         nonlocal sold
         try:
-            ok = await deliver(session, url, json.loads(line))
+            ok, _, _ = await deliver(session, url, json.loads(line))
             sold += ok  # not `sold += await ...`: that reads `sold` before the await
         finally:
             slots.release()
